@@ -1,0 +1,33 @@
+{
+  "targets": [
+    {
+      "target_name": "pytrace",
+      "sources": [
+        "native/addon.cc",
+        "native/trace.cc",
+        "native/discovery/elf_notes.cc",
+        "native/attach/bpf_session.cc",
+        "native/stream/poll_thread.cc",
+        "native/stream/js_batches.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<(SHARED_INTERMEDIATE_DIR)/bpf",
+        "native/bpf"
+      ],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "<!@(pkg-config --cflags libbpf libelf)"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags!": ["-fno-exceptions"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "libraries": ["<!@(pkg-config --libs libbpf libelf)"],
+      "actions": [
+        {
+          "action_name": "bpf_skeleton",
+          "inputs": ["native/bpf/usdt_event.bpf.c", "native/bpf/usdt_event.h", "scripts/build-bpf.sh"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/bpf/usdt_event.skel.h"],
+          "action": ["bash", "scripts/build-bpf.sh", "native/bpf/usdt_event.bpf.c", "<(SHARED_INTERMEDIATE_DIR)/bpf"]
+        }
+      ]
+    }
+  ]
+}

@@ -1,0 +1,148 @@
+#include "bpf_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <fstream>
+
+#include "../native_error.h"
+#include "usdt_event.skel.h"
+
+namespace pytrace {
+namespace {
+
+// libbpf explains failures through its print callback; keep the last warning
+// of this thread so an error can quote it instead of printing to stderr.
+thread_local std::string last_libbpf_message;
+
+int CaptureLibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[512];
+  vsnprintf(buf, sizeof(buf), fmt, args);
+  std::string line(buf);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (!line.empty()) last_libbpf_message = line;
+  return 0;
+}
+
+std::string Detail() {
+  return last_libbpf_message.empty() ? "" : " (libbpf: " + last_libbpf_message + ")";
+}
+
+[[noreturn]] void ThrowErrno(int err, const std::string& what) {
+  if (err == EPERM || err == EACCES)
+    throw NativeError("PYTRACE_PERMISSION",
+                      what + ": permission denied. Tracing needs root, or the capabilities "
+                             "CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (and CAP_SYS_ADMIN on "
+                             "kernels before 5.8).",
+                      err);
+  if (err == ESRCH)
+    throw NativeError("PYTRACE_NO_PROCESS", what + ": the process no longer exists.", err);
+  throw NativeError("PYTRACE_ATTACH_FAILED", what + ": " + strerror(err) + Detail(), err);
+}
+
+bool PathExists(const char* path) { return access(path, F_OK) == 0; }
+
+}  // namespace
+
+bool KernelHasRingBuffer() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1; }
+
+BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
+  static bool print_set = (libbpf_set_print(CaptureLibbpfPrint), true);
+  (void)print_set;
+  last_libbpf_message.clear();
+
+  // Uprobes through perf_event_open need the uprobe PMU; semaphores need its
+  // ref_ctr_offset field (Linux 4.20).
+  if (!PathExists("/sys/bus/event_source/devices/uprobe/type"))
+    throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
+                      "This kernel offers no uprobe PMU (/sys/bus/event_source/devices/uprobe). "
+                      "pytrace needs Linux 4.20 or later built with CONFIG_UPROBE_EVENTS and BPF "
+                      "(CONFIG_BPF_SYSCALL, CONFIG_BPF_EVENTS), with sysfs mounted.");
+  if (!PathExists("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset"))
+    throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
+                      "This kernel's uprobes have no reference counter (ref_ctr_offset, Linux "
+                      "4.20): markers' semaphores cannot be raised. Use a newer kernel.");
+
+  skel_ = usdt_event__open();
+  if (!skel_) ThrowErrno(errno, "Cannot open the BPF program");
+  bool ring = options_.transport == Transport::kRing;
+  bpf_program__set_autoload(skel_->progs.usdt_to_ring, ring);
+  bpf_program__set_autoload(skel_->progs.usdt_to_perf, !ring);
+  bpf_map__set_autocreate(skel_->maps.ring, ring);
+  if (ring) bpf_map__set_max_entries(skel_->maps.ring, options_.ring_bytes);
+  skel_->rodata->wakeup_bytes = options_.wakeup_bytes;
+
+  int err = usdt_event__load(skel_);
+  if (err) {
+    usdt_event__destroy(skel_);
+    skel_ = nullptr;
+    ThrowErrno(-err, "Cannot load the BPF program");
+  }
+}
+
+BpfSession::~BpfSession() {
+  Detach();
+  if (skel_) usdt_event__destroy(skel_);
+}
+
+void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
+  size_t first_new = links_.size();
+  try {
+    for (const UprobeTarget& t : targets) {
+      LIBBPF_OPTS(bpf_uprobe_opts, opts);
+      opts.ref_ctr_offset = t.ref_ctr_offset;
+      bpf_program* prog = skel_->progs.semaphore_anchor;
+      if (!t.anchor) {
+        if (next_spec_ >= PT_MAX_SPECS)
+          throw NativeError("PYTRACE_ATTACH_FAILED", "Too many marker locations (more than " +
+                                                         std::to_string(PT_MAX_SPECS) + ").");
+        uint32_t id = next_spec_++;
+        if (bpf_map__update_elem(skel_->maps.specs, &id, sizeof(id), &t.spec, sizeof(t.spec), 0))
+          ThrowErrno(errno, "Cannot store a marker's argument spec");
+        opts.bpf_cookie = id;
+        prog = options_.transport == Transport::kRing ? skel_->progs.usdt_to_ring
+                                                      : skel_->progs.usdt_to_perf;
+      }
+      last_libbpf_message.clear();
+      bpf_link* link =
+          bpf_program__attach_uprobe_opts(prog, options_.pid, t.path.c_str(), t.offset, &opts);
+      if (!link)
+        ThrowErrno(errno, "Cannot attach a uprobe to " + t.path + " at offset 0x" +
+                              [&] { char b[32]; snprintf(b, sizeof b, "%llx", (unsigned long long)t.offset); return std::string(b); }());
+      links_.push_back(link);
+    }
+  } catch (...) {
+    while (links_.size() > first_new) {
+      bpf_link__destroy(links_.back());
+      links_.pop_back();
+    }
+    throw;
+  }
+}
+
+void BpfSession::Detach() {
+  for (bpf_link* link : links_) bpf_link__destroy(link);
+  links_.clear();
+}
+
+int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.ring); }
+int BpfSession::perf_fd() const { return bpf_map__fd(skel_->maps.perf); }
+
+uint64_t BpfSession::Counter(uint32_t which) const {
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return 0;
+  std::vector<uint64_t> values(ncpu);
+  if (bpf_map__lookup_elem(skel_->maps.counters, &which, sizeof(which), values.data(),
+                           values.size() * sizeof(uint64_t), 0))
+    return 0;
+  uint64_t sum = 0;
+  for (uint64_t v : values) sum += v;
+  return sum;
+}
+
+}  // namespace pytrace

@@ -1,0 +1,66 @@
+// Loads the BPF program and attaches it to marker locations: one uprobe per
+// location, with the marker's semaphore as the uprobe's reference counter so
+// the kernel raises it while attached and lowers it when the link goes away,
+// whichever way the tracer ends.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../bpf/usdt_event.h"
+
+struct usdt_event;
+struct bpf_link;
+
+namespace pytrace {
+
+enum class Transport { kRing, kPerf };
+
+struct SessionOptions {
+  int pid = -1;                  // -1: every process that maps the binary
+  Transport transport = Transport::kRing;
+  uint32_t ring_bytes = 1 << 22; // power of two, multiple of the page size
+  uint64_t wakeup_bytes = 0;     // see usdt_event.bpf.c
+};
+
+struct UprobeTarget {
+  std::string path;              // the object, as this process can open it
+  uint64_t offset = 0;           // file offset of the location
+  uint64_t ref_ctr_offset = 0;   // file offset of the semaphore; 0: none
+  bool anchor = false;           // raise the semaphore only, send nothing
+  pt_spec spec{};                // how to build the record (not for anchors)
+};
+
+class BpfSession {
+ public:
+  // Opens and loads the program; throws NativeError.
+  explicit BpfSession(const SessionOptions& options);
+  ~BpfSession();
+  BpfSession(const BpfSession&) = delete;
+  BpfSession& operator=(const BpfSession&) = delete;
+
+  // Attaches every target or none: on failure, what was attached is removed.
+  void Attach(const std::vector<UprobeTarget>& targets);
+  // Removes every uprobe; the kernel lowers the semaphores as it does.
+  void Detach();
+
+  Transport transport() const { return options_.transport; }
+  int pid() const { return options_.pid; }
+  int ring_fd() const;
+  int perf_fd() const;
+  // Sum over CPUs of a counter of enum pt_counter.
+  uint64_t Counter(uint32_t which) const;
+  size_t links() const { return links_.size(); }
+
+ private:
+  SessionOptions options_;
+  usdt_event* skel_ = nullptr;
+  std::vector<bpf_link*> links_;
+  uint32_t next_spec_ = 0;
+};
+
+// True when the kernel offers a BPF map type ring buffer.
+bool KernelHasRingBuffer();
+
+}  // namespace pytrace

@@ -1,0 +1,102 @@
+#include "js_batches.h"
+
+#include <cstring>
+
+namespace pytrace {
+
+struct JsMessage {
+  enum Kind { kBatch, kExit, kEnd } kind;
+  std::vector<uint8_t> bytes;
+  uint32_t records = 0;
+};
+
+JsBatches::JsBatches(Napi::Env env, Napi::Function callback, const BatchOptions& options)
+    : options_(options) {
+  tsfn_ = Tsfn::New(env, callback, "pytrace-events", 0, 1, this);
+  batch_.reserve(options_.batch_bytes + 4096);
+}
+
+JsBatches::~JsBatches() { Finish(); }
+
+void JsBatches::Record(const void* data, size_t size) {
+  // Records are self-delimiting (struct pt_event.size): append as they come.
+  size_t at = batch_.size();
+  batch_.resize(at + size);
+  memcpy(batch_.data() + at, data, size);
+  batch_records_++;
+  if (batch_.size() >= options_.batch_bytes) Flush();
+}
+
+void JsBatches::Flush() {
+  if (batch_records_ == 0) return;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (pending_ >= options_.max_pending) {
+      if (options_.drop_when_behind) {
+        dropped_ += batch_records_;
+        batch_.clear();
+        batch_records_ = 0;
+        return;
+      }
+      room_.wait(lock, [&] { return pending_ < options_.max_pending || cancelled_; });
+    }
+    pending_++;
+  }
+  auto* msg = new JsMessage{JsMessage::kBatch, std::move(batch_), batch_records_};
+  batch_ = std::vector<uint8_t>();
+  batch_.reserve(options_.batch_bytes + 4096);
+  batch_records_ = 0;
+  batches_++;
+  Send(msg);
+}
+
+void JsBatches::TargetExited() { Send(new JsMessage{JsMessage::kExit, {}, 0}); }
+
+void JsBatches::Send(JsMessage* msg) {
+  if (tsfn_.NonBlockingCall(msg) != napi_ok) {
+    if (msg->kind == JsMessage::kBatch) Delivered();
+    delete msg;
+  }
+}
+
+void JsBatches::Delivered() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_--;
+  room_.notify_all();
+}
+
+void JsBatches::Cancel() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancelled_ = true;
+  room_.notify_all();
+}
+
+void JsBatches::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  Send(new JsMessage{JsMessage::kEnd, {}, 0});
+  tsfn_.Release();
+}
+
+void JsBatches::CallJs(Napi::Env env, Napi::Function callback, JsBatches* self, JsMessage* msg) {
+  if (!msg) return;
+  if (msg->kind == JsMessage::kBatch && self) self->Delivered();
+  if (env == nullptr || callback == nullptr) {
+    delete msg;
+    return;
+  }
+  static const char* const kKinds[] = {"batch", "exit", "end"};
+  Napi::Value buffer = env.Undefined();
+  uint32_t records = msg->records;
+  const char* kind = kKinds[msg->kind];
+  if (msg->kind == JsMessage::kBatch) {
+    // The batch's own memory becomes the ArrayBuffer: no copy.
+    auto* bytes = new std::vector<uint8_t>(std::move(msg->bytes));
+    buffer = Napi::ArrayBuffer::New(env, bytes->data(), bytes->size(),
+                                    [](Napi::Env, void*, std::vector<uint8_t>* v) { delete v; }, bytes);
+  }
+  delete msg;
+  callback.Call({Napi::String::New(env, kind), buffer, Napi::Number::New(env, records)});
+}
+
+}  // namespace pytrace

@@ -1,0 +1,67 @@
+// Hands records to JS in batches through one thread-safe function: the poll
+// thread appends records to a batch and sends whole batches, never one call
+// per event. At most `max_pending` batches wait for JS; past that the poll
+// thread either waits (the BPF side then counts what the full ring refuses)
+// or drops the batch and counts its records.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "record_sink.h"
+
+namespace pytrace {
+
+struct JsMessage;
+
+struct BatchOptions {
+  size_t batch_bytes = 256 * 1024;
+  size_t max_pending = 16;
+  bool drop_when_behind = false;
+};
+
+class JsBatches : public RecordSink {
+ public:
+  // callback(kind, arrayBuffer|undefined, records): kind is "batch", "exit" or "end".
+  JsBatches(Napi::Env env, Napi::Function callback, const BatchOptions& options);
+  ~JsBatches() override;
+
+  void Record(const void* data, size_t size) override;
+  void Flush() override;
+  void Lost(uint64_t records) override { lost_ += records; }
+  void TargetExited() override;
+
+  // Main thread. Sends "end" after everything queued, then lets the function go.
+  void Finish();
+  // Wakes a poll thread waiting for room, for shutdown.
+  void Cancel();
+  void Ref(Napi::Env env) { tsfn_.Ref(env); }
+  void Unref(Napi::Env env) { tsfn_.Unref(env); }
+
+  uint64_t lost() const { return lost_; }
+  uint64_t dropped() const { return dropped_; }
+  uint64_t batches() const { return batches_; }
+
+  static void CallJs(Napi::Env env, Napi::Function callback, JsBatches* self, JsMessage* msg);
+
+ private:
+  void Send(JsMessage* msg);
+  void Delivered();
+
+  using Tsfn = Napi::TypedThreadSafeFunction<JsBatches, JsMessage, &JsBatches::CallJs>;
+  Tsfn tsfn_;
+  BatchOptions options_;
+  std::vector<uint8_t> batch_;
+  uint32_t batch_records_ = 0;
+  std::mutex mutex_;
+  std::condition_variable room_;
+  size_t pending_ = 0;
+  bool cancelled_ = false;
+  bool finished_ = false;
+  std::atomic<uint64_t> lost_{0}, dropped_{0}, batches_{0};
+};
+
+}  // namespace pytrace

@@ -1,0 +1,45 @@
+// The dedicated thread that reads records out of the BPF ring buffer (or perf
+// buffer) and hands them to a RecordSink. It wakes on the kernel's
+// notification, on a drain timer (the BPF side suppresses notifications until
+// enough is pending), on the target's exit (a pidfd) and on Stop().
+#pragma once
+#include <atomic>
+#include <thread>
+
+#include "record_sink.h"
+
+struct ring_buffer;
+struct perf_buffer;
+
+namespace pytrace {
+
+class BpfSession;
+
+class PollThread {
+ public:
+  // perf_pages: per-CPU buffer size for the perf transport (a power of two).
+  PollThread(BpfSession& session, RecordSink* sink, int drain_ms, size_t perf_pages);
+  ~PollThread();
+  PollThread(const PollThread&) = delete;
+  PollThread& operator=(const PollThread&) = delete;
+
+  void Start();
+  // Drains what is pending, then joins the thread. Idempotent.
+  void Stop();
+
+ private:
+  void Run();
+  void Drain();
+
+  RecordSink* sink_;
+  int drain_ms_;
+  int pid_;
+  ring_buffer* ring_ = nullptr;
+  perf_buffer* perf_ = nullptr;
+  int epoll_fd_ = -1;
+  int stop_fd_ = -1;
+  int pid_fd_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace pytrace

@@ -1,0 +1,157 @@
+#include "trace.h"
+
+#include "native_error.h"
+
+namespace pytrace {
+namespace {
+
+uint64_t U64(const Napi::Object& o, const char* key, uint64_t fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsNumber()) return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+  if (v.IsBigInt()) {
+    bool lossless;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return fallback;
+}
+
+pt_spec ReadSpec(const Napi::Object& o) {
+  pt_spec spec{};
+  spec.event_type = static_cast<uint8_t>(U64(o, "type", 0));
+  Napi::Array args = o.Get("args").As<Napi::Array>();
+  spec.nargs = static_cast<uint8_t>(std::min<uint32_t>(args.Length(), PT_MAX_ARGS));
+  for (uint32_t i = 0; i < spec.nargs; i++) {
+    Napi::Object a = args.Get(i).As<Napi::Object>();
+    pt_arg_spec& s = spec.args[i];
+    s.kind = static_cast<uint8_t>(U64(a, "kind", 0));
+    s.value = static_cast<int64_t>(U64(a, "value", 0));
+    s.reg_off = static_cast<uint16_t>(U64(a, "regOffset", 0));
+    s.index_off = static_cast<uint16_t>(U64(a, "indexOffset", 0));
+    s.scale = static_cast<uint8_t>(U64(a, "scale", 1));
+    s.size = static_cast<uint8_t>(U64(a, "size", 8));
+    s.is_signed = a.Get("signed").ToBoolean();
+    s.is_string = a.Get("string").ToBoolean();
+  }
+  return spec;
+}
+
+}  // namespace
+
+void ThrowJs(Napi::Env env, const std::exception& e) {
+  Napi::Error error = Napi::Error::New(env, e.what());
+  if (auto* ne = dynamic_cast<const NativeError*>(&e)) {
+    error.Set("code", Napi::String::New(env, ne->code));
+    if (ne->err) error.Set("errno", Napi::Number::New(env, ne->err));
+  }
+  throw error;
+}
+
+Napi::Function NativeTrace::Define(Napi::Env env) {
+  return DefineClass(env, "NativeTrace",
+                     {InstanceMethod("attach", &NativeTrace::Attach),
+                      InstanceMethod("start", &NativeTrace::Start),
+                      InstanceMethod("stats", &NativeTrace::Stats),
+                      InstanceMethod("close", &NativeTrace::Close),
+                      InstanceMethod("ref", &NativeTrace::Ref),
+                      InstanceMethod("unref", &NativeTrace::Unref)});
+}
+
+// new NativeTrace(options, callback)
+NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTrace>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  try {
+    SessionOptions so;
+    so.pid = static_cast<int>(static_cast<int64_t>(U64(o, "pid", static_cast<uint64_t>(-1))));
+    so.transport = o.Get("transport").ToString().Utf8Value() == "perf" ? Transport::kPerf : Transport::kRing;
+    so.ring_bytes = static_cast<uint32_t>(U64(o, "ringBytes", so.ring_bytes));
+    so.wakeup_bytes = U64(o, "wakeupBytes", so.wakeup_bytes);
+    session_ = std::make_unique<BpfSession>(so);
+
+    BatchOptions bo;
+    bo.batch_bytes = U64(o, "batchBytes", bo.batch_bytes);
+    bo.max_pending = U64(o, "maxPendingBatches", bo.max_pending);
+    bo.drop_when_behind = o.Get("dropWhenBehind").ToBoolean();
+    batches_ = std::make_unique<JsBatches>(env, info[1].As<Napi::Function>(), bo);
+    poll_ = std::make_unique<PollThread>(*session_, batches_.get(),
+                                         static_cast<int>(U64(o, "drainMs", 5)),
+                                         U64(o, "perfPages", 64));
+  } catch (const std::exception& e) {
+    Shutdown();
+    ThrowJs(env, e);
+  }
+}
+
+NativeTrace::~NativeTrace() { Shutdown(); }
+
+// attach([{path, offset, refCtrOffset, anchor, spec}]): all or nothing.
+Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error::New(env, "The trace is closed");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<UprobeTarget> targets;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Object t = list.Get(i).As<Napi::Object>();
+    UprobeTarget target;
+    target.path = t.Get("path").ToString().Utf8Value();
+    target.offset = U64(t, "offset", 0);
+    target.ref_ctr_offset = U64(t, "refCtrOffset", 0);
+    target.anchor = t.Get("anchor").ToBoolean();
+    if (!target.anchor) target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
+    targets.push_back(std::move(target));
+  }
+  try {
+    session_->Attach(targets);
+  } catch (const std::exception& e) {
+    ThrowJs(env, e);
+  }
+  return Napi::Number::New(env, static_cast<double>(session_->links()));
+}
+
+Napi::Value NativeTrace::Start(const Napi::CallbackInfo& info) {
+  if (poll_) poll_->Start();
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object s = Napi::Object::New(env);
+  uint64_t sent = session_ ? session_->Counter(PT_COUNT_EVENTS) : 0;
+  uint64_t refused = session_ ? session_->Counter(PT_COUNT_LOST) : 0;
+  uint64_t transport_lost = batches_ ? batches_->lost() : 0;
+  uint64_t dropped = batches_ ? batches_->dropped() : 0;
+  s.Set("kernelEvents", Napi::Number::New(env, static_cast<double>(sent)));
+  s.Set("lost", Napi::Number::New(env, static_cast<double>(refused + transport_lost + dropped)));
+  s.Set("dropped", Napi::Number::New(env, static_cast<double>(dropped)));
+  s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_ ? batches_->batches() : 0)));
+  s.Set("links", Napi::Number::New(env, static_cast<double>(session_ ? session_->links() : 0)));
+  return s;
+}
+
+Napi::Value NativeTrace::Close(const Napi::CallbackInfo& info) {
+  Shutdown();
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeTrace::Ref(const Napi::CallbackInfo& info) {
+  if (batches_) batches_->Ref(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value NativeTrace::Unref(const Napi::CallbackInfo& info) {
+  if (batches_) batches_->Unref(info.Env());
+  return info.Env().Undefined();
+}
+
+void NativeTrace::Shutdown() {
+  // Links first: no new records; then the thread drains and joins; then JS
+  // gets "end" after the last batch.
+  if (session_) session_->Detach();
+  if (batches_) batches_->Cancel();
+  if (poll_) poll_->Stop();
+  poll_.reset();
+  if (batches_) batches_->Finish();
+  session_.reset();
+}
+
+}  // namespace pytrace

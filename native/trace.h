@@ -1,0 +1,38 @@
+// The native half of a Trace: owns the BPF session, the poll thread and the
+// batches to JS, and tears them down in the right order (thread, then links,
+// then the JS function) on close() or in the finalizer.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "attach/bpf_session.h"
+#include "stream/js_batches.h"
+#include "stream/poll_thread.h"
+
+namespace pytrace {
+
+class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  NativeTrace(const Napi::CallbackInfo& info);
+  ~NativeTrace() override;
+
+ private:
+  Napi::Value Attach(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Ref(const Napi::CallbackInfo& info);
+  Napi::Value Unref(const Napi::CallbackInfo& info);
+  void Shutdown();
+
+  std::unique_ptr<BpfSession> session_;
+  std::unique_ptr<JsBatches> batches_;
+  std::unique_ptr<PollThread> poll_;
+};
+
+// Turns a NativeError (or any exception) into a JS Error with `code`.
+[[noreturn]] void ThrowJs(Napi::Env env, const std::exception& e);
+
+}  // namespace pytrace

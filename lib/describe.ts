@@ -1,0 +1,135 @@
+/** What a Python process's build can give: version, where its markers live, what fires. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';
+import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from './markers';
+import { readElf } from './native';
+import { ProbeLocation, fileOffset, probesOfProcess } from './probes';
+import { assertProcess, exePath, mappedObjects, rootedPath } from './proc';
+
+export interface EventAvailability {
+  /** The build has the marker. */
+  available: boolean;
+  /** Attaching to it yields events (with what pytrace does for it). */
+  fires: boolean;
+  /** Why not, or what pytrace does to make it fire. */
+  note?: string;
+}
+
+export interface Description {
+  pid: number;
+  executable: string;
+  /** "3.11", or null when neither the names nor Py_Version tell. */
+  version: string | null;
+  /** Where the markers are: the executable, a shared libpython, or nowhere. */
+  build: 'executable' | 'shared-library' | 'none';
+  /** The object holding the markers, as the process sees it. */
+  markerObject: string | null;
+  markers: string[];
+  events: Record<EventName, EventAvailability>;
+  /** The marker locations (provider "python"). */
+  locations: ProbeLocation[];
+}
+
+const PYTHON_NAME = /(?:^|\/)(?:lib)?python(\d+\.\d+)?[^/]*$/;
+
+export function looksLikePython(paths: string[]): boolean {
+  return paths.some((p) => PYTHON_NAME.test(p));
+}
+
+/** From "python3.11", "libpython3.11.so.1.0", or the Py_Version constant (3.11+). */
+function versionOf(objects: string[], pid: number): string | null {
+  for (const p of objects) {
+    const m = PYTHON_NAME.exec(p);
+    if (m?.[1]) return m[1];
+  }
+  for (const p of objects) {
+    if (!/python/.test(p)) continue;
+    try {
+      const open = rootedPath(pid, p);
+      const elf = readElf(open, ['Py_Version']);
+      const sym = elf.symbols.Py_Version;
+      const off = sym && fileOffset(elf.segments, sym.value);
+      if (off === null || off === undefined) continue;
+      const fd = fs.openSync(open, 'r');
+      const b = Buffer.alloc(4);
+      fs.readSync(fd, b, 0, 4, Number(off));
+      fs.closeSync(fd);
+      const hex = b.readUInt32LE(0);
+      return `${hex >>> 24}.${(hex >>> 16) & 0xff}`;
+    } catch {
+      /* try the next object */
+    }
+  }
+  return null;
+}
+
+function minor(version: string | null): number | null {
+  const m = version && /^3\.(\d+)$/.exec(version);
+  return m ? Number(m[1]) : null;
+}
+
+function availability(event: EventName, present: boolean, version: string | null): EventAvailability {
+  const v = minor(version);
+  if (!present) {
+    const frame = event === 'function-entry' || event === 'function-return' || event === 'line';
+    let note = `This build has no ${MARKERS.find((m) => m.event === event)!.marker} marker.`;
+    if (frame && v !== null && v >= 12 && v <= 14)
+      note = `CPython ${version} has no call or line markers: they were removed in 3.12 with PEP 669 (CPython issue 104280); 3.15 restores the call markers. gc, import and audit still fire.`;
+    else if (event === 'line' && v !== null && v >= 15)
+      note = `CPython ${version} has function markers again but no line marker.`;
+    return { available: false, fires: false, note };
+  }
+  if (event === 'function-entry' && v === 11)
+    return {
+      available: true,
+      fires: true,
+      note: 'CPython 3.11 fires function__entry only while the line semaphore is raised: pytrace raises it (without tracing lines) while attached.',
+    };
+  if (event === 'function-entry' && v !== null && v >= 15)
+    return { available: true, fires: true, note: 'CPython 3.15 also fires an entry when a generator is created (with no return).' };
+  return { available: true, fires: true };
+}
+
+/** Throws the typed error for a process without usable markers. */
+export function describe(pid: number): Description {
+  assertProcess(pid);
+  const executable = exePath(pid);
+  const objects = mappedObjects(pid);
+  const locations = probesOfProcess(pid).filter((p) => p.provider === PROVIDER);
+  const version = versionOf(objects, pid);
+  const markerObject = locations[0]?.path ?? null;
+  const markers = [...new Set(locations.map((l) => l.name))];
+  const events = {} as Record<EventName, EventAvailability>;
+  for (const m of MARKERS) events[m.event] = availability(m.event, markers.includes(m.marker), version);
+  if (!locations.length) {
+    const note = `No python markers in ${path.basename(executable)} or its libraries.`;
+    for (const e of EVENT_NAMES) events[e] = { available: false, fires: false, note };
+  }
+  return {
+    pid,
+    executable,
+    version,
+    build: !markerObject ? 'none' : markerObject === executable ? 'executable' : 'shared-library',
+    markerObject,
+    markers,
+    events,
+    locations,
+  };
+}
+
+/** describe(), but a process that is not a Python with markers is an error. */
+export function describeForTracing(pid: number): Description {
+  const d = describe(pid);
+  if (d.build !== 'none') return d;
+  const objects = mappedObjects(pid);
+  if (!looksLikePython(objects))
+    throw new PytraceError(
+      'PYTRACE_NOT_PYTHON',
+      `Process ${pid} (${d.executable}) is not a Python process: neither it nor its libraries are a CPython interpreter. Pass the PID of a python process.`,
+    );
+  throw new PytraceError(
+    'PYTRACE_NO_MARKERS',
+    `Process ${pid} runs ${d.executable}, a Python${d.version ? ' ' + d.version : ''} built without static markers (no .note.stapsdt). ${WHICH_BUILDS_HAVE_MARKERS} Run the program with such a Python.`,
+  );
+}

@@ -1,0 +1,38 @@
+/** Every failure pytrace reports carries one of these stable codes. */
+export type ErrorCode =
+  | 'PYTRACE_NO_PROCESS'
+  | 'PYTRACE_NOT_PYTHON'
+  | 'PYTRACE_NO_MARKERS'
+  | 'PYTRACE_MARKER_UNAVAILABLE'
+  | 'PYTRACE_UNKNOWN_EVENT'
+  | 'PYTRACE_PERMISSION'
+  | 'PYTRACE_KERNEL_UNSUPPORTED'
+  | 'PYTRACE_BAD_ELF'
+  | 'PYTRACE_BAD_OPERAND'
+  | 'PYTRACE_ATTACH_FAILED'
+  | 'PYTRACE_CLOSED';
+
+export class PytraceError extends Error {
+  readonly code: ErrorCode;
+  readonly errno?: number;
+
+  constructor(code: ErrorCode, message: string, errno?: number) {
+    super(message);
+    this.name = 'PytraceError';
+    this.code = code;
+    if (errno !== undefined) this.errno = errno;
+  }
+}
+
+/** Native errors carry `code` (and `errno`); give them the public class. */
+export function fromNative(e: unknown): PytraceError {
+  if (e instanceof PytraceError) return e;
+  const err = e as { code?: string; message?: string; errno?: number };
+  const code = (err.code && err.code.startsWith('PYTRACE_') ? err.code : 'PYTRACE_ATTACH_FAILED') as ErrorCode;
+  return new PytraceError(code, err.message ?? String(e), err.errno);
+}
+
+export const WHICH_BUILDS_HAVE_MARKERS =
+  'CPython carries markers only when built with --with-dtrace: Debian and Ubuntu python3.X ' +
+  '(/usr/bin/python3.X and libpython3.X.so), Fedora and RHEL (libpython). The official python ' +
+  'container images, pyenv, conda-forge, uv / python-build-standalone and deadsnakes builds have none.';

@@ -1,0 +1,64 @@
+/** CPython's markers, the events they become, and the fields each event carries. */
+
+export type EventName =
+  | 'function-entry'
+  | 'function-return'
+  | 'line'
+  | 'gc-start'
+  | 'gc-done'
+  | 'import-find-load-start'
+  | 'import-find-load-done'
+  | 'audit';
+
+export interface MarkerInfo {
+  event: EventName;
+  /** The marker's name in the notes (provider "python"). */
+  marker: string;
+  /** enum pt_event_type in native/bpf/usdt_event.h */
+  type: number;
+  /** Which of the marker's arguments are C strings, in order; null: not fetched. */
+  args: ('string' | 'number' | null)[];
+}
+
+export const MARKERS: readonly MarkerInfo[] = [
+  { event: 'function-entry', marker: 'function__entry', type: 1, args: ['string', 'string', 'number'] },
+  { event: 'function-return', marker: 'function__return', type: 2, args: ['string', 'string', 'number'] },
+  { event: 'line', marker: 'line', type: 3, args: ['string', 'string', 'number'] },
+  { event: 'gc-start', marker: 'gc__start', type: 4, args: ['number'] },
+  { event: 'gc-done', marker: 'gc__done', type: 5, args: ['number'] },
+  { event: 'import-find-load-start', marker: 'import__find__load__start', type: 6, args: ['string'] },
+  { event: 'import-find-load-done', marker: 'import__find__load__done', type: 7, args: ['string', 'number'] },
+  // The second argument is a tuple object, not a string: not fetched here.
+  { event: 'audit', marker: 'audit', type: 8, args: ['string', null] },
+];
+
+export const EVENT_NAMES: readonly EventName[] = MARKERS.map((m) => m.event);
+export const PROVIDER = 'python';
+
+export function markerOf(event: EventName): MarkerInfo {
+  return MARKERS.find((m) => m.event === event)!;
+}
+
+export function byMarkerName(marker: string): MarkerInfo | undefined {
+  return MARKERS.find((m) => m.marker === marker);
+}
+
+interface Base {
+  pid: number;
+  tid: number;
+  /** CLOCK_MONOTONIC nanoseconds. */
+  ts: bigint;
+}
+export interface FrameEvent extends Base {
+  type: 'function-entry' | 'function-return' | 'line';
+  filename: string;
+  function: string;
+  lineno: number;
+}
+export interface GcStartEvent extends Base { type: 'gc-start'; generation: number }
+export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }
+export interface ImportStartEvent extends Base { type: 'import-find-load-start'; module: string }
+export interface ImportDoneEvent extends Base { type: 'import-find-load-done'; module: string; found: boolean }
+export interface AuditEvent extends Base { type: 'audit'; event: string }
+
+export type TraceEvent = FrameEvent | GcStartEvent | GcDoneEvent | ImportStartEvent | ImportDoneEvent | AuditEvent;

@@ -1,0 +1,91 @@
+/** The compiled addon, typed. Only this file knows its shape. */
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const addon = require('bindings')('pytrace');
+
+export interface RawNote {
+  provider: string;
+  name: string;
+  pc: bigint;
+  base: bigint;
+  semaphore: bigint;
+  args: string;
+}
+
+export interface RawSegment {
+  vaddr: bigint;
+  offset: bigint;
+  filesz: bigint;
+  memsz: bigint;
+  flags: number;
+}
+
+export interface RawSection {
+  addr: bigint;
+  offset: bigint;
+  size: bigint;
+}
+
+export interface RawElf {
+  shared: boolean;
+  machine: number;
+  notes: RawNote[];
+  segments: RawSegment[];
+  sections: Record<string, RawSection>;
+  symbols: Record<string, { value: bigint; size: bigint }>;
+}
+
+/** How the BPF program fetches one argument (struct pt_arg_spec). */
+export interface NativeArgSpec {
+  kind: number;
+  value: number;
+  regOffset: number;
+  indexOffset: number;
+  scale: number;
+  size: number;
+  signed: boolean;
+  string: boolean;
+}
+
+export interface NativeTarget {
+  path: string;
+  offset: number;
+  refCtrOffset: number;
+  anchor: boolean;
+  spec?: { type: number; args: NativeArgSpec[] };
+}
+
+export interface NativeTraceOptions {
+  pid: number;
+  transport: 'ring' | 'perf';
+  ringBytes: number;
+  wakeupBytes: number;
+  drainMs: number;
+  batchBytes: number;
+  maxPendingBatches: number;
+  dropWhenBehind: boolean;
+  perfPages: number;
+}
+
+export interface NativeStats {
+  kernelEvents: number;
+  lost: number;
+  dropped: number;
+  batches: number;
+  links: number;
+}
+
+export type NativeMessage = (kind: 'batch' | 'exit' | 'end', buffer: ArrayBuffer | undefined, records: number) => void;
+
+export interface NativeTrace {
+  attach(targets: NativeTarget[]): number;
+  start(): void;
+  stats(): NativeStats;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+export const readElf: (path: string, symbols?: string[]) => RawElf = addon.readElf;
+export const kernelHasRingBuffer: () => boolean = addon.kernelHasRingBuffer;
+export const NativeTrace: new (options: NativeTraceOptions, onMessage: NativeMessage) => NativeTrace =
+  addon.NativeTrace;

@@ -1,0 +1,89 @@
+/** What /proc says about a process: its mapped objects, seen through its own root. */
+import * as fs from 'fs';
+import { PytraceError } from './errors';
+
+export interface Mapping {
+  start: bigint;
+  end: bigint;
+  offset: bigint;
+  perms: string;
+  path: string;
+}
+
+export function assertProcess(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new PytraceError('PYTRACE_NO_PROCESS', `"${pid}" is not a process id: pass a positive integer PID.`);
+  if (!fs.existsSync(`/proc/${pid}`))
+    throw new PytraceError('PYTRACE_NO_PROCESS', `No process has PID ${pid}: check the PID (ps -e | grep python).`);
+}
+
+function readProc(pid: number, what: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${what}`, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH')
+      throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${pid} exited (reading /proc/${pid}/${what}).`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new PytraceError(
+        'PYTRACE_PERMISSION',
+        `Cannot read /proc/${pid}/${what}: permission denied. Run as root, or with CAP_SYS_PTRACE, CAP_BPF and CAP_PERFMON.`,
+      );
+    throw e;
+  }
+}
+
+export function readMaps(pid: number): Mapping[] {
+  const out: Mapping[] = [];
+  for (const line of readProc(pid, 'maps').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \d+\s+(.*)$/.exec(line);
+    if (!m || !m[5].startsWith('/')) continue;
+    out.push({
+      start: BigInt('0x' + m[1]),
+      end: BigInt('0x' + m[2]),
+      perms: m[3],
+      offset: BigInt('0x' + m[4]),
+      path: m[5].replace(/ \(deleted\)$/, ''),
+    });
+  }
+  return out;
+}
+
+/** The executable's path inside the process's mount namespace. */
+export function exePath(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch (e) {
+    readProc(pid, 'stat'); // turns a vanished process or a refusal into our error
+    throw e;
+  }
+}
+
+/** Opens objects through the process's root, so another mount namespace works. */
+export function rootedPath(pid: number, path: string): string {
+  return `/proc/${pid}/root${path}`;
+}
+
+/** Distinct file-backed objects mapped executable, the executable first. */
+export function mappedObjects(pid: number): string[] {
+  const exe = exePath(pid);
+  const seen = new Set<string>([exe]);
+  for (const m of readMaps(pid)) if (m.perms.includes('x')) seen.add(m.path);
+  return [...seen];
+}
+
+/** Runtime address in `pid` of a file offset in `path`, or undefined if unmapped. */
+export function addressOfFileOffset(maps: Mapping[], path: string, fileOffset: bigint): bigint | undefined {
+  for (const m of maps) {
+    if (m.path !== path) continue;
+    const len = m.end - m.start;
+    if (fileOffset >= m.offset && fileOffset < m.offset + len) return m.start + (fileOffset - m.offset);
+  }
+  return undefined;
+}
+
+/** Effective capabilities of this process. */
+export function effectiveCapabilities(): bigint {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return m ? BigInt('0x' + m[1]) : 0n;
+}

@@ -1,0 +1,76 @@
+/** Turns a marker location into what the native side attaches: path, offsets, argument spec. */
+import { PytraceError } from './errors';
+import { MarkerInfo } from './markers';
+import { NativeArgSpec, NativeTarget } from './native';
+import { ArgOperand, registerOffset } from './operands';
+import { readElf } from './native';
+import { ProbeLocation, fileOffset } from './probes';
+
+/** enum pt_arg_kind in native/bpf/usdt_event.h */
+const KIND = { const: 1, reg: 2, regDeref: 3, sibDeref: 4, ipDeref: 5 } as const;
+
+function regOff(loc: ProbeLocation, register: string): number {
+  const off = registerOffset(loc.arch, register);
+  if (off === undefined || off < 0)
+    throw new PytraceError('PYTRACE_BAD_OPERAND', `${loc.path}: ${loc.name} uses register ${register}, which cannot be read.`);
+  return off;
+}
+
+export function argSpec(loc: ProbeLocation, arg: ArgOperand, isString: boolean): NativeArgSpec {
+  const base = { regOffset: 0, indexOffset: 0, scale: 1, size: arg.size, signed: arg.signed, string: isString };
+  const o = arg.operand;
+  switch (o.form) {
+    case 'constant':
+      return { ...base, kind: KIND.const, value: o.value };
+    case 'register':
+      return { ...base, kind: KIND.reg, value: 0, regOffset: regOff(loc, o.register) };
+    case 'memory':
+      return { ...base, kind: KIND.regDeref, value: o.offset, regOffset: regOff(loc, o.base) };
+    case 'indexed':
+      return {
+        ...base,
+        kind: KIND.sibDeref,
+        value: o.offset,
+        regOffset: regOff(loc, o.base),
+        indexOffset: regOff(loc, o.index),
+        scale: o.scale,
+      };
+    case 'rip-relative':
+      // At the probe the instruction pointer is the location's runtime address:
+      // the symbol is that far from it, wherever the object is loaded.
+      return { ...base, kind: KIND.ipDeref, value: Number(loc.symbols[o.symbol] - loc.address) + o.offset };
+  }
+}
+
+export function uprobeTarget(loc: ProbeLocation, marker: MarkerInfo): NativeTarget {
+  if (loc.arch !== 'x86_64')
+    throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', `Attaching on ${loc.arch} is not supported yet; listing its markers is.`);
+  const args = marker.args.slice(0, loc.args.length).map((kind, i) =>
+    // An argument not fetched (audit's tuple) keeps its position as a constant 0.
+    kind === null ? argSpec(loc, { ...loc.args[i], operand: { form: 'constant', value: 0 } }, false) : argSpec(loc, loc.args[i], kind === 'string'),
+  );
+  return {
+    path: loc.openPath,
+    offset: Number(loc.offset),
+    refCtrOffset: loc.semaphoreOffset === null ? 0 : Number(loc.semaphoreOffset),
+    anchor: false,
+    spec: { type: marker.type, args },
+  };
+}
+
+/**
+ * Raises `loc`'s semaphore without a uprobe on `loc` itself: a uprobe whose
+ * reference counter is that semaphore, placed where the program almost never
+ * runs (.fini: once, at exit). The kernel raises the semaphore while it is
+ * attached and lowers it when the link goes, even if the tracer is killed.
+ */
+export function semaphoreAnchor(loc: ProbeLocation): NativeTarget {
+  if (loc.semaphoreOffset === null)
+    throw new PytraceError('PYTRACE_ATTACH_FAILED', `${loc.path}: ${loc.name} has no semaphore to raise.`);
+  const elf = readElf(loc.openPath);
+  const section = elf.sections['.fini'] ?? elf.sections['.text'];
+  const offset = section && fileOffset(elf.segments, section.addr);
+  if (offset === null || offset === undefined)
+    throw new PytraceError('PYTRACE_ATTACH_FAILED', `${loc.path}: no .fini or .text section to anchor the ${loc.name} semaphore to.`);
+  return { path: loc.openPath, offset: Number(offset), refCtrOffset: Number(loc.semaphoreOffset), anchor: true };
+}

@@ -1,0 +1,212 @@
+/** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
+import { EventEmitter } from 'events';
+import { BatchDecoder } from './decode';
+import { describeForTracing, Description } from './describe';
+import { fromNative, PytraceError } from './errors';
+import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
+import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
+import { assertProcess, effectiveCapabilities } from './proc';
+import { semaphoreAnchor, uprobeTarget } from './spec';
+
+export interface AttachOptions {
+  /** Markers to trace; default: every one that fires in this build. */
+  events?: EventName[];
+  /** 'auto' (default) uses the BPF ring buffer where the kernel has it, else the perf buffer. */
+  transport?: 'auto' | 'ring' | 'perf';
+  /** Ring buffer size in bytes (power of two). Default 16 MiB. */
+  ringBytes?: number;
+  /** Wake the reader once this many bytes are pending. Default 64 KiB; 0: every record. */
+  wakeupBytes?: number;
+  /** The reader also drains every this many ms. Default 5. */
+  drainMs?: number;
+  /** Records per hand-over to JS, in bytes. Default 256 KiB. */
+  batchBytes?: number;
+  /** Batches waiting for JS before backpressure applies. Default 16. */
+  maxPendingBatches?: number;
+  /** When JS falls behind: 'pause' the reader (the ring then refuses, counted) or 'drop' batches (counted). */
+  onBackpressure?: 'pause' | 'drop';
+  /** Per-CPU perf buffer pages, for the perf transport. Default 64. */
+  perfPages?: number;
+}
+
+export interface TraceStats {
+  /** Events delivered to JS. */
+  events: number;
+  /** Events the kernel or the reader could not keep (never silent: see the 'lost' event). */
+  lost: number;
+  batches: number;
+  transport: 'ring' | 'perf';
+}
+
+const CAP_SYS_ADMIN = 21n;
+const CAP_PERFMON = 38n;
+const CAP_BPF = 39n;
+
+function assertPrivileged(): void {
+  const caps = effectiveCapabilities();
+  const has = (c: bigint) => (caps >> c) & 1n;
+  if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return;
+  throw new PytraceError(
+    'PYTRACE_PERMISSION',
+    'Tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE to read another user\'s process): run with sudo, or grant them (setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep on node).',
+  );
+}
+
+export class Trace extends EventEmitter {
+  readonly pid: number;
+  readonly events: readonly EventName[];
+  readonly description: Description;
+  readonly transport: 'ring' | 'perf';
+  private native: NativeTrace | null;
+  private decoder = new BatchDecoder();
+  private delivered = 0;
+  private reportedLost = 0;
+  private finalStats?: TraceStats;
+  private ended: Promise<void>;
+  private endResolve!: () => void;
+  private detaching?: Promise<void>;
+
+  /** Use attach(). */
+  constructor(pid: number, events: EventName[], description: Description, transport: 'ring' | 'perf', native: NativeTrace) {
+    super();
+    this.pid = pid;
+    this.events = events;
+    this.description = description;
+    this.transport = transport;
+    this.native = native;
+    this.ended = new Promise((resolve) => (this.endResolve = resolve));
+  }
+
+  /** @internal */
+  onMessage(kind: 'batch' | 'exit' | 'end', buffer: ArrayBuffer | undefined, records: number): void {
+    if (kind === 'batch' && buffer) {
+      if (this.listenerCount('batch')) this.emit('batch', buffer, records);
+      const all = this.listenerCount('event') > 0;
+      this.delivered += this.decoder.decode(buffer, (ev: TraceEvent) => {
+        this.emit(ev.type, ev);
+        if (all) this.emit('event', ev);
+      });
+      this.reportLoss();
+    } else if (kind === 'exit') {
+      this.emit('exit', { pid: this.pid });
+      void this.detach();
+    } else if (kind === 'end') {
+      this.endResolve();
+    }
+  }
+
+  private reportLoss(): void {
+    const lost = this.native ? this.native.stats().lost : 0;
+    if (lost > this.reportedLost) {
+      this.emit('lost', { count: lost - this.reportedLost, total: lost });
+      this.reportedLost = lost;
+    }
+  }
+
+  stats(): TraceStats {
+    if (this.finalStats) return { ...this.finalStats };
+    const s = this.native!.stats();
+    return { events: this.delivered, lost: s.lost, batches: s.batches, transport: this.transport };
+  }
+
+  /** Resolves once every uprobe is gone, semaphores are lowered, the reader is joined and every event delivered. */
+  detach(): Promise<void> {
+    if (!this.detaching) {
+      this.detaching = (async () => {
+        const native = this.native!;
+        const before = native.stats();
+        native.close();
+        await this.ended;
+        this.reportLoss();
+        this.finalStats = { events: this.delivered, lost: Math.max(before.lost, this.reportedLost), batches: before.batches, transport: this.transport };
+        this.native = null;
+        this.emit('close');
+      })();
+    }
+    return this.detaching;
+  }
+
+  get closed(): boolean {
+    return this.native === null;
+  }
+
+  /** An open trace keeps Node running unless unref()'d. */
+  ref(): this {
+    this.native?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.native?.unref();
+    return this;
+  }
+}
+
+function chooseEvents(d: Description, requested?: EventName[]): EventName[] {
+  if (!requested) return EVENT_NAMES.filter((e) => d.events[e].fires);
+  for (const e of requested) {
+    if (!EVENT_NAMES.includes(e))
+      throw new PytraceError('PYTRACE_UNKNOWN_EVENT', `Unknown event "${e}". Events: ${EVENT_NAMES.join(', ')}.`);
+    if (!d.events[e].available)
+      throw new PytraceError(
+        'PYTRACE_MARKER_UNAVAILABLE',
+        `${e} cannot be traced in process ${d.pid} (Python ${d.version ?? 'of unknown version'}): ${d.events[e].note} Ask for other events, or run a build that has it.`,
+      );
+  }
+  return [...new Set(requested)];
+}
+
+function targetsFor(d: Description, events: EventName[]): NativeTarget[] {
+  const targets: NativeTarget[] = [];
+  for (const e of events) {
+    const marker = markerOf(e);
+    for (const loc of d.locations.filter((l) => l.name === marker.marker)) targets.push(uprobeTarget(loc, marker));
+  }
+  // 3.11: entries fire only while the line semaphore is up; raise it without tracing lines.
+  if (d.version === '3.11' && events.includes('function-entry') && !events.includes('line')) {
+    for (const loc of d.locations.filter((l) => l.name === 'line')) targets.push(semaphoreAnchor(loc));
+  }
+  return targets;
+}
+
+/** Attaches to every location of the selected markers in process `pid`. */
+export async function attach(pid: number, options: AttachOptions = {}): Promise<Trace> {
+  assertProcess(pid);
+  assertPrivileged();
+  const description = describeForTracing(pid);
+  const events = chooseEvents(description, options.events);
+  const targets = targetsFor(description, events);
+  const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';
+  if (transport === 'ring' && !kernelHasRingBuffer())
+    throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
+
+  let trace: Trace | undefined;
+  let native: NativeTrace;
+  try {
+    native = new NativeTrace(
+      {
+        pid,
+        transport,
+        ringBytes: options.ringBytes ?? 16 << 20,
+        wakeupBytes: options.wakeupBytes ?? 64 << 10,
+        drainMs: options.drainMs ?? 5,
+        batchBytes: options.batchBytes ?? 256 << 10,
+        maxPendingBatches: options.maxPendingBatches ?? 16,
+        dropWhenBehind: options.onBackpressure === 'drop',
+        perfPages: options.perfPages ?? 64,
+      },
+      (kind, buffer, records) => trace!.onMessage(kind, buffer, records),
+    );
+  } catch (e) {
+    throw fromNative(e);
+  }
+  trace = new Trace(pid, events, description, transport, native);
+  try {
+    native.attach(targets);
+  } catch (e) {
+    native.close();
+    throw fromNative(e);
+  }
+  native.start();
+  return trace;
+}

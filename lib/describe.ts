@@ -4,7 +4,7 @@ import * as path from 'path';
 import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';
 import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from './markers';
 import { readElf } from './native';
-import { ProbeLocation, fileOffset, probesOfProcess } from './probes';
+import { ProbeLocation, fileOffset, probesOfFile, probesOfProcess } from './probes';
 import { assertProcess, exePath, mappedObjects, rootedPath } from './proc';
 
 export interface EventAvailability {
@@ -17,7 +17,8 @@ export interface EventAvailability {
 }
 
 export interface Description {
-  pid: number;
+  /** null when describing a binary rather than a process. */
+  pid: number | null;
   executable: string;
   /** "3.11", or null when neither the names nor Py_Version tell. */
   version: string | null;
@@ -38,7 +39,7 @@ export function looksLikePython(paths: string[]): boolean {
 }
 
 /** From "python3.11", "libpython3.11.so.1.0", or the Py_Version constant (3.11+). */
-function versionOf(objects: string[], pid: number): string | null {
+function versionOf(objects: string[], openPath: (p: string) => string): string | null {
   for (const p of objects) {
     const m = PYTHON_NAME.exec(p);
     if (m?.[1]) return m[1];
@@ -46,7 +47,7 @@ function versionOf(objects: string[], pid: number): string | null {
   for (const p of objects) {
     if (!/python/.test(p)) continue;
     try {
-      const open = rootedPath(pid, p);
+      const open = openPath(p);
       const elf = readElf(open, ['Py_Version']);
       const sym = elf.symbols.Py_Version;
       const off = sym && fileOffset(elf.segments, sym.value);
@@ -91,13 +92,9 @@ function availability(event: EventName, present: boolean, version: string | null
   return { available: true, fires: true };
 }
 
-/** Throws the typed error for a process without usable markers. */
-export function describe(pid: number): Description {
-  assertProcess(pid);
-  const executable = exePath(pid);
-  const objects = mappedObjects(pid);
-  const locations = probesOfProcess(pid).filter((p) => p.provider === PROVIDER);
-  const version = versionOf(objects, pid);
+function describeFrom(pid: number | null, executable: string, objects: string[], all: ProbeLocation[], open: (p: string) => string): Description {
+  const locations = all.filter((p) => p.provider === PROVIDER);
+  const version = versionOf(objects, open);
   const markerObject = locations[0]?.path ?? null;
   const markers = [...new Set(locations.map((l) => l.name))];
   const events = {} as Record<EventName, EventAvailability>;
@@ -118,18 +115,30 @@ export function describe(pid: number): Description {
   };
 }
 
+/** What process `pid` can give. */
+export function describe(pid: number): Description {
+  assertProcess(pid);
+  return describeFrom(pid, exePath(pid), mappedObjects(pid), probesOfProcess(pid), (p) => rootedPath(pid, p));
+}
+
+/** What a Python binary (an executable or libpython) can give, for every process that runs it. */
+export function describeBinary(path: string): Description {
+  if (!fs.existsSync(path)) throw new PytraceError('PYTRACE_BAD_ELF', `${path}: no such file.`);
+  return describeFrom(null, path, [path], probesOfFile(path), (p) => p);
+}
+
 /** describe(), but a process that is not a Python with markers is an error. */
-export function describeForTracing(pid: number): Description {
-  const d = describe(pid);
+export function assertTraceable(d: Description): Description {
   if (d.build !== 'none') return d;
-  const objects = mappedObjects(pid);
+  const what = d.pid === null ? d.executable : `Process ${d.pid} (${d.executable})`;
+  const objects = d.pid === null ? [d.executable] : mappedObjects(d.pid);
   if (!looksLikePython(objects))
     throw new PytraceError(
       'PYTRACE_NOT_PYTHON',
-      `Process ${pid} (${d.executable}) is not a Python process: neither it nor its libraries are a CPython interpreter. Pass the PID of a python process.`,
+      `${what} is not a Python: neither it nor its libraries are a CPython interpreter. Pass the PID of a python process${d.pid === null ? ', or the path of a python binary or libpython' : ''}.`,
     );
   throw new PytraceError(
     'PYTRACE_NO_MARKERS',
-    `Process ${pid} runs ${d.executable}, a Python${d.version ? ' ' + d.version : ''} built without static markers (no .note.stapsdt). ${WHICH_BUILDS_HAVE_MARKERS} Run the program with such a Python.`,
+    `${what} is a Python${d.version ? ' ' + d.version : ''} built without static markers (no .note.stapsdt). ${WHICH_BUILDS_HAVE_MARKERS} Run the program with such a Python.`,
   );
 }

@@ -1,7 +1,7 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
 import { BatchDecoder } from './decode';
-import { describeForTracing, Description } from './describe';
+import { assertTraceable, describe, describeBinary, Description } from './describe';
 import { fromNative, PytraceError } from './errors';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
@@ -150,7 +150,7 @@ function chooseEvents(d: Description, requested?: EventName[]): EventName[] {
     if (!d.events[e].available)
       throw new PytraceError(
         'PYTRACE_MARKER_UNAVAILABLE',
-        `${e} cannot be traced in process ${d.pid} (Python ${d.version ?? 'of unknown version'}): ${d.events[e].note} Ask for other events, or run a build that has it.`,
+        `${e} cannot be traced in ${d.pid === null ? d.executable : 'process ' + d.pid} (Python ${d.version ?? 'of unknown version'}): ${d.events[e].note} Ask for other events, or run a build that has it.`,
       );
   }
   return [...new Set(requested)];
@@ -169,11 +169,18 @@ function targetsFor(d: Description, events: EventName[]): NativeTarget[] {
   return targets;
 }
 
-/** Attaches to every location of the selected markers in process `pid`. */
-export async function attach(pid: number, options: AttachOptions = {}): Promise<Trace> {
-  assertProcess(pid);
+/** A process, or a binary: every process running it (now or later), or only `pid`. */
+export type AttachTarget = number | { binary: string; pid?: number };
+
+/**
+ * Attaches to every location of the selected markers. Resolves once all are
+ * attached: nothing the target does after that is missed.
+ */
+export async function attach(target: AttachTarget, options: AttachOptions = {}): Promise<Trace> {
+  const pid = typeof target === 'number' ? target : target.pid ?? -1;
+  if (pid !== -1) assertProcess(pid);
   assertPrivileged();
-  const description = describeForTracing(pid);
+  const description = assertTraceable(typeof target === 'number' ? describe(target) : describeBinary(target.binary));
   const events = chooseEvents(description, options.events);
   const targets = targetsFor(description, events);
   const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';

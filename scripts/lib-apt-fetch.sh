@@ -73,13 +73,14 @@ apt_alt() {
     -o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1 "$@"
 }
 
-# apt_alt_version DIR SUITE PACKAGE -- prints the version SUITE offers, or
-# nothing. Filters by suite so that a package found only in another
-# configured suite does not count.
-apt_alt_version() {
-  local dir=$1 suite=$2 pkg=$3
-  apt_alt "$dir" apt-cache madison "$pkg" 2>/dev/null \
-    | awk -F' *[|] *' -v s=" $suite/" 'index($3, s) { print $2; exit }'
+# madison_version FILE SUITE PACKAGE -- prints the version SUITE offers, or
+# nothing. FILE holds `apt_alt DIR apt-cache madison PKG...` output (one
+# call for all packages: each apt-cache run re-reads every index).
+# Filters by suite so that a package found only in another suite does not
+# count.
+madison_version() {
+  awk -F' *[|] *' -v p="$3" -v s=" $2/" \
+    '$1 ~ "^ *" p "$" && index($3, s) { print $2; exit }' "$1"
 }
 
 # umount_below DIR -- undoes mounts left inside DIR by an interrupted

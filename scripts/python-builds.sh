@@ -73,6 +73,7 @@ build_version() {
     umount_below "$d"
     rm -rf --one-file-system "$d"
   done
+  mkdir -p "$CACHE/.debs/$suite"
   log "$v: debootstrap $suite (+$pkgs)"
   if ! debootstrap --variant=minbase --include="$pkgs" \
       --cache-dir="$CACHE/.debs/$suite" "$suite" "$part" "$MIRROR" \
@@ -112,16 +113,20 @@ if ((${#TODO[@]})); then
   log "mirror $MIRROR; reading package lists of: ${!want[*]}"
   apt_alt_init "$CACHE/.apt" "$MIRROR" "${!want[@]}"
 
+  pkgs=()
+  for v in "${TODO[@]}"; do pkgs+=("python$v-minimal" "libpython$v"); done
+  apt_alt "$CACHE/.apt" apt-cache madison "${pkgs[@]}" >"$CACHE/.apt/madison" 2>/dev/null || true
+
   for v in "${TODO[@]}"; do
     suite=$(suite_of "$v")
-    debver=$(apt_alt_version "$CACHE/.apt" "$suite" "python$v-minimal")
+    debver=$(madison_version "$CACHE/.apt/madison" "$suite" "python$v-minimal")
     if [[ -z $debver ]]; then
       set_status "$v" "unavailable: $suite has no python$v-minimal"
       continue
     fi
     pkgs=python$v-minimal,libpython$v-minimal,libpython$v-stdlib
     # The shared library (for --enable-shared style tracing), if packaged.
-    [[ -n $(apt_alt_version "$CACHE/.apt" "$suite" "libpython$v") ]] && pkgs+=,libpython$v
+    [[ -n $(madison_version "$CACHE/.apt/madison" "$suite" "libpython$v") ]] && pkgs+=,libpython$v
     SUITE_TODO[$suite]+="$v:$debver:$pkgs "
   done
 

@@ -48,10 +48,13 @@ export interface NativeArgSpec {
 
 export interface NativeTarget {
   path: string;
+  /** Only this process (-1: every process); default: the trace's pid. */
+  pid?: number;
   offset: number;
   refCtrOffset: number;
-  anchor: boolean;
-  spec?: { type: number; args: NativeArgSpec[] };
+  /** event: send records; count: count calls in the kernel; anchor: raise the semaphore only. */
+  program: 'event' | 'count' | 'anchor';
+  spec?: { type: number; args: NativeArgSpec[]; trackOnly?: boolean };
 }
 
 export interface NativeTraceOptions {
@@ -64,6 +67,15 @@ export interface NativeTraceOptions {
   maxPendingBatches: number;
   dropWhenBehind: boolean;
   perfPages: number;
+  within?: string;
+}
+
+export interface NativeCallCount {
+  pid: number;
+  lineno: number;
+  filename: string;
+  function: string;
+  count: number;
 }
 
 export interface NativeStats {
@@ -81,6 +93,7 @@ export interface NativeTrace {
   start(): void;
   stats(): NativeStats;
   close(): void;
+  takeCallCounts(): NativeCallCount[];
   ref(): void;
   unref(): void;
 }

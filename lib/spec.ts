@@ -53,7 +53,7 @@ export function uprobeTarget(loc: ProbeLocation, marker: MarkerInfo): NativeTarg
     path: loc.openPath,
     offset: Number(loc.offset),
     refCtrOffset: loc.semaphoreOffset === null ? 0 : Number(loc.semaphoreOffset),
-    anchor: false,
+    program: 'event',
     spec: { type: marker.type, args },
   };
 }
@@ -72,5 +72,5 @@ export function semaphoreAnchor(loc: ProbeLocation): NativeTarget {
   const offset = section && fileOffset(elf.segments, section.addr);
   if (offset === null || offset === undefined)
     throw new PytraceError('PYTRACE_ATTACH_FAILED', `${loc.path}: no .fini or .text section to anchor the ${loc.name} semaphore to.`);
-  return { path: loc.openPath, offset: Number(offset), refCtrOffset: Number(loc.semaphoreOffset), anchor: true };
+  return { path: loc.openPath, offset: Number(offset), refCtrOffset: Number(loc.semaphoreOffset), program: 'anchor' };
 }

@@ -27,6 +27,11 @@ export interface AttachOptions {
   onBackpressure?: 'pause' | 'drop';
   /** Per-CPU perf buffer pages, for the perf transport. Default 64. */
   perfPages?: number;
+  /**
+   * Per thread, only events from the entry of the function with this name to
+   * its matching return (recursion counted), decided in the kernel.
+   */
+  within?: string;
 }
 
 export interface TraceStats {
@@ -42,7 +47,7 @@ const CAP_SYS_ADMIN = 21n;
 const CAP_PERFMON = 38n;
 const CAP_BPF = 39n;
 
-function assertPrivileged(): void {
+export function assertPrivileged(): void {
   const caps = effectiveCapabilities();
   const has = (c: bigint) => (caps >> c) & 1n;
   if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return;
@@ -156,14 +161,26 @@ function chooseEvents(d: Description, requested?: EventName[]): EventName[] {
   return [...new Set(requested)];
 }
 
-function targetsFor(d: Description, events: EventName[]): NativeTarget[] {
+/**
+ * The uprobes for `events`. With `within`, entries and returns are attached
+ * even if not asked for: the kernel needs them to know when a thread is inside
+ * the function (they are then tracked, not sent).
+ */
+export function targetsFor(d: Description, events: EventName[], within?: string, program: 'event' | 'count' = 'event'): NativeTarget[] {
   const targets: NativeTarget[] = [];
-  for (const e of events) {
+  const attached = new Set<EventName>(events);
+  if (within) for (const e of ['function-entry', 'function-return'] as const) attached.add(e);
+  for (const e of attached) {
     const marker = markerOf(e);
-    for (const loc of d.locations.filter((l) => l.name === marker.marker)) targets.push(uprobeTarget(loc, marker));
+    for (const loc of d.locations.filter((l) => l.name === marker.marker)) {
+      const t = uprobeTarget(loc, marker);
+      t.program = program;
+      if (!events.includes(e)) t.spec!.trackOnly = true;
+      targets.push(t);
+    }
   }
   // 3.11: entries fire only while the line semaphore is up; raise it without tracing lines.
-  if (d.version === '3.11' && events.includes('function-entry') && !events.includes('line')) {
+  if (d.version === '3.11' && attached.has('function-entry') && !attached.has('line')) {
     for (const loc of d.locations.filter((l) => l.name === 'line')) targets.push(semaphoreAnchor(loc));
   }
   return targets;
@@ -182,7 +199,9 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   assertPrivileged();
   const description = assertTraceable(typeof target === 'number' ? describe(target) : describeBinary(target.binary));
   const events = chooseEvents(description, options.events);
-  const targets = targetsFor(description, events);
+  if (options.within !== undefined && !(description.events['function-entry'].available && description.events['function-return'].available))
+    throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`);
+  const targets = targetsFor(description, events, options.within);
   const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';
   if (transport === 'ring' && !kernelHasRingBuffer())
     throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
@@ -201,6 +220,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         maxPendingBatches: options.maxPendingBatches ?? 16,
         dropWhenBehind: options.onBackpressure === 'drop',
         perfPages: options.perfPages ?? 64,
+        within: options.within,
       },
       (kind, buffer, records) => trace!.onMessage(kind, buffer, records),
     );

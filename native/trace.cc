@@ -1,5 +1,7 @@
 #include "trace.h"
 
+#include <cstring>
+
 #include "native_error.h"
 
 namespace pytrace {
@@ -18,6 +20,7 @@ uint64_t U64(const Napi::Object& o, const char* key, uint64_t fallback) {
 pt_spec ReadSpec(const Napi::Object& o) {
   pt_spec spec{};
   spec.event_type = static_cast<uint8_t>(U64(o, "type", 0));
+  spec.track_only = o.Get("trackOnly").ToBoolean();
   Napi::Array args = o.Get("args").As<Napi::Array>();
   spec.nargs = static_cast<uint8_t>(std::min<uint32_t>(args.Length(), PT_MAX_ARGS));
   for (uint32_t i = 0; i < spec.nargs; i++) {
@@ -52,6 +55,7 @@ Napi::Function NativeTrace::Define(Napi::Env env) {
                       InstanceMethod("start", &NativeTrace::Start),
                       InstanceMethod("stats", &NativeTrace::Stats),
                       InstanceMethod("close", &NativeTrace::Close),
+                      InstanceMethod("takeCallCounts", &NativeTrace::TakeCallCounts),
                       InstanceMethod("ref", &NativeTrace::Ref),
                       InstanceMethod("unref", &NativeTrace::Unref)});
 }
@@ -66,6 +70,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.transport = o.Get("transport").ToString().Utf8Value() == "perf" ? Transport::kPerf : Transport::kRing;
     so.ring_bytes = static_cast<uint32_t>(U64(o, "ringBytes", so.ring_bytes));
     so.wakeup_bytes = U64(o, "wakeupBytes", so.wakeup_bytes);
+    if (o.Get("within").IsString()) so.within = o.Get("within").ToString().Utf8Value();
     session_ = std::make_unique<BpfSession>(so);
 
     BatchOptions bo;
@@ -96,8 +101,12 @@ Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
     target.path = t.Get("path").ToString().Utf8Value();
     target.offset = U64(t, "offset", 0);
     target.ref_ctr_offset = U64(t, "refCtrOffset", 0);
-    target.anchor = t.Get("anchor").ToBoolean();
-    if (!target.anchor) target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
+    if (t.Get("pid").IsNumber()) target.pid = t.Get("pid").As<Napi::Number>().Int32Value();
+    std::string program = t.Get("program").ToString().Utf8Value();
+    target.program = program == "anchor" ? UprobeTarget::kAnchor
+                     : program == "count" ? UprobeTarget::kCount
+                                          : UprobeTarget::kEvent;
+    if (target.program != UprobeTarget::kAnchor) target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
     targets.push_back(std::move(target));
   }
   try {
@@ -126,6 +135,25 @@ Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
   s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_ ? batches_->batches() : 0)));
   s.Set("links", Napi::Number::New(env, static_cast<double>(session_ ? session_->links() : 0)));
   return s;
+}
+
+// takeCallCounts() -> [{pid, lineno, filename, function, count}], since the last call.
+Napi::Value NativeTrace::TakeCallCounts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error::New(env, "The trace is closed");
+  std::vector<CallCount> counts = session_->TakeCallCounts();
+  Napi::Array out = Napi::Array::New(env, counts.size());
+  for (size_t i = 0; i < counts.size(); i++) {
+    const pt_count_key& k = counts[i].key;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("pid", Napi::Number::New(env, k.pid));
+    o.Set("lineno", Napi::Number::New(env, static_cast<int32_t>(k.lineno)));
+    o.Set("filename", Napi::String::New(env, k.filename, strnlen(k.filename, sizeof k.filename)));
+    o.Set("function", Napi::String::New(env, k.funcname, strnlen(k.funcname, sizeof k.funcname)));
+    o.Set("count", Napi::Number::New(env, static_cast<double>(counts[i].count)));
+    out.Set(i, o);
+  }
+  return out;
 }
 
 Napi::Value NativeTrace::Close(const Napi::CallbackInfo& info) {

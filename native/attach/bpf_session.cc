@@ -76,6 +76,11 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   bpf_map__set_autocreate(skel_->maps.ring, ring);
   if (ring) bpf_map__set_max_entries(skel_->maps.ring, options_.ring_bytes);
   skel_->rodata->wakeup_bytes = options_.wakeup_bytes;
+  if (options_.within.size() >= PT_WITHIN_MAX)
+    throw NativeError("PYTRACE_BAD_OPTION", "The `within` function name is longer than " +
+                                                std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
+  skel_->rodata->within_len = static_cast<uint32_t>(options_.within.size());
+  memcpy(const_cast<char*>(skel_->rodata->within_name), options_.within.data(), options_.within.size());
 
   int err = usdt_event__load(skel_);
   if (err) {
@@ -97,7 +102,7 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
       LIBBPF_OPTS(bpf_uprobe_opts, opts);
       opts.ref_ctr_offset = t.ref_ctr_offset;
       bpf_program* prog = skel_->progs.semaphore_anchor;
-      if (!t.anchor) {
+      if (t.program != UprobeTarget::kAnchor) {
         if (next_spec_ >= PT_MAX_SPECS)
           throw NativeError("PYTRACE_ATTACH_FAILED", "Too many marker locations (more than " +
                                                          std::to_string(PT_MAX_SPECS) + ").");
@@ -105,15 +110,18 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
         if (bpf_map__update_elem(skel_->maps.specs, &id, sizeof(id), &t.spec, sizeof(t.spec), 0))
           ThrowErrno(errno, "Cannot store a marker's argument spec");
         opts.bpf_cookie = id;
-        prog = options_.transport == Transport::kRing ? skel_->progs.usdt_to_ring
-                                                      : skel_->progs.usdt_to_perf;
+        prog = t.program == UprobeTarget::kCount ? skel_->progs.usdt_count
+               : options_.transport == Transport::kRing ? skel_->progs.usdt_to_ring
+                                                        : skel_->progs.usdt_to_perf;
       }
       last_libbpf_message.clear();
       bpf_link* link =
-          bpf_program__attach_uprobe_opts(prog, options_.pid, t.path.c_str(), t.offset, &opts);
-      if (!link)
-        ThrowErrno(errno, "Cannot attach a uprobe to " + t.path + " at offset 0x" +
-                              [&] { char b[32]; snprintf(b, sizeof b, "%llx", (unsigned long long)t.offset); return std::string(b); }());
+          bpf_program__attach_uprobe_opts(prog, t.pid == -2 ? options_.pid : t.pid, t.path.c_str(), t.offset, &opts);
+      if (!link) {
+        char where[32];
+        snprintf(where, sizeof where, "0x%llx", static_cast<unsigned long long>(t.offset));
+        ThrowErrno(errno, "Cannot attach a uprobe to " + t.path + " at offset " + where);
+      }
       links_.push_back(link);
     }
   } catch (...) {
@@ -132,6 +140,24 @@ void BpfSession::Detach() {
 
 int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.ring); }
 int BpfSession::perf_fd() const { return bpf_map__fd(skel_->maps.perf); }
+
+std::vector<CallCount> BpfSession::TakeCallCounts() {
+  std::vector<CallCount> out;
+  int fd = bpf_map__fd(skel_->maps.call_counts);
+  pt_count_key key{}, next{};
+  std::vector<pt_count_key> keys;
+  // Collect keys first: deleting while walking would restart the walk.
+  for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
+    keys.push_back(next);
+    key = next;
+  }
+  for (const pt_count_key& k : keys) {
+    uint64_t count = 0;
+    // Atomic per key: a call counted after this goes into the next read.
+    if (bpf_map_lookup_and_delete_elem(fd, &k, &count) == 0 && count) out.push_back({k, count});
+  }
+  return out;
+}
 
 uint64_t BpfSession::Counter(uint32_t which) const {
   int ncpu = libbpf_num_possible_cpus();

@@ -22,14 +22,21 @@ struct SessionOptions {
   Transport transport = Transport::kRing;
   uint32_t ring_bytes = 1 << 22; // power of two, multiple of the page size
   uint64_t wakeup_bytes = 0;     // see usdt_event.bpf.c
+  std::string within;            // function name; empty: no filter
+};
+
+struct CallCount {
+  pt_count_key key;
+  uint64_t count;
 };
 
 struct UprobeTarget {
   std::string path;              // the object, as this process can open it
   uint64_t offset = 0;           // file offset of the location
   uint64_t ref_ctr_offset = 0;   // file offset of the semaphore; 0: none
-  bool anchor = false;           // raise the semaphore only, send nothing
-  pt_spec spec{};                // how to build the record (not for anchors)
+  enum Program { kEvent, kCount, kAnchor } program = kEvent;
+  int pid = -2;                  // -2: the session's pid; -1: every process
+  pt_spec spec{};                // how to fetch the arguments (not for anchors)
 };
 
 class BpfSession {
@@ -52,6 +59,8 @@ class BpfSession {
   // Sum over CPUs of a counter of enum pt_counter.
   uint64_t Counter(uint32_t which) const;
   size_t links() const { return links_.size(); }
+  // Takes the call counts out of the kernel map: each is read and removed.
+  std::vector<CallCount> TakeCallCounts();
 
  private:
   SessionOptions options_;

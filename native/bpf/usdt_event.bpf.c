@@ -2,6 +2,7 @@
 /* One program serves every marker location: the uprobe's cookie selects the
  * location's spec (event type and how to fetch each argument), the program
  * fetches the arguments, copies string arguments out, and sends one record. */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
@@ -13,6 +14,33 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set before load. Ring buffer: wake the reader only once this many bytes are
  * pending (0: on every record); the reader also drains on a timer. */
 const volatile __u64 wakeup_bytes = 0;
+
+/* Set before load. When within_len > 0, a thread's events are sent only from
+ * the entry of a function named within_name to its matching return. */
+const volatile __u32 within_len = 0;
+const volatile char within_name[PT_WITHIN_MAX] = {};
+
+/* Per thread: how many calls of the `within` function are open. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} within_depth SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PT_MAX_COUNTS);
+	__type(key, struct pt_count_key);
+	__type(value, __u64);
+} call_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_count_key);
+} count_key_space SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -107,7 +135,7 @@ static __always_inline __s64 fetch_arg(struct pt_regs *ctx, const struct pt_arg_
 
 /* Builds the record for this location in the per-CPU scratch space and
  * returns its size, or 0 when there is nothing to send. */
-static __always_inline __u32 build_event(struct pt_regs *ctx, struct scratch **out)
+static __always_inline __u32 build_event(struct pt_regs *ctx, struct scratch **out, bool *track_only)
 {
 	__u32 zero = 0, id = (__u32)bpf_get_attach_cookie(ctx);
 	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
@@ -154,17 +182,65 @@ static __always_inline __u32 build_event(struct pt_regs *ctx, struct scratch **o
 		return 0;
 	s->ev.size = sizeof(struct pt_event) + used;
 	*out = s;
+	*track_only = spec->track_only;
 	return sizeof(struct pt_event) + used;
+}
+
+/* Is the record's function (arg 1, after the filename) the `within` one? */
+static __always_inline bool is_within_function(struct scratch *s)
+{
+	__u64 off = s->ev.arg[0];
+
+	if ((__u64)s->ev.arg[1] != within_len)
+		return false;
+#pragma unroll
+	for (int i = 0; i < PT_WITHIN_MAX; i++) {
+		if (i >= within_len)
+			break;
+		if (off + i >= sizeof(s->strings))
+			return false;
+		if (s->strings[off + i] != within_name[i])
+			return false;
+	}
+	return true;
+}
+
+/* The `within` filter: decided here so nothing outside leaves the kernel. */
+static __always_inline bool within_passes(struct scratch *s)
+{
+	__u32 tid = s->ev.tid, depth = 0, *open;
+	__u8 type = s->ev.type;
+
+	if (!within_len)
+		return true;
+	open = bpf_map_lookup_elem(&within_depth, &tid);
+	if (open)
+		depth = *open;
+	if (type == PT_EV_FUNCTION_ENTRY && is_within_function(s)) {
+		depth++;
+		bpf_map_update_elem(&within_depth, &tid, &depth, BPF_ANY);
+		return true;
+	}
+	if (type == PT_EV_FUNCTION_RETURN && depth && is_within_function(s)) {
+		depth--;
+		if (depth)
+			bpf_map_update_elem(&within_depth, &tid, &depth, BPF_ANY);
+		else
+			bpf_map_delete_elem(&within_depth, &tid);
+		return true;
+	}
+	return depth > 0;
 }
 
 SEC("uprobe")
 int usdt_to_ring(struct pt_regs *ctx)
 {
 	struct scratch *s = NULL;
-	__u32 size = build_event(ctx, &s);
+	bool track_only = false;
+	__u32 size = build_event(ctx, &s, &track_only);
 	__u64 flags = 0;
 
-	if (!size || !s)
+	if (!size || !s || !within_passes(s) || track_only)
 		return 0;
 	if (wakeup_bytes)
 		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
@@ -182,9 +258,10 @@ SEC("uprobe")
 int usdt_to_perf(struct pt_regs *ctx)
 {
 	struct scratch *s = NULL;
-	__u32 size = build_event(ctx, &s);
+	bool track_only = false;
+	__u32 size = build_event(ctx, &s, &track_only);
 
-	if (!size || !s)
+	if (!size || !s || !within_passes(s) || track_only)
 		return 0;
 	if (size > sizeof(struct scratch))
 		return 0;
@@ -192,6 +269,40 @@ int usdt_to_perf(struct pt_regs *ctx)
 		count(PT_COUNT_LOST);
 	else
 		count(PT_COUNT_EVENTS);
+	return 0;
+}
+
+/* Counts calls per (pid, file, line, function) in a map: for a top-like view,
+ * no per-call record leaves the kernel. Attached to function__entry. */
+SEC("uprobe")
+int usdt_count(struct pt_regs *ctx)
+{
+	__u32 zero = 0, id = (__u32)bpf_get_attach_cookie(ctx);
+	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
+	struct pt_count_key *key = bpf_map_lookup_elem(&count_key_space, &zero);
+	__u64 one = 1, *n;
+
+	if (!spec || !key || spec->nargs < 3)
+		return 0;
+	__builtin_memset(key, 0, sizeof(*key));
+	key->pid = bpf_get_current_pid_tgid() >> 32;
+	key->lineno = (__u32)fetch_arg(ctx, &spec->args[2]);
+	bpf_probe_read_user_str(key->filename, sizeof(key->filename),
+				(const void *)fetch_arg(ctx, &spec->args[0]));
+	bpf_probe_read_user_str(key->funcname, sizeof(key->funcname),
+				(const void *)fetch_arg(ctx, &spec->args[1]));
+	n = bpf_map_lookup_elem(&call_counts, key);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return 0;
+	}
+	if (bpf_map_update_elem(&call_counts, key, &one, BPF_NOEXIST)) {
+		n = bpf_map_lookup_elem(&call_counts, key);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			count(PT_COUNT_FULL);
+	}
 	return 0;
 }
 

@@ -50,7 +50,8 @@ struct pt_spec {
 	struct pt_arg_spec args[PT_MAX_ARGS];
 	pt_u8 event_type;    /* enum pt_event_type */
 	pt_u8 nargs;
-	pt_u8 pad[6];
+	pt_u8 track_only;    /* feeds the `within` filter, sends nothing */
+	pt_u8 pad[5];
 };
 
 enum pt_event_type {
@@ -79,11 +80,26 @@ struct pt_event {
 
 #define PT_EVENT_MAX_SIZE (sizeof(struct pt_event) + PT_MAX_ARGS * PT_STR_MAX)
 
+/* Longest function name the `within` filter compares. */
+#define PT_WITHIN_MAX 64
+#define PT_COUNT_FILENAME 96
+#define PT_COUNT_FUNCNAME 64
+#define PT_MAX_COUNTS 16384
+
+/* Key of the in-kernel call counts (top): strings NUL-padded. */
+struct pt_count_key {
+	pt_u32 pid;
+	pt_u32 lineno;
+	char filename[PT_COUNT_FILENAME];
+	char funcname[PT_COUNT_FUNCNAME];
+};
+
 /* Index of each counter in the per-CPU `counters` map. */
 enum pt_counter {
 	PT_COUNT_EVENTS = 0,  /* records handed to the transport */
 	PT_COUNT_LOST = 1,    /* records the transport could not take */
-	PT_COUNT_MAX = 2,
+	PT_COUNT_FULL = 2,    /* calls not counted: the counts map was full */
+	PT_COUNT_MAX = 3,
 };
 
 #endif

@@ -8,7 +8,8 @@
         "native/discovery/elf_notes.cc",
         "native/attach/bpf_session.cc",
         "native/stream/poll_thread.cc",
-        "native/stream/js_batches.cc"
+        "native/stream/js_batches.cc",
+        "native/stream/synthetic_source.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -23,7 +24,7 @@
       "actions": [
         {
           "action_name": "bpf_skeleton",
-          "inputs": ["native/bpf/usdt_event.bpf.c", "native/bpf/usdt_event.h", "scripts/build-bpf.sh"],
+          "inputs": ["native/bpf/usdt_event.bpf.c", "native/bpf/usdt_event.h", "native/bpf/usdt_args.bpf.h", "scripts/build-bpf.sh"],
           "outputs": ["<(SHARED_INTERMEDIATE_DIR)/bpf/usdt_event.skel.h"],
           "action": ["bash", "scripts/build-bpf.sh", "native/bpf/usdt_event.bpf.c", "<(SHARED_INTERMEDIATE_DIR)/bpf"]
         }

@@ -1,32 +1,65 @@
 /**
  * Decodes a batch of records (struct pt_event, native/bpf/usdt_event.h) into
  * events. Layout: u16 size, u8 type, u8 string_mask, u32 pid, u32 tid,
- * u32 reserved, u64 ts, s64 arg[3], then the string arguments' bytes.
+ * u8 str_len[3], u8 reserved, u64 ts, s64 arg[3], then the inline strings.
+ *
+ * A frame's names arrive inline the first time a (pid, address) is seen and
+ * by address after that: the decoder keeps what it was sent, per process.
  */
+import * as fs from 'fs';
 import { TraceEvent } from './markers';
 
 export const HEADER_SIZE = 48;
 
-/** Names repeat: decode each distinct byte sequence once. */
-class StringTable {
-  private map = new Map<string, string>();
-  decode(buf: Buffer, start: number, end: number): string {
-    if (end - start > 64) return buf.toString('utf8', start, end);
-    const key = buf.toString('latin1', start, end);
-    let s = this.map.get(key);
-    if (s === undefined) {
-      if (this.map.size > 65536) this.map.clear();
-      s = buf.toString('utf8', start, end);
-      this.map.set(key, s);
+/** Names sent inline, by (pid, address in the target). */
+class SentNames {
+  private byPid = new Map<number, Map<number, string>>();
+
+  set(pid: number, address: number, name: string): void {
+    let m = this.byPid.get(pid);
+    if (!m) this.byPid.set(pid, (m = new Map()));
+    m.set(address, name);
+  }
+
+  get(pid: number, address: number): string {
+    const name = this.byPid.get(pid)?.get(address);
+    return name ?? this.recover(pid, address);
+  }
+
+  /**
+   * Only after lost records (the kernel then sends names again): read the
+   * name from the target's memory, where it still is while its code lives.
+   */
+  private recover(pid: number, address: number): string {
+    let name = '<unknown>';
+    try {
+      const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+      try {
+        const buf = Buffer.alloc(256);
+        const n = fs.readSync(fd, buf, 0, buf.length, address);
+        const end = buf.indexOf(0);
+        name = buf.toString('utf8', 0, end >= 0 && end < n ? end : n);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      /* the process is gone */
     }
-    return s;
+    this.set(pid, address, name);
+    return name;
+  }
+
+  forget(pid: number): void {
+    this.byPid.delete(pid);
   }
 }
 
-export class BatchDecoder {
-  private strings = new StringTable();
+const TYPES = ['', 'function-entry', 'function-return', 'line'] as const;
 
-  /** Calls `each` for every record of the batch, in order. */
+export class BatchDecoder {
+  private names = new SentNames();
+
+  /** Calls `each` for every record of the batch, in order; returns how many. */
   decode(batch: ArrayBuffer, each: (event: TraceEvent) => void): number {
     const view = new DataView(batch);
     const buf = Buffer.from(batch);
@@ -42,37 +75,45 @@ export class BatchDecoder {
     return count;
   }
 
+  /** Drops what is kept for a process that exited. */
+  forget(pid: number): void {
+    this.names.forget(pid);
+  }
+
   private record(view: DataView, buf: Buffer, at: number): TraceEvent {
     const type = view.getUint8(at + 2);
     const mask = view.getUint8(at + 3);
     const pid = view.getUint32(at + 4, true);
     const tid = view.getUint32(at + 8, true);
     const ts = view.getBigUint64(at + 16, true);
-    // Numbers here are C ints, longs and Py_ssize_t: exact as doubles.
+    // Addresses (< 2^47), C ints, longs and Py_ssize_t: exact as doubles.
     const a0 = Number(view.getBigInt64(at + 24, true));
     const a1 = Number(view.getBigInt64(at + 32, true));
     const a2 = Number(view.getBigInt64(at + 40, true));
     let s = at + HEADER_SIZE;
-    const str = (len: number) => this.strings.decode(buf, s, (s += len));
+    const inline = (i: number) => buf.toString('utf8', s, (s += view.getUint8(at + 12 + i)));
     switch (type) {
       case 1:
       case 2:
       case 3: {
-        const filename = mask & 1 ? str(a0) : '';
-        const fn = mask & 2 ? str(a1) : '';
-        const t = type === 1 ? 'function-entry' : type === 2 ? 'function-return' : 'line';
-        return { type: t, pid, tid, ts, filename, function: fn, lineno: a2 };
+        let filename: string;
+        let fn: string;
+        if (mask & 1) this.names.set(pid, a0, (filename = inline(0)));
+        else filename = this.names.get(pid, a0);
+        if (mask & 2) this.names.set(pid, a1, (fn = inline(1)));
+        else fn = this.names.get(pid, a1);
+        return { type: TYPES[type], pid, tid, ts, filename, function: fn, lineno: a2 };
       }
       case 4:
         return { type: 'gc-start', pid, tid, ts, generation: a0 };
       case 5:
         return { type: 'gc-done', pid, tid, ts, collected: a0 };
       case 6:
-        return { type: 'import-find-load-start', pid, tid, ts, module: mask & 1 ? str(a0) : '' };
+        return { type: 'import-find-load-start', pid, tid, ts, module: mask & 1 ? inline(0) : '' };
       case 7:
-        return { type: 'import-find-load-done', pid, tid, ts, module: mask & 1 ? str(a0) : '', found: a1 !== 0 };
+        return { type: 'import-find-load-done', pid, tid, ts, module: mask & 1 ? inline(0) : '', found: a1 !== 0 };
       default:
-        return { type: 'audit', pid, tid, ts, event: mask & 1 ? str(a0) : '' };
+        return { type: 'audit', pid, tid, ts, event: mask & 1 ? inline(0) : '' };
     }
   }
 }

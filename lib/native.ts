@@ -53,7 +53,7 @@ export interface NativeTarget {
   offset: number;
   refCtrOffset: number;
   /** event: send records; count: count calls in the kernel; anchor: raise the semaphore only. */
-  program: 'event' | 'count' | 'anchor';
+  program: 'event' | 'count' | 'anchor' | 'code-created';
   spec?: { type: number; args: NativeArgSpec[]; trackOnly?: boolean };
 }
 
@@ -68,6 +68,7 @@ export interface NativeTraceOptions {
   dropWhenBehind: boolean;
   perfPages: number;
   within?: string;
+  cacheNames?: boolean;
 }
 
 export interface NativeCallCount {
@@ -79,7 +80,6 @@ export interface NativeCallCount {
 }
 
 export interface NativeStats {
-  kernelEvents: number;
   lost: number;
   dropped: number;
   batches: number;

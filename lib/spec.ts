@@ -58,6 +58,24 @@ export function uprobeTarget(loc: ProbeLocation, marker: MarkerInfo): NativeTarg
   };
 }
 
+/** The interpreter's code object constructor: 3.11 and later, then 3.8-3.10. */
+const CODE_CONSTRUCTORS = ['_PyCode_New', 'PyCode_NewWithPosOnlyArgs'];
+
+/**
+ * A uprobe on the code object constructor of the object holding `loc`, which
+ * the name cache needs (see native/bpf/usdt_event.bpf.c); null if the object
+ * does not export it (the tracer then reads names at every event).
+ */
+export function codeCreationTarget(loc: ProbeLocation): NativeTarget | null {
+  const elf = readElf(loc.openPath, CODE_CONSTRUCTORS);
+  for (const name of CODE_CONSTRUCTORS) {
+    const sym = elf.symbols[name];
+    const offset = sym && fileOffset(elf.segments, sym.value);
+    if (offset !== null && offset !== undefined) return { path: loc.openPath, offset: Number(offset), refCtrOffset: 0, program: 'code-created' };
+  }
+  return null;
+}
+
 /**
  * Raises `loc`'s semaphore without a uprobe on `loc` itself: a uprobe whose
  * reference counter is that semaphore, placed where the program almost never

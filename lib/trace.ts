@@ -6,7 +6,7 @@ import { fromNative, PytraceError } from './errors';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
 import { assertProcess, effectiveCapabilities } from './proc';
-import { semaphoreAnchor, uprobeTarget } from './spec';
+import { codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
   /** Markers to trace; default: every one that fires in this build. */
@@ -93,6 +93,7 @@ export class Trace extends EventEmitter {
       });
       this.reportLoss();
     } else if (kind === 'exit') {
+      this.decoder.forget(this.pid);
       this.emit('exit', { pid: this.pid });
       void this.detach();
     } else if (kind === 'end') {
@@ -205,6 +206,11 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';
   if (transport === 'ring' && !kernelHasRingBuffer())
     throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
+  // Frame names are sent once and then by address, when the kernel can tell
+  // a reused address (code creations) and records stay in order (ring buffer).
+  const frameLoc = description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
+  const codeCreated = frameLoc && transport === 'ring' ? codeCreationTarget(frameLoc) : null;
+  if (codeCreated) targets.unshift(codeCreated);
 
   let trace: Trace | undefined;
   let native: NativeTrace;
@@ -221,6 +227,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         dropWhenBehind: options.onBackpressure === 'drop',
         perfPages: options.perfPages ?? 64,
         within: options.within,
+        cacheNames: codeCreated !== null && codeCreated !== undefined,
       },
       (kind, buffer, records) => trace!.onMessage(kind, buffer, records),
     );

@@ -71,6 +71,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.ring_bytes = static_cast<uint32_t>(U64(o, "ringBytes", so.ring_bytes));
     so.wakeup_bytes = U64(o, "wakeupBytes", so.wakeup_bytes);
     if (o.Get("within").IsString()) so.within = o.Get("within").ToString().Utf8Value();
+    so.cache_names = o.Get("cacheNames").ToBoolean();
     session_ = std::make_unique<BpfSession>(so);
 
     BatchOptions bo;
@@ -78,6 +79,8 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     bo.max_pending = U64(o, "maxPendingBatches", bo.max_pending);
     bo.drop_when_behind = o.Get("dropWhenBehind").ToBoolean();
     batches_ = std::make_unique<JsBatches>(env, info[1].As<Napi::Function>(), bo);
+    BpfSession* session = session_.get();
+    batches_->on_drop = [session] { session->ForgetSentNames(); };
     poll_ = std::make_unique<PollThread>(*session_, batches_.get(),
                                          static_cast<int>(U64(o, "drainMs", 5)),
                                          U64(o, "perfPages", 64));
@@ -103,10 +106,12 @@ Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
     target.ref_ctr_offset = U64(t, "refCtrOffset", 0);
     if (t.Get("pid").IsNumber()) target.pid = t.Get("pid").As<Napi::Number>().Int32Value();
     std::string program = t.Get("program").ToString().Utf8Value();
-    target.program = program == "anchor" ? UprobeTarget::kAnchor
-                     : program == "count" ? UprobeTarget::kCount
-                                          : UprobeTarget::kEvent;
-    if (target.program != UprobeTarget::kAnchor) target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
+    target.program = program == "anchor"         ? UprobeTarget::kAnchor
+                     : program == "count"        ? UprobeTarget::kCount
+                     : program == "code-created" ? UprobeTarget::kCodeCreated
+                                                 : UprobeTarget::kEvent;
+    if (target.program == UprobeTarget::kEvent || target.program == UprobeTarget::kCount)
+      target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
     targets.push_back(std::move(target));
   }
   try {
@@ -125,11 +130,9 @@ Napi::Value NativeTrace::Start(const Napi::CallbackInfo& info) {
 Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
-  uint64_t sent = session_ ? session_->Counter(PT_COUNT_EVENTS) : 0;
   uint64_t refused = session_ ? session_->Counter(PT_COUNT_LOST) : 0;
   uint64_t transport_lost = batches_ ? batches_->lost() : 0;
   uint64_t dropped = batches_ ? batches_->dropped() : 0;
-  s.Set("kernelEvents", Napi::Number::New(env, static_cast<double>(sent)));
   s.Set("lost", Napi::Number::New(env, static_cast<double>(refused + transport_lost + dropped)));
   s.Set("dropped", Napi::Number::New(env, static_cast<double>(dropped)));
   s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_ ? batches_->batches() : 0)));

@@ -79,6 +79,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   if (options_.within.size() >= PT_WITHIN_MAX)
     throw NativeError("PYTRACE_BAD_OPTION", "The `within` function name is longer than " +
                                                 std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
+  skel_->rodata->cache_names = options_.cache_names && ring;
   skel_->rodata->within_len = static_cast<uint32_t>(options_.within.size());
   memcpy(const_cast<char*>(skel_->rodata->within_name), options_.within.data(), options_.within.size());
 
@@ -86,6 +87,12 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   if (err) {
     usdt_event__destroy(skel_);
     skel_ = nullptr;
+    // EACCES here is the verifier refusing the program, not a missing privilege.
+    if (-err == EACCES || -err == EINVAL || -err == E2BIG)
+      throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
+                        std::string("The kernel refused pytrace's BPF program: ") + strerror(-err) + Detail() +
+                            ". pytrace needs Linux 5.15 or later with BPF cookies and the BPF ring buffer.",
+                        -err);
     ThrowErrno(-err, "Cannot load the BPF program");
   }
 }
@@ -101,8 +108,9 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
     for (const UprobeTarget& t : targets) {
       LIBBPF_OPTS(bpf_uprobe_opts, opts);
       opts.ref_ctr_offset = t.ref_ctr_offset;
-      bpf_program* prog = skel_->progs.semaphore_anchor;
-      if (t.program != UprobeTarget::kAnchor) {
+      bpf_program* prog = t.program == UprobeTarget::kCodeCreated ? skel_->progs.code_created
+                                                                  : skel_->progs.semaphore_anchor;
+      if (t.program == UprobeTarget::kEvent || t.program == UprobeTarget::kCount) {
         if (next_spec_ >= PT_MAX_SPECS)
           throw NativeError("PYTRACE_ATTACH_FAILED", "Too many marker locations (more than " +
                                                          std::to_string(PT_MAX_SPECS) + ").");
@@ -140,6 +148,15 @@ void BpfSession::Detach() {
 
 int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.ring); }
 int BpfSession::perf_fd() const { return bpf_map__fd(skel_->maps.perf); }
+
+void BpfSession::ForgetSentNames() {
+  uint32_t key = PT_GEN_READER;
+  uint64_t gen = 0;
+  // Only this thread writes this slot: a read-modify-write is enough.
+  bpf_map__lookup_elem(skel_->maps.generation, &key, sizeof(key), &gen, sizeof(gen), 0);
+  gen++;
+  bpf_map__update_elem(skel_->maps.generation, &key, sizeof(key), &gen, sizeof(gen), 0);
+}
 
 std::vector<CallCount> BpfSession::TakeCallCounts() {
   std::vector<CallCount> out;

@@ -23,6 +23,7 @@ struct SessionOptions {
   uint32_t ring_bytes = 1 << 22; // power of two, multiple of the page size
   uint64_t wakeup_bytes = 0;     // see usdt_event.bpf.c
   std::string within;            // function name; empty: no filter
+  bool cache_names = false;      // see the name cache in usdt_event.bpf.c
 };
 
 struct CallCount {
@@ -34,7 +35,7 @@ struct UprobeTarget {
   std::string path;              // the object, as this process can open it
   uint64_t offset = 0;           // file offset of the location
   uint64_t ref_ctr_offset = 0;   // file offset of the semaphore; 0: none
-  enum Program { kEvent, kCount, kAnchor } program = kEvent;
+  enum Program { kEvent, kCount, kAnchor, kCodeCreated } program = kEvent;
   int pid = -2;                  // -2: the session's pid; -1: every process
   pt_spec spec{};                // how to fetch the arguments (not for anchors)
 };
@@ -59,6 +60,9 @@ class BpfSession {
   // Sum over CPUs of a counter of enum pt_counter.
   uint64_t Counter(uint32_t which) const;
   size_t links() const { return links_.size(); }
+  // Invalidates the name cache: the reader lost records that may have
+  // carried names.
+  void ForgetSentNames();
   // Takes the call counts out of the kernel map: each is read and removed.
   std::vector<CallCount> TakeCallCounts();
 

@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* One program serves every marker location: the uprobe's cookie selects the
  * location's spec (event type and how to fetch each argument), the program
- * fetches the arguments, copies string arguments out, and sends one record. */
+ * fetches the arguments, copies string arguments out, and sends one record.
+ *
+ * Name cache: reading a string from the target costs more than everything
+ * else in the program together (about 150 ns a read, measured), and a frame's
+ * file and function names repeat. So a frame's names are sent once per
+ * (pid, filename address, funcname address) and the reader keeps them. An
+ * address can be freed and reused for another name; but a name a code object
+ * points to exists before that code object is created, so a reused address
+ * can only appear in events of a code object created after the reuse. Every
+ * code object creation bumps a generation (a uprobe on the interpreter's code
+ * constructor), and a cached entry is trusted only in its own generation.
+ * (Not covered: a non-ASCII name's UTF-8 copy, made lazily at the first event,
+ * landing on an address freed since the last creation.) */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "usdt_event.h"
+#include "usdt_args.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -19,6 +32,26 @@ const volatile __u64 wakeup_bytes = 0;
  * the entry of a function named within_name to its matching return. */
 const volatile __u32 within_len = 0;
 const volatile char within_name[PT_WITHIN_MAX] = {};
+
+/* Set before load: use the name cache (needs the code-creation uprobe and a
+ * transport that keeps records in order across CPUs: the ring buffer). */
+const volatile bool cache_names = false;
+
+/* Direct-mapped: an array lookup costs far less than a hash map's (measured);
+ * a collision only means names are sent again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << PT_NAME_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct pt_names_seen);
+} names_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PT_GEN_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} generation SEC(".maps");
 
 /* Per thread: how many calls of the `within` function are open. */
 struct {
@@ -87,111 +120,36 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
-static __always_inline __u64 read_reg(struct pt_regs *ctx, __u16 off)
+static __always_inline __u64 current_generation(void)
 {
-	__u64 v = 0;
-	bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + (off & 0xff));
-	return v;
+	__u32 code = PT_GEN_CODE, reader = PT_GEN_READER;
+	__u64 *a = bpf_map_lookup_elem(&generation, &code);
+	__u64 *b = bpf_map_lookup_elem(&generation, &reader);
+
+	return (a ? *a : 0) + (b ? *b : 0);
 }
 
-/* Sign- or zero-extends the low `size` bytes of v. */
-static __always_inline __s64 extend(__u64 v, __u8 size, __u8 is_signed)
+/* What build_event() learnt besides the record itself. */
+struct built {
+	__u32 size;
+	bool track_only;      /* feeds `within`, is not sent */
+	bool names_inlined;   /* a frame's names were read: cache them once sent */
+	bool is_within;       /* the frame's function is the `within` one */
+	struct pt_names_seen names;  /* the slot's content once the names are sent */
+	__u32 slot;
+};
+
+static __always_inline __u64 names_check(const struct pt_names_seen *n)
 {
-	switch (size) {
-	case 1: return is_signed ? (__s64)(__s8)v : (__s64)(__u8)v;
-	case 2: return is_signed ? (__s64)(__s16)v : (__s64)(__u16)v;
-	case 4: return is_signed ? (__s64)(__s32)v : (__s64)(__u32)v;
-	default: return (__s64)v;
-	}
+	return n->filename ^ n->funcname ^ n->generation ^ n->pid ^ ((__u64)n->is_within << 32) ^ 0x5bd1e995;
 }
 
-static __always_inline __s64 fetch_arg(struct pt_regs *ctx, const struct pt_arg_spec *a)
-{
-	__u64 addr, v = 0;
-	__u32 size = a->size;
-
-	switch (a->kind) {
-	case PT_ARG_CONST:
-		return a->value;
-	case PT_ARG_REG:
-		return extend(read_reg(ctx, a->reg_off), a->size, a->is_signed);
-	case PT_ARG_REG_DEREF:
-		addr = read_reg(ctx, a->reg_off) + a->value;
-		break;
-	case PT_ARG_SIB_DEREF:
-		addr = read_reg(ctx, a->reg_off) + read_reg(ctx, a->index_off) * a->scale + a->value;
-		break;
-	case PT_ARG_IP_DEREF:
-		addr = PT_REGS_IP(ctx) + a->value;
-		break;
-	default:
-		return 0;
-	}
-	if (size > 8)
-		size = 8;
-	bpf_probe_read_user(&v, size, (void *)addr);
-	return extend(v, a->size, a->is_signed);
-}
-
-/* Builds the record for this location in the per-CPU scratch space and
- * returns its size, or 0 when there is nothing to send. */
-static __always_inline __u32 build_event(struct pt_regs *ctx, struct scratch **out, bool *track_only)
-{
-	__u32 zero = 0, id = (__u32)bpf_get_attach_cookie(ctx);
-	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
-	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 used = 0;
-
-	if (!spec || !s || !spec->event_type)
-		return 0;
-	s->ev.type = spec->event_type;
-	s->ev.string_mask = 0;
-	s->ev.pid = pid_tgid >> 32;
-	s->ev.tid = (__u32)pid_tgid;
-	s->ev.reserved = 0;
-	s->ev.ts = bpf_ktime_get_ns();
-
-#pragma unroll
-	for (int i = 0; i < PT_MAX_ARGS; i++) {
-		const struct pt_arg_spec *a = &spec->args[i];
-		__s64 v;
-		long n;
-
-		if (i >= spec->nargs) {
-			s->ev.arg[i] = 0;
-			continue;
-		}
-		v = fetch_arg(ctx, a);
-		if (!a->is_string) {
-			s->ev.arg[i] = v;
-			continue;
-		}
-		if (used > (PT_MAX_ARGS - 1) * PT_STR_MAX)
-			return 0;
-		n = bpf_probe_read_user_str(&s->strings[used], PT_STR_MAX, (const void *)v);
-		/* n counts the NUL; a failed read sends an empty string */
-		n = n > 0 ? n - 1 : 0;
-		if (n > PT_STR_MAX - 1)
-			n = PT_STR_MAX - 1;
-		s->ev.arg[i] = n;
-		s->ev.string_mask |= 1 << i;
-		used += n;
-	}
-	if (used > PT_MAX_ARGS * PT_STR_MAX)
-		return 0;
-	s->ev.size = sizeof(struct pt_event) + used;
-	*out = s;
-	*track_only = spec->track_only;
-	return sizeof(struct pt_event) + used;
-}
-
-/* Is the record's function (arg 1, after the filename) the `within` one? */
+/* Is the frame's function (string 1, after the filename) the `within` one? */
 static __always_inline bool is_within_function(struct scratch *s)
 {
-	__u64 off = s->ev.arg[0];
+	__u32 off = s->ev.str_len[0];
 
-	if ((__u64)s->ev.arg[1] != within_len)
+	if (s->ev.str_len[1] != within_len)
 		return false;
 #pragma unroll
 	for (int i = 0; i < PT_WITHIN_MAX; i++) {
@@ -205,8 +163,80 @@ static __always_inline bool is_within_function(struct scratch *s)
 	return true;
 }
 
+/* Builds the record for this location in the per-CPU scratch space; returns
+ * NULL when there is nothing to send. */
+static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct built *b)
+{
+	__u32 zero = 0, id = (__u32)bpf_get_attach_cookie(ctx);
+	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
+	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	bool frame, read_strings = true;
+	__u32 used = 0;
+
+	if (!spec || !s || !spec->event_type)
+		return NULL;
+	s->ev.type = spec->event_type;
+	s->ev.string_mask = 0;
+	s->ev.pid = pid_tgid >> 32;
+	s->ev.tid = (__u32)pid_tgid;
+	s->ev.str_len[0] = s->ev.str_len[1] = s->ev.str_len[2] = 0;
+	s->ev.reserved = 0;
+	s->ev.ts = bpf_ktime_get_ns();
+#pragma unroll
+	for (int i = 0; i < PT_MAX_ARGS; i++)
+		s->ev.arg[i] = i < spec->nargs ? fetch_arg(ctx, &spec->args[i]) : 0;
+
+	frame = spec->event_type <= PT_EV_LINE && spec->nargs >= 2;
+	if (cache_names && frame) {
+		struct pt_names_seen *seen;
+
+		b->names.pid = s->ev.pid;
+		b->names.filename = s->ev.arg[0];
+		b->names.funcname = s->ev.arg[1];
+		b->names.generation = current_generation();
+		b->slot = ((b->names.funcname ^ (b->names.filename << 7) ^ b->names.pid) * 0x9E3779B97F4A7C15ULL) >>
+			  (64 - PT_NAME_CACHE_BITS);
+		seen = bpf_map_lookup_elem(&names_seen, &b->slot);
+		if (seen && seen->funcname == b->names.funcname && seen->filename == b->names.filename &&
+		    seen->pid == b->names.pid && seen->generation == b->names.generation &&
+		    seen->check == names_check(seen)) {
+			read_strings = false;
+			b->is_within = seen->is_within;
+		}
+	}
+	if (read_strings) {
+#pragma unroll
+		for (int i = 0; i < PT_MAX_ARGS; i++) {
+			long n;
+
+			if (i >= spec->nargs || !spec->args[i].is_string)
+				continue;
+			if (used > (PT_MAX_ARGS - 1) * PT_STR_MAX)
+				return NULL;
+			n = bpf_probe_read_user_str(&s->strings[used], PT_STR_MAX, (const void *)s->ev.arg[i]);
+			/* n counts the NUL; a failed read sends an empty string */
+			n = n > 0 ? n - 1 : 0;
+			if (n > PT_STR_MAX - 1)
+				n = PT_STR_MAX - 1;
+			s->ev.str_len[i] = n;
+			s->ev.string_mask |= 1 << i;
+			used += n;
+		}
+		b->names_inlined = frame;
+		if (frame && within_len)
+			b->is_within = is_within_function(s);
+	}
+	if (used > PT_MAX_ARGS * PT_STR_MAX)
+		return NULL;
+	s->ev.size = sizeof(struct pt_event) + used;
+	b->size = sizeof(struct pt_event) + used;
+	b->track_only = spec->track_only;
+	return s;
+}
+
 /* The `within` filter: decided here so nothing outside leaves the kernel. */
-static __always_inline bool within_passes(struct scratch *s)
+static __always_inline bool within_passes(struct scratch *s, bool is_within)
 {
 	__u32 tid = s->ev.tid, depth = 0, *open;
 	__u8 type = s->ev.type;
@@ -216,12 +246,12 @@ static __always_inline bool within_passes(struct scratch *s)
 	open = bpf_map_lookup_elem(&within_depth, &tid);
 	if (open)
 		depth = *open;
-	if (type == PT_EV_FUNCTION_ENTRY && is_within_function(s)) {
+	if (type == PT_EV_FUNCTION_ENTRY && is_within) {
 		depth++;
 		bpf_map_update_elem(&within_depth, &tid, &depth, BPF_ANY);
 		return true;
 	}
-	if (type == PT_EV_FUNCTION_RETURN && depth && is_within_function(s)) {
+	if (type == PT_EV_FUNCTION_RETURN && depth && is_within) {
 		depth--;
 		if (depth)
 			bpf_map_update_elem(&within_depth, &tid, &depth, BPF_ANY);
@@ -232,43 +262,67 @@ static __always_inline bool within_passes(struct scratch *s)
 	return depth > 0;
 }
 
+/* After a record carrying a frame's names is sent: later ones may omit them. */
+static __always_inline void remember_names(struct built *b)
+{
+	struct pt_names_seen *slot;
+
+	if (!cache_names || !b->names_inlined)
+		return;
+	slot = bpf_map_lookup_elem(&names_seen, &b->slot);
+	if (!slot)
+		return;
+	b->names.is_within = b->is_within;
+	b->names.check = names_check(&b->names);
+	*slot = b->names;
+}
+
 SEC("uprobe")
 int usdt_to_ring(struct pt_regs *ctx)
 {
-	struct scratch *s = NULL;
-	bool track_only = false;
-	__u32 size = build_event(ctx, &s, &track_only);
+	struct built b = {};
+	struct scratch *s = build_event(ctx, &b);
 	__u64 flags = 0;
 
-	if (!size || !s || !within_passes(s) || track_only)
+	if (!s || !within_passes(s, b.is_within) || b.track_only)
 		return 0;
 	if (wakeup_bytes)
-		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
+		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + b.size >= wakeup_bytes
 			? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (size > sizeof(struct scratch))
+	if (b.size > sizeof(struct scratch))
 		return 0;
-	if (bpf_ringbuf_output(&ring, s, size, flags))
+	if (bpf_ringbuf_output(&ring, s, b.size, flags)) {
 		count(PT_COUNT_LOST);
-	else
-		count(PT_COUNT_EVENTS);
+		return 0;
+	}
+	remember_names(&b);
 	return 0;
 }
 
 SEC("uprobe")
 int usdt_to_perf(struct pt_regs *ctx)
 {
-	struct scratch *s = NULL;
-	bool track_only = false;
-	__u32 size = build_event(ctx, &s, &track_only);
+	struct built b = {};
+	struct scratch *s = build_event(ctx, &b);
 
-	if (!size || !s || !within_passes(s) || track_only)
+	if (!s || !within_passes(s, b.is_within) || b.track_only)
 		return 0;
-	if (size > sizeof(struct scratch))
+	if (b.size > sizeof(struct scratch))
 		return 0;
-	if (bpf_perf_event_output(ctx, &perf, BPF_F_CURRENT_CPU, s, size))
+	if (bpf_perf_event_output(ctx, &perf, BPF_F_CURRENT_CPU, s, b.size))
 		count(PT_COUNT_LOST);
-	else
-		count(PT_COUNT_EVENTS);
+	return 0;
+}
+
+/* On the interpreter's code object constructor: see the name cache above. */
+SEC("uprobe")
+int code_created(struct pt_regs *ctx)
+{
+	__u32 code = PT_GEN_CODE;
+	__u64 *g = bpf_map_lookup_elem(&generation, &code);
+
+	if (g)
+		__sync_fetch_and_add(g, 1);
 	return 0;
 }
 

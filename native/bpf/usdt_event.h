@@ -21,7 +21,7 @@ typedef uint64_t pt_u64;
 #define PT_MAX_ARGS 3
 #define PT_MAX_SPECS 1024
 /* Longest string copied per argument, terminating NUL included. */
-#define PT_STR_MAX 256
+#define PT_STR_MAX 256 /* str_len is a u8: at most 255 bytes are kept */
 
 /* How one marker argument is fetched at the probe. */
 enum pt_arg_kind {
@@ -65,15 +65,20 @@ enum pt_event_type {
 	PT_EV_AUDIT = 8,
 };
 
-/* A record as it leaves the kernel: this header, then the string arguments'
- * bytes back to back (no NULs). For a string argument, arg[i] holds its length. */
+/* A record as it leaves the kernel: this header, then the inline string
+ * arguments' bytes back to back (no NULs).
+ * A string argument's arg[i] is its address in the target. Bit i of
+ * string_mask says its bytes follow (str_len[i] of them); without the bit, the
+ * reader already has them: the same (pid, address) was sent inline before and
+ * still holds the same string (see the name cache in usdt_event.bpf.c). */
 struct pt_event {
 	pt_u16 size;         /* whole record, header included */
 	pt_u8 type;          /* enum pt_event_type */
-	pt_u8 string_mask;   /* bit i: arg[i] is a string length */
+	pt_u8 string_mask;   /* bit i: string argument i follows inline */
 	pt_u32 pid;          /* thread group id, as the host sees it */
 	pt_u32 tid;
-	pt_u32 reserved;
+	pt_u8 str_len[PT_MAX_ARGS];
+	pt_u8 reserved;
 	pt_u64 ts;           /* CLOCK_MONOTONIC, ns */
 	pt_s64 arg[PT_MAX_ARGS];
 };
@@ -85,6 +90,22 @@ struct pt_event {
 #define PT_COUNT_FILENAME 96
 #define PT_COUNT_FUNCNAME 64
 #define PT_MAX_COUNTS 16384
+#define PT_NAME_CACHE_BITS 14
+
+/* A slot of the name cache: a frame's (filename, funcname) addresses in a
+ * process whose names were sent, in which code generation. */
+struct pt_names_seen {
+	pt_u64 filename;
+	pt_u64 funcname;
+	pt_u64 generation;
+	pt_u32 pid;
+	pt_u32 is_within;    /* funcname is the `within` function */
+	pt_u64 check;        /* xor of the above: detects a slot torn by two CPUs */
+};
+
+/* Index in the `generation` map: bumped by the kernel at every code object
+ * creation, and by the reader when it loses records. */
+enum pt_generation { PT_GEN_CODE = 0, PT_GEN_READER = 1, PT_GEN_MAX = 2 };
 
 /* Key of the in-kernel call counts (top): strings NUL-padded. */
 struct pt_count_key {
@@ -96,10 +117,9 @@ struct pt_count_key {
 
 /* Index of each counter in the per-CPU `counters` map. */
 enum pt_counter {
-	PT_COUNT_EVENTS = 0,  /* records handed to the transport */
-	PT_COUNT_LOST = 1,    /* records the transport could not take */
-	PT_COUNT_FULL = 2,    /* calls not counted: the counts map was full */
-	PT_COUNT_MAX = 3,
+	PT_COUNT_LOST = 0,    /* records the transport could not take */
+	PT_COUNT_FULL = 1,    /* calls not counted: the counts map was full */
+	PT_COUNT_MAX = 2,
 };
 
 #endif

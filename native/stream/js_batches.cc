@@ -36,6 +36,8 @@ void JsBatches::Flush() {
         dropped_ += batch_records_;
         batch_.clear();
         batch_records_ = 0;
+        lock.unlock();
+        if (on_drop) on_drop();
         return;
       }
       room_.wait(lock, [&] { return pending_ < options_.max_pending || cancelled_; });

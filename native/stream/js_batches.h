@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -40,6 +41,9 @@ class JsBatches : public RecordSink {
   void Cancel();
   void Ref(Napi::Env env) { tsfn_.Ref(env); }
   void Unref(Napi::Env env) { tsfn_.Unref(env); }
+
+  // Called on the poll thread after a batch is dropped.
+  std::function<void()> on_drop;
 
   uint64_t lost() const { return lost_; }
   uint64_t dropped() const { return dropped_; }

@@ -19,7 +19,12 @@ JsBatches::JsBatches(Napi::Env env, Napi::Function callback, const BatchOptions&
 JsBatches::~JsBatches() { Finish(); }
 
 void JsBatches::Record(const void* data, size_t size) {
-  // Records are self-delimiting (struct pt_event.size): append as they come.
+  // Records are self-delimiting (struct pt_event.size): append as they come,
+  // without the padding the perf buffer adds to align samples to 8 bytes.
+  uint16_t own_size;
+  if (size < sizeof(own_size)) return;
+  memcpy(&own_size, data, sizeof(own_size));
+  if (own_size < size) size = own_size;
   size_t at = batch_.size();
   batch_.resize(at + size);
   memcpy(batch_.data() + at, data, size);

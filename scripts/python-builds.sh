@@ -96,7 +96,7 @@ build_version() {
 }
 
 T0=$SECONDS
-declare -A SUITE_TODO=()   # suite -> "version:debver:pkgs ..." to build
+declare -A SUITE_TODO=()   # suite -> "version|debver|pkgs ..." to build (Debian versions may hold ":")
 TODO=()
 for v in "${VERSIONS[@]}"; do
   [[ $v =~ ^3\.[0-9]+$ ]] || die "not a version: $v (expected e.g. 3.13)"
@@ -113,9 +113,9 @@ if ((${#TODO[@]})); then
   log "mirror $MIRROR; reading package lists of: ${!want[*]}"
   apt_alt_init "$CACHE/.apt" "$MIRROR" "${!want[@]}"
 
-  pkgs=()
-  for v in "${TODO[@]}"; do pkgs+=("python$v-minimal" "libpython$v"); done
-  apt_alt "$CACHE/.apt" apt-cache madison "${pkgs[@]}" >"$CACHE/.apt/madison" 2>/dev/null || true
+  query=()
+  for v in "${TODO[@]}"; do query+=("python$v-minimal" "libpython$v"); done
+  apt_alt "$CACHE/.apt" apt-cache madison "${query[@]}" >"$CACHE/.apt/madison" 2>/dev/null || true
 
   for v in "${TODO[@]}"; do
     suite=$(suite_of "$v")
@@ -127,7 +127,7 @@ if ((${#TODO[@]})); then
     pkgs=python$v-minimal,libpython$v-minimal,libpython$v-stdlib
     # The shared library (for --enable-shared style tracing), if packaged.
     [[ -n $(madison_version "$CACHE/.apt/madison" "$suite" "libpython$v") ]] && pkgs+=,libpython$v
-    SUITE_TODO[$suite]+="$v:$debver:$pkgs "
+    SUITE_TODO[$suite]+="$v|$debver|$pkgs "
   done
 
   # One job per suite, in parallel: the work is mostly download and dpkg.
@@ -136,7 +136,7 @@ if ((${#TODO[@]})); then
   for suite in "${!SUITE_TODO[@]}"; do
     (
       for item in ${SUITE_TODO[$suite]}; do
-        IFS=: read -r v debver pkgs <<<"$item"
+        IFS="|" read -r v debver pkgs <<<"$item"
         build_version "$v" "$suite" "$debver" "$pkgs"
       done
     ) &
@@ -151,7 +151,9 @@ for v in "${VERSIONS[@]}"; do
   status=$(cat "$CACHE/$v/status" 2>/dev/null || echo "failed: no status")
   # Unavailable is not an error: the archive simply lacks that version.
   [[ $status == ready || $status == unavailable* ]] || rc=1
-  printf '%-6s %-44s %s\n' "$v" "$status" "$CACHE/$v/root/usr/bin/python$v"
+  python=-
+  [[ $status == ready ]] && python=$CACHE/$v/root/usr/bin/python$v
+  printf '%-6s %-44s %s\n' "$v" "$status" "$python"
 done
 log "done in $((SECONDS - T0)) s"
 exit "$rc"

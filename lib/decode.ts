@@ -1,7 +1,7 @@
 /**
  * Decodes a batch of records (struct pt_event, native/bpf/usdt_event.h) into
  * events. Layout: u16 size, u8 type, u8 string_mask, u32 pid, u32 tid,
- * u8 str_len[3], u8 reserved, u64 ts, s64 arg[3], then the inline strings.
+ * u8 str_len[3], u8 unread_mask, u64 ts, s64 arg[3], then the inline strings.
  *
  * A frame's names arrive inline the first time a (pid, address) is seen and
  * by address after that: the decoder keeps what it was sent, per process.
@@ -21,14 +21,16 @@ class SentNames {
     m.set(address, name);
   }
 
-  get(pid: number, address: number): string {
-    const name = this.byPid.get(pid)?.get(address);
+  /** `fresh`: the kernel could not read it; whatever is kept is stale. */
+  get(pid: number, address: number, fresh = false): string {
+    const name = fresh ? undefined : this.byPid.get(pid)?.get(address);
     return name ?? this.recover(pid, address);
   }
 
   /**
-   * Only after lost records (the kernel then sends names again): read the
-   * name from the target's memory, where it still is while its code lives.
+   * For a string the kernel could not read (its page was not present), and
+   * after lost records: read it from the target's memory, where it still is
+   * while its code lives.
    */
   private recover(pid: number, address: number): string {
     let name = '<unknown>';
@@ -91,17 +93,24 @@ export class BatchDecoder {
     const a1 = Number(view.getBigInt64(at + 32, true));
     const a2 = Number(view.getBigInt64(at + 40, true));
     let s = at + HEADER_SIZE;
+    const unread = view.getUint8(at + 15);
     const inline = (i: number) => buf.toString('utf8', s, (s += view.getUint8(at + 12 + i)));
+    // A string argument: inline, unread (fetched here), or known by address.
+    const str = (i: number, address: number, cacheable: boolean): string => {
+      if (mask & (1 << i)) {
+        const v = inline(i);
+        if (cacheable) this.names.set(pid, address, v);
+        return v;
+      }
+      if (unread & (1 << i) || cacheable) return this.names.get(pid, address, (unread & (1 << i)) !== 0);
+      return '';
+    };
     switch (type) {
       case 1:
       case 2:
       case 3: {
-        let filename: string;
-        let fn: string;
-        if (mask & 1) this.names.set(pid, a0, (filename = inline(0)));
-        else filename = this.names.get(pid, a0);
-        if (mask & 2) this.names.set(pid, a1, (fn = inline(1)));
-        else fn = this.names.get(pid, a1);
+        const filename = str(0, a0, true);
+        const fn = str(1, a1, true);
         return { type: TYPES[type], pid, tid, ts, filename, function: fn, lineno: a2 };
       }
       case 4:
@@ -109,11 +118,11 @@ export class BatchDecoder {
       case 5:
         return { type: 'gc-done', pid, tid, ts, collected: a0 };
       case 6:
-        return { type: 'import-find-load-start', pid, tid, ts, module: mask & 1 ? inline(0) : '' };
+        return { type: 'import-find-load-start', pid, tid, ts, module: str(0, a0, false) };
       case 7:
-        return { type: 'import-find-load-done', pid, tid, ts, module: mask & 1 ? inline(0) : '', found: a1 !== 0 };
+        return { type: 'import-find-load-done', pid, tid, ts, module: str(0, a0, false), found: a1 !== 0 };
       default:
-        return { type: 'audit', pid, tid, ts, event: mask & 1 ? inline(0) : '' };
+        return { type: 'audit', pid, tid, ts, event: str(0, a0, false) };
     }
   }
 }

@@ -181,7 +181,7 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 	s->ev.pid = pid_tgid >> 32;
 	s->ev.tid = (__u32)pid_tgid;
 	s->ev.str_len[0] = s->ev.str_len[1] = s->ev.str_len[2] = 0;
-	s->ev.reserved = 0;
+	s->ev.unread_mask = 0;
 	s->ev.ts = bpf_ktime_get_ns();
 #pragma unroll
 	for (int i = 0; i < PT_MAX_ARGS; i++)
@@ -215,7 +215,11 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 			if (used > (PT_MAX_ARGS - 1) * PT_STR_MAX)
 				return NULL;
 			n = bpf_probe_read_user_str(&s->strings[used], PT_STR_MAX, (const void *)s->ev.arg[i]);
-			/* n counts the NUL; a failed read sends an empty string */
+			if (n < 0 && s->ev.arg[i]) {
+				s->ev.unread_mask |= 1 << i;
+				continue;
+			}
+			/* n counts the NUL */
 			n = n > 0 ? n - 1 : 0;
 			if (n > PT_STR_MAX - 1)
 				n = PT_STR_MAX - 1;
@@ -223,7 +227,7 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 			s->ev.string_mask |= 1 << i;
 			used += n;
 		}
-		b->names_inlined = frame;
+		b->names_inlined = frame && !s->ev.unread_mask;
 		if (frame && within_len)
 			b->is_within = is_within_function(s);
 	}

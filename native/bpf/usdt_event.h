@@ -70,7 +70,9 @@ enum pt_event_type {
  * A string argument's arg[i] is its address in the target. Bit i of
  * string_mask says its bytes follow (str_len[i] of them); without the bit, the
  * reader already has them: the same (pid, address) was sent inline before and
- * still holds the same string (see the name cache in usdt_event.bpf.c). */
+ * still holds the same string (see the name cache in usdt_event.bpf.c).
+ * A BPF program cannot fault pages in: a string on a page not yet present
+ * comes with its bit in unread_mask instead, for the reader to fetch. */
 struct pt_event {
 	pt_u16 size;         /* whole record, header included */
 	pt_u8 type;          /* enum pt_event_type */
@@ -78,7 +80,7 @@ struct pt_event {
 	pt_u32 pid;          /* thread group id, as the host sees it */
 	pt_u32 tid;
 	pt_u8 str_len[PT_MAX_ARGS];
-	pt_u8 reserved;
+	pt_u8 unread_mask;   /* bit i: string i is on a page not present: read it from user space */
 	pt_u64 ts;           /* CLOCK_MONOTONIC, ns */
 	pt_s64 arg[PT_MAX_ARGS];
 };

@@ -29,19 +29,27 @@ const Frame kFrames[] = {
     {"/srv/app/models.py", "get", 41},
 };
 
-// The record exactly as usdt_event.bpf.c sends it: header, then the
-// strings' bytes with no NULs, their lengths in arg[0] and arg[1].
-std::vector<uint8_t> Encode(const Frame& f, uint32_t pid) {
-  size_t flen = strlen(f.filename), nlen = strlen(f.function);
+// Where the names would live in the target: distinct, stable addresses.
+pt_s64 Address(size_t frame, int arg) { return 0x7f3a00000000ll + static_cast<pt_s64>(frame * 0x200 + arg * 0x100); }
+
+// A record exactly as usdt_event.bpf.c sends it: arg[0] and arg[1] are the
+// names' addresses; with `inline_names` their bytes follow (no NULs, lengths
+// in str_len), as the first time a frame is seen; without, the reader
+// already has them, as every later time with the name cache.
+std::vector<uint8_t> Encode(size_t frame, uint32_t pid, bool inline_names) {
+  const Frame& f = kFrames[frame];
+  size_t flen = inline_names ? strlen(f.filename) : 0, nlen = inline_names ? strlen(f.function) : 0;
   std::vector<uint8_t> out(sizeof(pt_event) + flen + nlen);
   pt_event ev{};
   ev.size = static_cast<pt_u16>(out.size());
   ev.type = PT_EV_FUNCTION_RETURN;
-  ev.string_mask = 3;
+  ev.string_mask = inline_names ? 3 : 0;
   ev.pid = pid;
   ev.tid = pid;
-  ev.arg[0] = static_cast<pt_s64>(flen);
-  ev.arg[1] = static_cast<pt_s64>(nlen);
+  ev.str_len[0] = static_cast<pt_u8>(flen);
+  ev.str_len[1] = static_cast<pt_u8>(nlen);
+  ev.arg[0] = Address(frame, 0);
+  ev.arg[1] = Address(frame, 1);
   ev.arg[2] = f.lineno;
   memcpy(out.data(), &ev, sizeof ev);
   memcpy(out.data() + sizeof ev, f.filename, flen);
@@ -75,6 +83,7 @@ SyntheticSource::SyntheticSource(const Napi::CallbackInfo& info) : Napi::ObjectW
   Napi::Object o = info[0].As<Napi::Object>();
   records_ = U64(o, "records", 0);
   pid_ = static_cast<uint32_t>(U64(o, "pid", 1));
+  inline_names_ = o.Get("inlineNames").ToBoolean();
   BatchOptions bo;
   bo.batch_bytes = U64(o, "batchBytes", bo.batch_bytes);
   bo.max_pending = U64(o, "maxPendingBatches", bo.max_pending);
@@ -85,11 +94,14 @@ SyntheticSource::SyntheticSource(const Napi::CallbackInfo& info) : Napi::ObjectW
 SyntheticSource::~SyntheticSource() { Shutdown(); }
 
 void SyntheticSource::Produce() {
-  std::vector<std::vector<uint8_t>> frames;
-  for (const Frame& f : kFrames) frames.push_back(Encode(f, pid_));
-  const size_t n = frames.size();
+  const size_t n = sizeof kFrames / sizeof kFrames[0];
+  std::vector<std::vector<uint8_t>> first, later;
+  for (size_t i = 0; i < n; i++) {
+    first.push_back(Encode(i, pid_, true));
+    later.push_back(Encode(i, pid_, inline_names_));
+  }
   for (uint64_t i = 0; i < records_ && !stop_.load(std::memory_order_relaxed); i++) {
-    std::vector<uint8_t>& rec = frames[i % n];
+    std::vector<uint8_t>& rec = i < n ? first[i] : later[i % n];
     // A fresh timestamp per record, as bpf_ktime_get_ns() gives (vDSO: ~20 ns).
     uint64_t ts = MonotonicNs();
     memcpy(rec.data() + offsetof(pt_event, ts), &ts, sizeof ts);
@@ -111,7 +123,7 @@ Napi::Value SyntheticSource::Stats(const Napi::CallbackInfo& info) {
   Napi::Object s = Napi::Object::New(env);
   auto num = [&](uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
   uint64_t dropped = batches_ ? batches_->dropped() : 0;
-  s.Set("kernelEvents", num(produced_));
+  s.Set("produced", num(produced_));
   s.Set("lost", num(dropped + (batches_ ? batches_->lost() : 0)));
   s.Set("dropped", num(dropped));
   s.Set("batches", num(batches_ ? batches_->batches() : 0));

@@ -1,6 +1,7 @@
 // A stand-in for the kernel, for the benchmark: a thread that produces
-// function-return records (struct pt_event, with short realistic strings) as
-// fast as JsBatches accepts them. JS receives exactly what a NativeTrace
+// function-return records (struct pt_event; short realistic names, sent
+// inline once per frame as the name cache does, or in every record with
+// inlineNames) as fast as JsBatches accepts them. JS receives exactly what a NativeTrace
 // would send ("batch", then "exit" and "end"), so the benchmark measures the
 // real consumer path (JsBatches, BatchDecoder, Trace) without BPF in the way.
 #pragma once
@@ -17,7 +18,7 @@ namespace pytrace {
 class SyntheticSource : public Napi::ObjectWrap<SyntheticSource> {
  public:
   static Napi::Function Define(Napi::Env env);
-  // new SyntheticSource({records, pid?, batchBytes?, maxPendingBatches?, dropWhenBehind?}, callback)
+  // new SyntheticSource({records, pid?, inlineNames?, batchBytes?, maxPendingBatches?, dropWhenBehind?}, callback)
   SyntheticSource(const Napi::CallbackInfo& info);
   ~SyntheticSource() override;
 
@@ -37,6 +38,7 @@ class SyntheticSource : public Napi::ObjectWrap<SyntheticSource> {
   std::atomic<uint64_t> produced_{0};
   uint64_t records_ = 0;
   uint32_t pid_ = 0;
+  bool inline_names_ = false;
 };
 
 }  // namespace pytrace

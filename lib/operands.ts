@@ -86,11 +86,13 @@ function parseX86(spec: string, text: string): Operand {
   if (!m) bad(text, 'expected $const, %reg, off(%reg) or off(%base,%index,scale)');
   const [disp, inner] = [m[1].trim(), m[2].split(',').map((s) => s.trim())];
   if (inner.length === 1 && inner[0] === '%rip') {
-    // sym(%rip) or sym+N(%rip): the symbol's address, resolved from the ELF.
-    const sm = /^([A-Za-z_.$][\w.$@]*)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(disp);
+    // sym(%rip), sym+N(%rip), or N+sym(%rip) as gcc writes a field of a
+    // global struct: the symbol's address, resolved from the ELF.
+    const sm = /^(?:([+-]?(?:0x[0-9a-f]+|\d+))\s*\+\s*)?([A-Za-z_.$][\w.$@]*)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(disp);
     if (!sm) bad(text, 'a %rip operand must name a symbol');
-    const off = sm[3] ? Number(sm[3]) * (sm[2] === '-' ? -1 : 1) : 0;
-    return { form: 'rip-relative', symbol: sm[1], offset: off };
+    const lead = sm[1] ? parseNumber(sm[1], text) : 0;
+    const off = sm[4] ? Number(sm[4]) * (sm[3] === '-' ? -1 : 1) : 0;
+    return { form: 'rip-relative', symbol: sm[2], offset: lead + off };
   }
   const offset = disp === '' ? 0 : parseNumber(disp, text);
   if (inner.length === 1) return { form: 'memory', base: reg(arch, inner[0], text), offset };

@@ -41,6 +41,29 @@ export function fileOffset(segments: RawSegment[], vaddr: bigint): bigint | null
   return null;
 }
 
+const PT_INTERP = 3;
+
+/** A PIE executable is ET_DYN like a library; unlike one, it names an interpreter. */
+function hasInterpreter(openPath: string): boolean {
+  const fd = fs.openSync(openPath, 'r');
+  try {
+    const read = (at: number, n: number) => {
+      const b = Buffer.alloc(n);
+      fs.readSync(fd, b, 0, n, at);
+      return b;
+    };
+    const h = read(0, 64);
+    const is64 = h[4] === 2;
+    const phoff = is64 ? Number(h.readBigUInt64LE(32)) : h.readUInt32LE(28);
+    const [size, count] = is64 ? [h.readUInt16LE(54), h.readUInt16LE(56)] : [h.readUInt16LE(42), h.readUInt16LE(44)];
+    const ph = read(phoff, size * count);
+    for (let i = 0; i < count; i++) if (ph.readUInt32LE(i * size) === PT_INTERP) return true;
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function readElfOrNull(openPath: string): RawElf | null {
   try {
     return readElf(openPath);
@@ -62,6 +85,7 @@ export function probesOfFile(openPath: string, path: string = openPath): ProbeLo
   for (const args of parsed) for (const a of args) if (a.operand.form === 'rip-relative') wanted.add(a.operand.symbol);
   if (wanted.size) elf = readElf(openPath, [...wanted]);
 
+  const shared = elf.shared && !hasInterpreter(openPath);
   const baseSection = elf.sections['.stapsdt.base'];
   return elf.notes.map((n, i) => {
     // Prelink moves the sections but not the (unallocated) notes: the distance
@@ -85,7 +109,7 @@ export function probesOfFile(openPath: string, path: string = openPath): ProbeLo
       name: n.name,
       path,
       openPath,
-      shared: elf.shared,
+      shared,
       address,
       offset,
       base: n.base,

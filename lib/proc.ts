@@ -54,7 +54,19 @@ export function exePath(pid: number): string {
   try {
     return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
   } catch (e) {
-    readProc(pid, 'stat'); // turns a vanished process or a refusal into our error
+    const stat = readProc(pid, 'stat'); // turns a vanished process into our error
+    const code = (e as NodeJS.ErrnoException).code;
+    // stat is world-readable, exe is not: another user's process refuses here.
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new PytraceError(
+        'PYTRACE_PERMISSION',
+        `Cannot read /proc/${pid}/exe: permission denied. Run as root, or with CAP_SYS_PTRACE to trace another user's process.`,
+      );
+    // No executable: a zombie (exited, not yet reaped) or a kernel thread.
+    if (code === 'ENOENT' && stat[stat.lastIndexOf(')') + 2] === 'Z')
+      throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${pid} has exited (a zombie not yet reaped by its parent).`);
+    if (code === 'ENOENT')
+      throw new PytraceError('PYTRACE_NOT_PYTHON', `Process ${pid} is a kernel thread, not a Python: pass the PID of a python process.`);
     throw e;
   }
 }

@@ -208,7 +208,8 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
     throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
   // Frame names are sent once and then by address, when the kernel can tell
   // a reused address (code creations) and records stay in order (ring buffer).
-  const frameLoc = description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
+  const frames = options.within !== undefined || events.some((e) => e === 'function-entry' || e === 'function-return' || e === 'line');
+  const frameLoc = frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
   const codeCreated = frameLoc && transport === 'ring' ? codeCreationTarget(frameLoc) : null;
   if (codeCreated) targets.unshift(codeCreated);
 

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
-#include <fstream>
+#include <thread>
 
 #include "../native_error.h"
 #include "usdt_event.skel.h"
@@ -142,7 +142,12 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
 }
 
 void BpfSession::Detach() {
-  for (bpf_link* link : links_) bpf_link__destroy(link);
+  // Removing a uprobe waits for an RCU grace period (about 0.15 s measured
+  // on 6.18), one link after another. Closing them from several threads at
+  // once lets the waits overlap: detach then costs about one grace period.
+  std::vector<std::thread> closers;
+  for (bpf_link* link : links_) closers.emplace_back([link] { bpf_link__destroy(link); });
+  for (std::thread& t : closers) t.join();
   links_.clear();
 }
 

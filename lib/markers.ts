@@ -44,8 +44,12 @@ export function byMarkerName(marker: string): MarkerInfo | undefined {
 }
 
 interface Base {
+  /** Host ids. */
   pid: number;
   tid: number;
+  /** The ids inside the process's PID namespace, when it is not the tracer's (a container). */
+  nsPid?: number;
+  nsTid?: number;
   /** CLOCK_MONOTONIC nanoseconds. */
   ts: bigint;
 }

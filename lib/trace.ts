@@ -1,6 +1,7 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
 import { BatchDecoder } from './decode';
+import { NamespaceIds } from './namespaces';
 import { assertTraceable, describe, describeBinary, Description } from './describe';
 import { fromNative, PytraceError } from './errors';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
@@ -64,6 +65,7 @@ export class Trace extends EventEmitter {
   readonly transport: 'ring' | 'perf';
   private native: NativeTrace | null;
   private decoder = new BatchDecoder();
+  private namespaces = new NamespaceIds();
   private delivered = 0;
   private reportedLost = 0;
   private finalStats?: TraceStats;
@@ -88,6 +90,11 @@ export class Trace extends EventEmitter {
       if (this.listenerCount('batch')) this.emit('batch', buffer, records);
       const all = this.listenerCount('event') > 0;
       this.delivered += this.decoder.decode(buffer, (ev: TraceEvent) => {
+        const ns = this.namespaces.of(ev.pid, ev.tid);
+        if (ns) {
+          ev.nsPid = ns.nsPid;
+          ev.nsTid = ns.nsTid;
+        }
         this.emit(ev.type, ev);
         if (all) this.emit('event', ev);
       });
@@ -230,7 +237,8 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
       },
-      (kind, buffer, records) => trace!.onMessage(kind, buffer, records),
+      // A constructor that fails after making its JS channel still sends 'end': no trace then.
+      (kind, buffer, records) => trace?.onMessage(kind, buffer, records),
     );
   } catch (e) {
     throw fromNative(e);

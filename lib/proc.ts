@@ -15,6 +15,10 @@ export function assertProcess(pid: number): void {
     throw new PytraceError('PYTRACE_NO_PROCESS', `"${pid}" is not a process id: pass a positive integer PID.`);
   if (!fs.existsSync(`/proc/${pid}`))
     throw new PytraceError('PYTRACE_NO_PROCESS', `No process has PID ${pid}: check the PID (ps -e | grep python).`);
+  // /proc/TID exists for every thread too, unlisted; the kernel's process handle (pidfd) refuses one.
+  const tgid = /^Tgid:\s*(\d+)$/m.exec(readProc(pid, 'status'))?.[1];
+  if (tgid !== undefined && Number(tgid) !== pid)
+    throw new PytraceError('PYTRACE_NO_PROCESS', `${pid} is a thread of process ${tgid}, not a process: pass ${tgid}.`);
 }
 
 function readProc(pid: number, what: string): string {
@@ -35,6 +39,7 @@ function readProc(pid: number, what: string): string {
 
 export function readMaps(pid: number): Mapping[] {
   const out: Mapping[] = [];
+  const root = processRoot(pid);
   for (const line of readProc(pid, 'maps').split('\n')) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \d+\s+(.*)$/.exec(line);
     if (!m || !m[5].startsWith('/')) continue;
@@ -43,16 +48,38 @@ export function readMaps(pid: number): Mapping[] {
       end: BigInt('0x' + m[2]),
       perms: m[3],
       offset: BigInt('0x' + m[4]),
-      path: m[5].replace(/ \(deleted\)$/, ''),
+      path: inRoot(root, m[5].replace(/ \(deleted\)$/, '')),
     });
   }
   return out;
 }
 
+/**
+ * The kernel writes a chroot'ed process's paths (maps, exe) as seen from our
+ * root, its root directory included; the process, and rootedPath(), want them
+ * from its own root. A pivot_root'ed container's root is "/" to us: unchanged.
+ */
+function processRoot(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/root`);
+  } catch {
+    return '/'; // unreadable: leave paths as they are
+  }
+}
+
+function inRoot(root: string, path: string): string {
+  return root !== '/' && path.startsWith(root + '/') ? path.slice(root.length) : path;
+}
+
+/** `path` (from /proc/PID/exe or maps) as process `pid` names it. */
+export function pathInProcess(pid: number, path: string): string {
+  return inRoot(processRoot(pid), path);
+}
+
 /** The executable's path inside the process's mount namespace. */
 export function exePath(pid: number): string {
   try {
-    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+    return pathInProcess(pid, fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''));
   } catch (e) {
     const stat = readProc(pid, 'stat'); // turns a vanished process into our error
     const code = (e as NodeJS.ErrnoException).code;

@@ -1,0 +1,371 @@
+/**
+ * End-to-end helpers: real python3.11 processes that wait at a gate until the
+ * test has attached, semaphores read from the target's memory, and events
+ * collected until the trace closes.
+ */
+import { ChildProcess, spawn, SpawnOptions } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EVENT_NAMES, FrameEvent, probes, Trace, TraceEvent } from '../../lib/index';
+
+/** Debian's build carries the markers; a `python3` on PATH may not. */
+export const PYTHON = '/usr/bin/python3.11';
+export const SCRIPTS = path.resolve(__dirname, '../scripts');
+export const TRACER = path.resolve(__dirname, 'tracer.js');
+
+export function script(name: string): string {
+  return path.join(SCRIPTS, name);
+}
+
+/** Rejects if `p` has not settled within `ms`. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns true or `ms` pass; returns its last answer. */
+export async function until(check: () => boolean, ms: number, every = 10): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (check()) return true;
+    if (Date.now() >= end) return false;
+    await sleep(every);
+  }
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A child process whose stdout lines can be awaited. */
+export class Child {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<Exit>;
+  exit?: Exit;
+  private out = '';
+  private err = '';
+  private waiters: { match: (line: string) => boolean; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  private lines: string[] = [];
+
+  constructor(command: string, args: string[], options: SpawnOptions = {}) {
+    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+    if (this.child.pid === undefined) throw new Error(`cannot start ${command}`);
+    this.pid = this.child.pid;
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stdout!.on('data', (chunk: string) => {
+      this.out += chunk;
+      let nl: number;
+      while ((nl = this.out.indexOf('\n')) >= 0) {
+        const line = this.out.slice(0, nl);
+        this.out = this.out.slice(nl + 1);
+        this.lines.push(line);
+        this.waiters = this.waiters.filter((w) => (w.match(line) ? (w.resolve(line), false) : true));
+      }
+    });
+    this.child.stderr!.on('data', (chunk: string) => (this.err += chunk));
+    // A dead child's stdin refuses writes; that is not the test's failure.
+    this.child.stdin!.on('error', () => undefined);
+    this.exited = new Promise((resolve) =>
+      // 'close': stdout is drained too, so no line can still arrive.
+      this.child.on('close', (code, signal) => {
+        this.exit = { code, signal };
+        for (const w of this.waiters.splice(0)) w.reject(new Error(`${this.describe()} exited (${code ?? signal}) without the awaited line; stderr: ${this.err.trim()}`));
+        resolve(this.exit);
+      }),
+    );
+  }
+
+  get stderr(): string {
+    return this.err;
+  }
+
+  get stdoutLines(): string[] {
+    return [...this.lines];
+  }
+
+  private describe(): string {
+    return this.child.spawnargs.map((a) => path.basename(a)).join(' ');
+  }
+
+  /** The first stdout line (already printed or to come) that `match` accepts. */
+  line(match: (line: string) => boolean, ms = 10000): Promise<string> {
+    const seen = this.lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    if (this.exit) return Promise.reject(new Error(`${this.describe()} has exited; stderr: ${this.err.trim()}`));
+    const p = new Promise<string>((resolve, reject) => this.waiters.push({ match, resolve, reject }));
+    return within(p, ms, `${this.describe()}: waiting for output`).catch((e: Error) => {
+      throw new Error(`${e.message}; stderr: ${this.err.trim()}`);
+    });
+  }
+
+  send(text: string): void {
+    this.child.stdin!.write(text);
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.running) this.child.kill(signal);
+  }
+}
+
+/**
+ * A python3.11 running test/scripts/NAME. Every script prints "ready" and
+ * waits for a line on stdin before doing what it is there for: the test
+ * attaches first, then calls go().
+ */
+export class Python extends Child {
+  readonly script: string;
+
+  constructor(name: string, args: string[] = [], options: SpawnOptions & { python?: string } = {}) {
+    const file = script(name);
+    super(options.python ?? PYTHON, [file, ...args], options);
+    this.script = file;
+  }
+
+  ready(): Promise<string> {
+    return this.line((l) => l === 'ready');
+  }
+
+  go(): void {
+    this.send('go\n');
+  }
+
+  /** The JSON a script prints on a line "result <json>". */
+  async result<T = unknown>(): Promise<T> {
+    const line = await this.line((l) => l.startsWith('result '));
+    return JSON.parse(line.slice('result '.length)) as T;
+  }
+}
+
+export async function startPython(name: string, args: string[] = [], options: SpawnOptions & { python?: string } = {}): Promise<Python> {
+  const py = new Python(name, args, options);
+  started.push(py);
+  await py.ready();
+  return py;
+}
+
+/** A child process killed by killStarted(). */
+export function startChild(command: string, args: string[], options: SpawnOptions = {}): Child {
+  const c = new Child(command, args, options);
+  started.push(c);
+  return c;
+}
+
+/** Runs test/helpers/tracer.js (attach from another node process) with `args`. */
+export function startTracer(args: string[], wrapper: string[] = []): Child {
+  // Without this flag node only warns about an exception thrown in an addon's callback.
+  const argv = [...wrapper, process.execPath, '--force-node-api-uncaught-exceptions-policy=true', TRACER, ...args];
+  return startChild(argv[0], argv.slice(1));
+}
+
+const started: Child[] = [];
+const cleanups: (() => void)[] = [];
+
+/** Kills whatever the test started and left running, removes its files (call in afterEach). */
+export async function killStarted(): Promise<void> {
+  const left = started.splice(0);
+  for (const c of left) c.kill('SIGKILL');
+  await Promise.all(left.map((c) => c.exited));
+  for (const clean of cleanups.splice(0)) clean();
+}
+
+/**
+ * A fresh copy of python3.11, for tests that assert exact semaphore values. A
+ * copy is another inode: a system-wide trace of /usr/bin/python3.11 by some
+ * other tracer, which raises semaphores in every process running that file,
+ * does not reach it. (One that covers the binaries of all running processes,
+ * as countCalls() does, still would: such tests cannot run alongside one.)
+ * Removed by killStarted().
+ */
+export function privatePython(): string {
+  const tmp = tempDir('pytrace-python-');
+  cleanups.push(tmp.remove);
+  fs.chmodSync(tmp.dir, 0o755); // other users run it too
+  const file = path.join(tmp.dir, 'python3.11');
+  fs.copyFileSync(PYTHON, file);
+  fs.chmodSync(file, 0o755);
+  return file;
+}
+
+/** Every python marker's semaphore in `pid`, by marker name (a marker's locations share one). */
+export function semaphores(pid: number): Record<string, number> {
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const out: Record<string, number> = {};
+    for (const loc of probes(pid)) {
+      if (loc.provider !== 'python' || loc.semaphoreAddress === undefined) continue;
+      out[loc.name] = readCounter(fd, loc.semaphoreAddress);
+    }
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Semaphores at known addresses (for a binary whose notes were stripped). */
+export function semaphoresAt(pid: number, addresses: Record<string, bigint>): Record<string, number> {
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const out: Record<string, number> = {};
+    for (const [name, address] of Object.entries(addresses)) out[name] = readCounter(fd, address);
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function readCounter(fd: number, address: bigint): number {
+  const b = Buffer.alloc(2);
+  if (fs.readSync(fd, b, 0, 2, address) !== 2) throw new Error(`short read at 0x${address.toString(16)}`);
+  return b.readUInt16LE(0);
+}
+
+export const MARKER_NAMES = [
+  'function__entry',
+  'function__return',
+  'line',
+  'gc__start',
+  'gc__done',
+  'import__find__load__start',
+  'import__find__load__done',
+  'audit',
+] as const;
+
+/** { marker: value } with every marker at `value` except those in `raised`. */
+export function expectedSemaphores(raised: readonly string[], value = 1): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of MARKER_NAMES) out[m] = raised.includes(m) ? value : 0;
+  return out;
+}
+
+/** Everything a trace emits, in order, until 'close'. */
+export class Collector {
+  readonly events: TraceEvent[] = [];
+  readonly order: string[] = [];
+  readonly lost: unknown[] = [];
+  exitEvent?: { pid: number };
+  readonly closed: Promise<void>;
+  readonly exited: Promise<void>;
+
+  constructor(readonly trace: Trace) {
+    for (const name of EVENT_NAMES) trace.on(name, (ev: TraceEvent) => this.events.push(ev));
+    trace.on('lost', (l: unknown) => this.lost.push(l));
+    this.exited = new Promise((resolve) =>
+      trace.on('exit', (e: { pid: number }) => {
+        this.exitEvent = e;
+        this.order.push('exit');
+        resolve();
+      }),
+    );
+    this.closed = new Promise((resolve) =>
+      trace.on('close', () => {
+        this.order.push('close');
+        resolve();
+      }),
+    );
+  }
+
+  // An intersection, not Extract: FrameEvent's type is a union of three.
+  ofType<T extends TraceEvent['type']>(type: T): (TraceEvent & { type: T })[] {
+    return this.events.filter((e) => e.type === type) as (TraceEvent & { type: T })[];
+  }
+
+  /** Entry and return events of functions defined in `file`. */
+  frames(file: string): FrameEvent[] {
+    return this.events.filter(
+      (e): e is FrameEvent => (e.type === 'function-entry' || e.type === 'function-return') && e.filename === file,
+    );
+  }
+}
+
+/** Counts of `items` by key. */
+export function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of items) out[key(t)] = (out[key(t)] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * Checks that entries and returns nest per thread: each return closes the
+ * innermost open entry of its thread, with the same function name, and every
+ * thread ends with nothing open. `ignore` names frames entered before the
+ * trace began (the module body, which returns at exit). Returns the problems.
+ */
+export function nestingProblems(frames: FrameEvent[], ignore: string[] = ['<module>']): string[] {
+  const stacks = new Map<number, string[]>();
+  const problems: string[] = [];
+  for (const f of frames) {
+    if (ignore.includes(f.function)) continue;
+    const stack = stacks.get(f.tid) ?? [];
+    stacks.set(f.tid, stack);
+    if (f.type === 'function-entry') stack.push(f.function);
+    else {
+      const top = stack.pop();
+      if (top !== f.function) problems.push(`tid ${f.tid}: return from ${f.function} while ${top ?? 'nothing'} is open`);
+    }
+  }
+  for (const [tid, stack] of stacks) if (stack.length) problems.push(`tid ${tid}: still open at the end: ${stack.join(' > ')}`);
+  return problems;
+}
+
+/** Line of `def name(` (or `class name`) in a script, 1-based. */
+export function defLine(file: string, name: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => new RegExp(`^\\s*(?:def|class) ${name}\\b`).test(l));
+  if (i < 0) throw new Error(`${name} is not defined in ${file}`);
+  return i + 1;
+}
+
+/** Line holding the comment `# mark: TAG` in a script, 1-based. */
+export function markedLine(file: string, tag: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.trimEnd().endsWith(`# mark: ${tag}`));
+  if (i < 0) throw new Error(`no "# mark: ${tag}" in ${file}`);
+  return i + 1;
+}
+
+/** A process's state letter from /proc/PID/stat (R, S, Z, ...), or null once it is gone. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2];
+  } catch {
+    return null;
+  }
+}
+
+const PF_KTHREAD = 0x00200000n;
+
+/** Some kernel thread's PID, if this PID namespace shows any. */
+export function kernelThread(): number | undefined {
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after "(comm) ": state, ppid, pgrp, session, tty, tpgid, flags.
+      const flags = BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
+      if (flags & PF_KTHREAD) return Number(name);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return undefined;
+}
+
+/** A fresh temporary directory, removed by the returned function. */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}

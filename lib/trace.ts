@@ -67,6 +67,7 @@ export class Trace extends EventEmitter {
   private decoder = new BatchDecoder();
   private namespaces = new NamespaceIds();
   private delivered = 0;
+  private undecodable = 0;
   private reportedLost = 0;
   private finalStats?: TraceStats;
   private ended: Promise<void>;
@@ -89,7 +90,7 @@ export class Trace extends EventEmitter {
     if (kind === 'batch' && buffer) {
       if (this.listenerCount('batch')) this.emit('batch', buffer, records);
       const all = this.listenerCount('event') > 0;
-      this.delivered += this.decoder.decode(buffer, (ev: TraceEvent) => {
+      const decoded = this.decoder.decode(buffer, (ev: TraceEvent) => {
         const ns = this.namespaces.of(ev.pid, ev.tid);
         if (ns) {
           ev.nsPid = ns.nsPid;
@@ -98,6 +99,9 @@ export class Trace extends EventEmitter {
         this.emit(ev.type, ev);
         if (all) this.emit('event', ev);
       });
+      this.delivered += decoded;
+      // A record the decoder cannot read ends its batch: what follows is lost, and said so.
+      this.undecodable += records - decoded;
       this.reportLoss();
     } else if (kind === 'exit') {
       this.decoder.forget(this.pid);
@@ -109,7 +113,7 @@ export class Trace extends EventEmitter {
   }
 
   private reportLoss(): void {
-    const lost = this.native ? this.native.stats().lost : 0;
+    const lost = (this.native ? this.native.stats().lost : 0) + this.undecodable;
     if (lost > this.reportedLost) {
       this.emit('lost', { count: lost - this.reportedLost, total: lost });
       this.reportedLost = lost;
@@ -119,7 +123,7 @@ export class Trace extends EventEmitter {
   stats(): TraceStats {
     if (this.finalStats) return { ...this.finalStats };
     const s = this.native!.stats();
-    return { events: this.delivered, lost: s.lost, batches: s.batches, transport: this.transport };
+    return { events: this.delivered, lost: s.lost + this.undecodable, batches: s.batches, transport: this.transport };
   }
 
   /** Resolves once every uprobe is gone, semaphores are lowered, the reader is joined and every event delivered. */
@@ -131,7 +135,7 @@ export class Trace extends EventEmitter {
         native.close();
         await this.ended;
         this.reportLoss();
-        this.finalStats = { events: this.delivered, lost: Math.max(before.lost, this.reportedLost), batches: before.batches, transport: this.transport };
+        this.finalStats = { events: this.delivered, lost: Math.max(before.lost + this.undecodable, this.reportedLost), batches: before.batches, transport: this.transport };
         this.native = null;
         this.emit('close');
       })();

@@ -60,9 +60,12 @@ PollThread::PollThread(BpfSession& session, RecordSink* sink, int drain_ms, size
     // A pidfd turns readable when the process exits: the trace ends itself.
     pid_fd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
     if (pid_fd_ < 0) {
-      if (errno == ESRCH) throw NativeError("PYTRACE_NO_PROCESS", "The process no longer exists.", errno);
-      throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
-                        std::string("pidfd_open (Linux 5.3) failed: ") + strerror(errno), errno);
+      if (errno == ENOSYS)
+        throw NativeError("PYTRACE_KERNEL_UNSUPPORTED", "This kernel has no pidfd_open (Linux 5.3).", errno);
+      throw NativeError("PYTRACE_NO_PROCESS",
+                        "Cannot watch process " + std::to_string(pid_) + ": " + strerror(errno) +
+                            " (it exited, or it is a thread rather than a process).",
+                        errno);
     }
     Watch(epoll_fd_, pid_fd_, kPidExit);
   }

@@ -7,7 +7,8 @@
  * by address after that: the decoder keeps what it was sent, per process.
  */
 import * as fs from 'fs';
-import { TraceEvent } from './markers';
+import { GENERATOR_CREATED, GeneratorCreated } from './generators';
+import { AuditArg, TraceEvent } from './markers';
 
 export const HEADER_SIZE = 48;
 
@@ -58,11 +59,32 @@ class SentNames {
 
 const TYPES = ['', 'function-entry', 'function-return', 'line'] as const;
 
+/** enum pt_audit_kind in native/bpf/usdt_event.h */
+function auditArg(kind: number, buf: Buffer, at: number, len: number): AuditArg {
+  switch (kind) {
+    case 0:
+      return { type: buf.toString('utf8', at, at + len) };
+    case 1:
+      return buf.toString('latin1', at, at + len);
+    case 2:
+      return Buffer.from(buf.subarray(at, at + len));
+    case 3: {
+      if (len !== 8) return { type: 'int' }; // beyond 60 bits
+      const v = buf.readBigInt64LE(at);
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    }
+    case 4:
+      return null;
+    default:
+      return undefined;
+  }
+}
+
 export class BatchDecoder {
   private names = new SentNames();
 
   /** Calls `each` for every record of the batch, in order; returns how many. */
-  decode(batch: ArrayBuffer, each: (event: TraceEvent) => void): number {
+  decode(batch: ArrayBuffer, each: (event: TraceEvent | GeneratorCreated) => void): number {
     const view = new DataView(batch);
     const buf = Buffer.from(batch);
     let at = 0;
@@ -82,7 +104,7 @@ export class BatchDecoder {
     this.names.forget(pid);
   }
 
-  private record(view: DataView, buf: Buffer, at: number): TraceEvent {
+  private record(view: DataView, buf: Buffer, at: number): TraceEvent | GeneratorCreated {
     const type = view.getUint8(at + 2);
     const mask = view.getUint8(at + 3);
     const pid = view.getUint32(at + 4, true);
@@ -121,8 +143,20 @@ export class BatchDecoder {
         return { type: 'import-find-load-start', pid, tid, ts, module: str(0, a0, false) };
       case 7:
         return { type: 'import-find-load-done', pid, tid, ts, module: str(0, a0, false), found: a1 !== 0 };
-      default:
-        return { type: 'audit', pid, tid, ts, event: str(0, a0, false) };
+      case GENERATOR_CREATED:
+        return { type: 'generator-created', pid, tid, ts };
+      default: {
+        const event = str(0, a0, false);
+        if (a1 < 0) return { type: 'audit', pid, tid, ts, event };
+        const args: AuditArg[] = [];
+        for (let i = 0; i < a2; i++) {
+          const kind = buf[s];
+          const len = buf[s + 1];
+          args.push(auditArg(kind, buf, s + 2, len));
+          s += 2 + len;
+        }
+        return { type: 'audit', pid, tid, ts, event, args, argCount: a1 };
+      }
     }
   }
 }

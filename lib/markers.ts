@@ -28,8 +28,8 @@ export const MARKERS: readonly MarkerInfo[] = [
   { event: 'gc-done', marker: 'gc__done', type: 5, args: ['number'] },
   { event: 'import-find-load-start', marker: 'import__find__load__start', type: 6, args: ['string'] },
   { event: 'import-find-load-done', marker: 'import__find__load__done', type: 7, args: ['string', 'number'] },
-  // The second argument is a tuple object, not a string: not fetched here.
-  { event: 'audit', marker: 'audit', type: 8, args: ['string', null] },
+  // The second argument is the tuple object: the kernel reads its first items.
+  { event: 'audit', marker: 'audit', type: 8, args: ['string', 'number'] },
 ];
 
 export const EVENT_NAMES: readonly EventName[] = MARKERS.map((m) => m.event);
@@ -58,11 +58,31 @@ export interface FrameEvent extends Base {
   filename: string;
   function: string;
   lineno: number;
+  /**
+   * On a return pytrace adds (CPython 3.15): the call only created a generator
+   * or coroutine, and CPython fires no return for it (see lib/generators.ts).
+   */
+  generatorCreated?: true;
 }
 export interface GcStartEvent extends Base { type: 'gc-start'; generation: number }
 export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }
 export interface ImportStartEvent extends Base { type: 'import-find-load-start'; module: string }
 export interface ImportDoneEvent extends Base { type: 'import-find-load-done'; module: string; found: boolean }
-export interface AuditEvent extends Base { type: 'audit'; event: string }
+/**
+ * An audit argument: str, bytes, int and None by value; any other object as
+ * its type's name; undefined where it could not be read (a non-ASCII str).
+ */
+export type AuditArg = string | Buffer | number | bigint | null | { type: string } | undefined;
+export interface AuditEvent extends Base {
+  type: 'audit';
+  event: string;
+  /**
+   * The first items (at most 4; str and bytes: their first 64 bytes) of the
+   * argument tuple, on CPython 3.8 to 3.15 builds that export their type objects.
+   */
+  args?: AuditArg[];
+  /** The tuple's size. */
+  argCount?: number;
+}
 
 export type TraceEvent = FrameEvent | GcStartEvent | GcDoneEvent | ImportStartEvent | ImportDoneEvent | AuditEvent;

@@ -36,6 +36,8 @@ export function argSpec(loc: ProbeLocation, arg: ArgOperand, isString: boolean):
         scale: o.scale,
       };
     case 'rip-relative':
+      if (loc.symbols[o.symbol] === undefined)
+        throw new PytraceError('PYTRACE_BAD_OPERAND', `${loc.path}: marker ${loc.name} refers to symbol ${o.symbol}, which the ELF does not define.`);
       // At the probe the instruction pointer is the location's runtime address:
       // the symbol is that far from it, wherever the object is loaded.
       return { ...base, kind: KIND.ipDeref, value: Number(loc.symbols[o.symbol] - loc.address) + o.offset };
@@ -91,4 +93,25 @@ export function semaphoreAnchor(loc: ProbeLocation): NativeTarget {
   if (offset === null || offset === undefined)
     throw new PytraceError('PYTRACE_ATTACH_FAILED', `${loc.path}: no .fini or .text section to anchor the ${loc.name} semaphore to.`);
   return { path: loc.openPath, offset: Number(offset), refCtrOffset: Number(loc.semaphoreOffset), program: 'anchor' };
+}
+
+const AUDIT_SYMBOLS = ['PyUnicode_Type', 'PyBytes_Type', 'PyLong_Type', '_Py_NoneStruct'];
+
+/**
+ * What the kernel needs to read an audit event's argument tuple: the type
+ * objects' addresses (relative to the location, so any load address works)
+ * and the object layouts of `version`. Undefined when the build does not tell.
+ */
+export function auditLayout(loc: ProbeLocation, version: string | null): NativeTarget['audit'] {
+  const minor = version && /^3\.(\d+)$/.exec(version) ? Number(version.split('.')[1]) : null;
+  if (minor === null || minor < 8) return undefined;
+  const elf = readElf(loc.openPath, AUDIT_SYMBOLS);
+  const rel = (name: string) => {
+    const s = elf.symbols[name];
+    return s === undefined ? undefined : Number(s.value - loc.address);
+  };
+  const [strType, bytesType, longType, none] = AUDIT_SYMBOLS.map(rel);
+  if (strType === undefined || bytesType === undefined || longType === undefined || none === undefined) return undefined;
+  // 3.12 dropped the wstr pointer from str objects and moved an int's sign and size into lv_tag.
+  return { strType, bytesType, longType, none, asciiData: minor <= 11 ? 48 : 40, longTag: minor >= 12 };
 }

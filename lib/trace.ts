@@ -4,10 +4,11 @@ import { BatchDecoder } from './decode';
 import { NamespaceIds } from './namespaces';
 import { assertTraceable, describe, describeBinary, Description } from './describe';
 import { fromNative, PytraceError } from './errors';
+import { CreationReturns, entryAtCreation, generatorCreationTarget } from './generators';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
 import { assertProcess, effectiveCapabilities } from './proc';
-import { codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
+import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
   /** Markers to trace; default: every one that fires in this build. */
@@ -73,6 +74,8 @@ export class Trace extends EventEmitter {
   private ended: Promise<void>;
   private endResolve!: () => void;
   private detaching?: Promise<void>;
+  /** @internal Set when the build fires an entry, and no return, at generator creation. */
+  creations?: CreationReturns;
 
   /** Use attach(). */
   constructor(pid: number, events: EventName[], description: Description, transport: 'ring' | 'perf', native: NativeTrace) {
@@ -83,6 +86,8 @@ export class Trace extends EventEmitter {
     this.transport = transport;
     this.native = native;
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
+    // Read while the process surely lives: its first events may be decoded after it exited.
+    if (pid > 0) this.namespaces.of(pid, pid);
   }
 
   /** @internal */
@@ -90,21 +95,34 @@ export class Trace extends EventEmitter {
     if (kind === 'batch' && buffer) {
       if (this.listenerCount('batch')) this.emit('batch', buffer, records);
       const all = this.listenerCount('event') > 0;
-      const decoded = this.decoder.decode(buffer, (ev: TraceEvent) => {
+      let emitted = 0;
+      const emit = (ev: TraceEvent) => {
+        this.emit(ev.type, ev);
+        if (all) this.emit('event', ev);
+        emitted++;
+      };
+      const decoded = this.decoder.decode(buffer, (rec) => {
+        if (rec.type === 'generator-created') {
+          const ret = this.creations?.returnFor(rec);
+          if (ret) emit(ret);
+          return;
+        }
+        const ev = rec;
         const ns = this.namespaces.of(ev.pid, ev.tid);
         if (ns) {
           ev.nsPid = ns.nsPid;
           ev.nsTid = ns.nsTid;
         }
-        this.emit(ev.type, ev);
-        if (all) this.emit('event', ev);
+        if (this.creations && (ev.type === 'function-entry' || ev.type === 'function-return')) this.creations.see(ev);
+        emit(ev);
       });
-      this.delivered += decoded;
+      this.delivered += emitted;
       // A record the decoder cannot read ends its batch: what follows is lost, and said so.
       this.undecodable += records - decoded;
       this.reportLoss();
     } else if (kind === 'exit') {
       this.decoder.forget(this.pid);
+      this.creations?.forget();
       this.emit('exit', { pid: this.pid });
       void this.detach();
     } else if (kind === 'end') {
@@ -188,6 +206,7 @@ export function targetsFor(d: Description, events: EventName[], within?: string,
       const t = uprobeTarget(loc, marker);
       t.program = program;
       if (!events.includes(e)) t.spec!.trackOnly = true;
+      if (e === 'audit') t.audit = auditLayout(loc, d.version);
       targets.push(t);
     }
   }
@@ -223,6 +242,9 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   const frameLoc = frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
   const codeCreated = frameLoc && transport === 'ring' ? codeCreationTarget(frameLoc) : null;
   if (codeCreated) targets.unshift(codeCreated);
+  const pairs = events.includes('function-entry') && events.includes('function-return');
+  const creation = pairs && frameLoc && entryAtCreation(description.version) ? generatorCreationTarget(frameLoc) : null;
+  if (creation) targets.push(creation);
 
   let trace: Trace | undefined;
   let native: NativeTrace;
@@ -248,6 +270,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
     throw fromNative(e);
   }
   trace = new Trace(pid, events, description, transport, native);
+  if (creation) trace.creations = new CreationReturns();
   try {
     native.attach(targets);
   } catch (e) {

@@ -110,6 +110,16 @@ Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
                      : program == "count"        ? UprobeTarget::kCount
                      : program == "code-created" ? UprobeTarget::kCodeCreated
                                                  : UprobeTarget::kEvent;
+    if (t.Get("audit").IsObject()) {
+      Napi::Object a = t.Get("audit").As<Napi::Object>();
+      target.audit.enabled = 1;
+      target.audit.str_type = static_cast<int64_t>(U64(a, "strType", 0));
+      target.audit.bytes_type = static_cast<int64_t>(U64(a, "bytesType", 0));
+      target.audit.long_type = static_cast<int64_t>(U64(a, "longType", 0));
+      target.audit.none = static_cast<int64_t>(U64(a, "none", 0));
+      target.audit.ascii_data = static_cast<uint8_t>(U64(a, "asciiData", 48));
+      target.audit.long_tag = a.Get("longTag").ToBoolean();
+    }
     if (target.program == UprobeTarget::kEvent || target.program == UprobeTarget::kCount)
       target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
     targets.push_back(std::move(target));

@@ -20,6 +20,14 @@ namespace {
 thread_local std::string last_libbpf_message;
 
 int CaptureLibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+  // PYTRACE_LIBBPF_LOG=1 shows everything libbpf says (the verifier's log too).
+  static const bool verbose = getenv("PYTRACE_LIBBPF_LOG") != nullptr;
+  if (verbose) {
+    va_list copy;
+    va_copy(copy, args);
+    vfprintf(stderr, fmt, copy);
+    va_end(copy);
+  }
   if (level == LIBBPF_DEBUG) return 0;
   char buf[512];
   vsnprintf(buf, sizeof(buf), fmt, args);
@@ -115,7 +123,8 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
           throw NativeError("PYTRACE_ATTACH_FAILED", "Too many marker locations (more than " +
                                                          std::to_string(PT_MAX_SPECS) + ").");
         uint32_t id = next_spec_++;
-        if (bpf_map__update_elem(skel_->maps.specs, &id, sizeof(id), &t.spec, sizeof(t.spec), 0))
+        if (bpf_map__update_elem(skel_->maps.specs, &id, sizeof(id), &t.spec, sizeof(t.spec), 0) ||
+            bpf_map__update_elem(skel_->maps.audit_layouts, &id, sizeof(id), &t.audit, sizeof(t.audit), 0))
           ThrowErrno(errno, "Cannot store a marker's argument spec");
         opts.bpf_cookie = id;
         prog = t.program == UprobeTarget::kCount ? skel_->progs.usdt_count

@@ -38,6 +38,7 @@ struct UprobeTarget {
   enum Program { kEvent, kCount, kAnchor, kCodeCreated } program = kEvent;
   int pid = -2;                  // -2: the session's pid; -1: every process
   pt_spec spec{};                // how to fetch the arguments (not for anchors)
+  pt_audit_layout audit{};       // for audit locations: how to read the tuple
 };
 
 class BpfSession {

@@ -20,7 +20,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "usdt_event.h"
+
+/* See struct scratch. */
+#define SCRATCH_MASK 1023
+_Static_assert(PT_MAX_ARGS * PT_STR_MAX <= SCRATCH_MASK, "strings fit under the mask");
+
 #include "usdt_args.bpf.h"
+#include "audit_args.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -82,6 +88,14 @@ struct {
 	__type(value, struct pt_spec);
 } specs SEC(".maps");
 
+/* By spec id, for audit locations. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PT_MAX_SPECS);
+	__type(key, __u32);
+	__type(value, struct pt_audit_layout);
+} audit_layouts SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* resized before load */
@@ -103,7 +117,9 @@ struct {
 /* A record is assembled here, then copied to the transport in one call. */
 struct scratch {
 	struct pt_event ev;
-	char strings[PT_MAX_ARGS * PT_STR_MAX];
+	/* Twice what a record holds: offsets masked with SCRATCH_MASK stay inside,
+	 * which the verifier can follow where it loses a bounds check. */
+	char strings[2 * SCRATCH_MASK + 2];
 };
 
 struct {
@@ -230,6 +246,14 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 		b->names_inlined = frame && !s->ev.unread_mask;
 		if (frame && within_len)
 			b->is_within = is_within_function(s);
+	}
+	if (spec->event_type == PT_EV_AUDIT) {
+		struct pt_audit_layout *layout = bpf_map_lookup_elem(&audit_layouts, &id);
+
+		if (layout && layout->enabled && spec->nargs >= 2)
+			used = append_audit_args(ctx, s->strings, used, &s->ev, layout);
+		else
+			s->ev.arg[1] = -1, s->ev.arg[2] = 0; /* not read */
 	}
 	if (used > PT_MAX_ARGS * PT_STR_MAX)
 		return NULL;

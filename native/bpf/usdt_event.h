@@ -117,6 +117,33 @@ struct pt_count_key {
 	char funcname[PT_COUNT_FUNCNAME];
 };
 
+/* How to read an audit event's argument tuple in this interpreter. Type and
+ * None addresses are relative to the marker location (the probe's ip). */
+struct pt_audit_layout {
+	pt_s64 str_type;
+	pt_s64 bytes_type;
+	pt_s64 long_type;
+	pt_s64 none;
+	pt_u8 enabled;
+	pt_u8 ascii_data;    /* offset of a compact ASCII str's characters: 48 (<= 3.11), 40 */
+	pt_u8 long_tag;      /* 3.12+: an int's size and sign are in lv_tag */
+	pt_u8 pad[5];
+};
+
+/* An audit record's items, after its inline strings: arg[1] is the tuple's
+ * size (-1: not read), arg[2] how many items follow, each a u8 kind, a u8 length and that
+ * many bytes (an int: 8 bytes, little endian; length 0: too large). */
+#define PT_AUDIT_ITEMS 4
+#define PT_AUDIT_BYTES 64
+enum pt_audit_kind {
+	PT_AUDIT_OTHER = 0,       /* payload: the type's name */
+	PT_AUDIT_STR = 1,
+	PT_AUDIT_BYTES_VALUE = 2,
+	PT_AUDIT_INT = 3,
+	PT_AUDIT_NONE = 4,
+	PT_AUDIT_UNREADABLE = 5,  /* e.g. a non-ASCII str */
+};
+
 /* Index of each counter in the per-CPU `counters` map. */
 enum pt_counter {
 	PT_COUNT_LOST = 0,    /* records the transport could not take */

@@ -1,0 +1,61 @@
+/** pytrace calls PID: the call hierarchy, as call_stack.d or show-call-hierarchy.stp print it. */
+import { Command, exactlyOne, formatOption, parse, parsePid } from '../args';
+import { Output, printHelp } from '../output';
+import { EventStats } from '../pairing';
+import { HIERARCHY_FORMATS, HierarchyPrinter } from '../printers';
+import { pidLabel, runTrace } from '../tracing';
+import { ThreadNames } from '../threads';
+
+const help = `Usage: pytrace calls PID [--within FUNC] [--format dtrace|stap|json] [--json]
+
+Prints every call and return of pure-Python functions in process PID, indented
+by depth per thread, until Ctrl-C (or SIGTERM) or the process exits.
+
+Options:
+  --within FUNC   per thread, only from an entry of a function named FUNC
+                  (in any file) to its matching return, with the calls it
+                  makes, recursion included: as the HOWTO's call_stack.d
+                  does for "start"
+  --format F      dtrace (default): as the HOWTO's call_stack.d prints:
+                    TIMESTAMP<tab>  function-entry:  file.py:func:line
+                  timestamp in nanoseconds (CLOCK_MONOTONIC), probe name
+                  right-aligned in 15 columns, one space per depth, base name
+                  of the file
+                  stap: as show-call-hierarchy.stp prints with thread_indent():
+                    MICROSECONDS comm(tid): => func in /path/file.py:line
+                  microseconds since the thread was last at depth 0, one
+                  space per depth, "=>" entry, "<=" return
+                  json: one JSON object per event (NDJSON), with its depth
+  --json          same as --format json
+  -h, --help      this help
+
+Exit status: 0 when the trace ran, 1 on a pytrace error, 2 on bad usage.`;
+
+export const calls: Command = {
+  name: 'calls',
+  summary: 'the call hierarchy of a process (DTrace, SystemTap or JSON layout)',
+  help,
+  async run(argv) {
+    const { values, positionals, help: wantsHelp } = parse('calls', argv, {
+      within: { type: 'string' },
+      format: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (wantsHelp) return printHelp(help);
+    const pid = parsePid('calls', exactlyOne('calls', positionals, 'PID'));
+    const format = formatOption('calls', values, HIERARCHY_FORMATS, 'dtrace');
+    const within = values.within as string | undefined;
+    const out = new Output();
+    const names = new ThreadNames(String(pid));
+    names.remember(pid);
+    await runTrace({
+      target: pid,
+      options: { events: ['function-entry', 'function-return'], within },
+      out,
+      json: format === 'json',
+      printer: new HierarchyPrinter(format, out, new EventStats(), names),
+      label: (t) => pidLabel(t) + (within ? `, within ${within}()` : ''),
+    });
+    return 0;
+  },
+};

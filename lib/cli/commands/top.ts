@@ -1,0 +1,119 @@
+/** pytrace top: the most frequently entered Python functions, refreshed each interval. */
+import * as fs from 'fs';
+import { CallCount, countCalls, pythonBinaries, PytraceError } from '../../index';
+import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
+import { note, Output, printHelp } from '../output';
+
+const help = `Usage: pytrace top [--pid PID]... [--interval S] [--limit N] [--iterations N] [--json]
+
+The HOWTO's top-like view: every interval, the N most frequently entered
+Python functions, as (PID, file, line, function) with their number of calls
+in that interval, counted in the kernel. Without --pid: every process of
+every Python binary with markers on this machine, processes started later
+included. Refreshed in place on a terminal; appended blocks otherwise. The
+columns are the HOWTO script's: printf("%6s %80s %6s %30s %6s\n", PID,
+FILENAME, LINE, FUNCTION, CALLS), most calls first.
+
+Options:
+  --pid PID        count only this process (repeat, or PID,PID,...)
+  --interval S     seconds between refreshes (default 1)
+  --limit N        rows per refresh (default 20)
+  --iterations N   stop after N refreshes (default: until Ctrl-C)
+  --json           one JSON object per interval (NDJSON)
+  -h, --help       this help
+
+Exit status: 0 when it ran, 1 on a pytrace error, 2 on bad usage.`;
+
+const CLEAR = '\x1b[2J\x1b[1;1H';
+
+/** printf("%6s %80s %6s %30s %6s\n", ...) as the HOWTO's script prints each row. */
+function row(pid: string | number, file: string, line: string | number, fn: string, calls: string | number): string {
+  return `${String(pid).padStart(6)} ${file.padStart(80)} ${String(line).padStart(6)} ${fn.padStart(30)} ${String(calls).padStart(6)}`;
+}
+
+/** foreach (... in fn_calls- limit N): most calls first; ties in a stable order. */
+export function topN(counts: CallCount[], limit: number): CallCount[] {
+  return [...counts]
+    .sort((a, b) => b.count - a.count || a.pid - b.pid || a.filename.localeCompare(b.filename) || a.lineno - b.lineno || a.function.localeCompare(b.function))
+    .slice(0, limit);
+}
+
+function pidsOf(values: string[] | undefined): number[] | undefined {
+  if (!values) return undefined;
+  return values.flatMap((v) => v.split(',')).map((p) => parsePid('top', p.trim()));
+}
+
+export const top: Command = {
+  name: 'top',
+  summary: 'the most frequently called functions, system-wide or per process',
+  help,
+  async run(argv) {
+    const { values, positionals, help: wantsHelp } = parse('top', argv, {
+      pid: { type: 'string', multiple: true },
+      interval: { type: 'string' },
+      limit: { type: 'string' },
+      iterations: { type: 'string', short: 'n' },
+      json: { type: 'boolean' },
+    });
+    if (wantsHelp) return printHelp(help);
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (processes are given with --pid)`, 'top');
+    const pids = pidsOf(values.pid as string[] | undefined);
+    const interval = positiveNumber('top', 'interval', values.interval as string | undefined, 1);
+    const limit = positiveNumber('top', 'limit', values.limit as string | undefined, 20, true);
+    const iterations = positiveNumber('top', 'iterations', values.iterations as string | undefined, Infinity, true);
+    const json = Boolean(values.json);
+    let binaries: string[] = [];
+    if (!pids) {
+      binaries = pythonBinaries();
+      if (!binaries.length)
+        throw new PytraceError('PYTRACE_NO_MARKERS', 'No Python binary with markers on this machine: nothing to count. Install one (Debian: python3.11-minimal), or pass --pid.');
+    }
+    // Without `binaries`, the counter also takes up Pythons that appear later (containers).
+    const counter = await countCalls(pids ? { pids } : {});
+    note(`counting calls in ${pids ? `PID ${pids.join(', ')}` : `every process of ${binaries.join(', ')} (and of Pythons started later)`}, Ctrl-C to stop`);
+
+    const out = new Output();
+    let refreshes = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let failure: unknown;
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearInterval(timer);
+        process.off('SIGINT', finish);
+        process.off('SIGTERM', finish);
+        resolve();
+      };
+      process.on('SIGINT', finish);
+      process.on('SIGTERM', finish);
+      out.onReaderClosed(finish);
+      timer = setInterval(() => {
+        let counts: CallCount[];
+        try {
+          counts = counter.read();
+        } catch (e) {
+          failure = e;
+          return finish();
+        }
+        const rows = topN(counts, limit);
+        if (json) {
+          const total = counts.reduce((n, c) => n + c.count, 0);
+          out.json({ type: 'top', time: new Date().toISOString(), interval, calls: total, functions: counts.length, top: rows });
+        } else {
+          const text = [row('PID', 'FILENAME', 'LINE', 'FUNCTION', 'CALLS'), ...rows.map((c) => row(c.pid, c.filename, c.lineno, c.function, c.count))];
+          if (out.isTTY) out.write(CLEAR + text.join('\n') + '\n');
+          else out.line(text.join('\n') + '\n');
+        }
+        out.flush();
+        if (++refreshes >= iterations) return finish();
+        if (pids && pids.every((p) => !fs.existsSync(`/proc/${p}`))) {
+          note(`PID ${pids.join(', ')} exited`);
+          finish();
+        }
+      }, interval * 1000);
+    });
+    await counter.close();
+    await out.drained();
+    if (failure) throw failure;
+    return 0;
+  },
+};

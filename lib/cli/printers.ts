@@ -1,0 +1,152 @@
+/**
+ * How events are printed: the call hierarchy as the HOWTO's DTrace script
+ * (call_stack.d) and SystemTap script (show-call-hierarchy.stp, thread_indent)
+ * print it, NDJSON, and a plain one-line-per-event layout.
+ */
+import * as path from 'path';
+import { TraceEvent } from '../index';
+import { formatDuration, Output, toJson } from './output';
+import { EventStats, Pairing } from './pairing';
+import { ThreadNames } from './threads';
+
+export type HierarchyFormat = 'dtrace' | 'stap' | 'json';
+export const HIERARCHY_FORMATS: readonly HierarchyFormat[] = ['dtrace', 'stap', 'json'];
+
+export interface Printer {
+  print(ev: TraceEvent): void;
+}
+
+/** Per thread: DTrace's self->indent, and thread_indent's counter and time base. */
+interface ThreadState {
+  indent: number;
+  counter: number;
+  baseUs: bigint;
+}
+
+/** Markers as SystemTap scripts name them. */
+const MARK: Record<TraceEvent['type'], string> = {
+  'function-entry': 'function__entry',
+  'function-return': 'function__return',
+  line: 'line',
+  'gc-start': 'gc__start',
+  'gc-done': 'gc__done',
+  'import-find-load-start': 'import__find__load__start',
+  'import-find-load-done': 'import__find__load__done',
+  audit: 'audit',
+};
+
+const duration = (p: Pairing | undefined) => (p?.durationNs == null ? 'duration unknown' : formatDuration(p.durationNs));
+
+/** What follows the event name for events that are not calls. */
+export function detail(ev: TraceEvent, p: Pairing | undefined): string {
+  switch (ev.type) {
+    case 'gc-start':
+      return `generation ${ev.generation}`;
+    case 'gc-done':
+      return `generation ${p?.generation ?? '?'}, collected ${ev.collected}, ${duration(p)}`;
+    case 'import-find-load-start':
+      return ev.module;
+    case 'import-find-load-done':
+      return `${ev.module} ${ev.found ? 'found' : 'not found'}, ${duration(p)}`;
+    case 'audit':
+      return ev.event;
+    default:
+      return `${ev.filename}:${ev.function}:${ev.lineno}`;
+  }
+}
+
+/** Adds what pairing tells to a done event, for NDJSON. */
+export function withPairing(ev: TraceEvent, p: Pairing | undefined, extra: object = {}): object {
+  return p ? { ...ev, ...extra, ...p } : { ...ev, ...extra };
+}
+
+export class HierarchyPrinter implements Printer {
+  private threads = new Map<number, ThreadState>();
+
+  constructor(
+    private format: HierarchyFormat,
+    private out: Output,
+    private stats: EventStats,
+    private names: ThreadNames,
+  ) {}
+
+  private state(tid: number): ThreadState {
+    let s = this.threads.get(tid);
+    if (!s) this.threads.set(tid, (s = { indent: 0, counter: 0, baseUs: 0n }));
+    return s;
+  }
+
+  print(ev: TraceEvent): void {
+    const pairing = this.stats.observe(ev);
+    const s = this.state(ev.tid);
+    // DTrace: entries print, then indent; returns dedent, then print. Unlike
+    // DTrace the indent stops at 0 when a return's entry predates the trace.
+    if (ev.type === 'function-return') s.indent = Math.max(0, s.indent - 1);
+    const depth = s.indent;
+    if (ev.type === 'function-entry') s.indent++;
+
+    if (this.format === 'json') this.out.line(toJson(withPairing(ev, pairing, { depth })));
+    else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
+    else this.out.line(this.stap(ev, s, pairing));
+    // A thread back at depth 0 has no state worth keeping (threads come and go).
+    if (s.indent === 0 && s.counter === 0) this.threads.delete(ev.tid);
+  }
+
+  /** printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details. */
+  private dtrace(ev: TraceEvent, depth: number, p: Pairing | undefined): string {
+    const head = `${ev.ts}\t${ev.type.padStart(15)}:${' '.repeat(depth)}`;
+    if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line')
+      return `${head}${path.posix.basename(ev.filename)}:${ev.function}:${ev.lineno}`;
+    return head + detail(ev, p);
+  }
+
+  /**
+   * thread_indent(delta): sprintf("%6d %s:%-*s", now_us - base, "execname(tid)", depth, ""),
+   * the base reset whenever the thread's counter is 0; then " => func in file:line".
+   */
+  private stap(ev: TraceEvent, s: ThreadState, p: Pairing | undefined): string {
+    const us = ev.ts / 1000n;
+    if (s.counter === 0) s.baseUs = us;
+    let spaces: number;
+    if (ev.type === 'function-entry' || ev.type === 'function-return') {
+      const delta = ev.type === 'function-entry' ? 1 : -1;
+      const x = s.counter + (delta > 0 ? delta : 0);
+      s.counter += delta;
+      spaces = x > 0 ? x - 1 : 0;
+    } else {
+      // Other events sit where a call from the current frame would.
+      spaces = Math.max(0, s.counter);
+    }
+    const head = `${String(us - s.baseUs).padStart(6)} ${this.names.of(ev.pid, ev.tid)}(${ev.tid}):${' '.repeat(spaces)}`;
+    switch (ev.type) {
+      case 'function-entry':
+        return `${head} => ${ev.function} in ${ev.filename}:${ev.lineno}`;
+      case 'function-return':
+        return `${head} <= ${ev.function} in ${ev.filename}:${ev.lineno}`;
+      case 'line':
+        return `${head} -- line ${ev.function} in ${ev.filename}:${ev.lineno}`;
+      default:
+        return `${head} -- ${MARK[ev.type]} ${detail(ev, p)}`;
+    }
+  }
+}
+
+/**
+ * One line per event: timestamp (ns), thread, and, when a command prints
+ * several kinds of event, the event's name; then its details.
+ */
+export class PlainPrinter implements Printer {
+  constructor(
+    private out: Output,
+    private stats: EventStats,
+    private json: boolean,
+    private labels: boolean,
+  ) {}
+
+  print(ev: TraceEvent): void {
+    const pairing = this.stats.observe(ev);
+    if (this.json) return this.out.line(toJson(withPairing(ev, pairing)));
+    const label = this.labels ? ev.type.padEnd(22) + ' ' : '';
+    this.out.line(`${ev.ts} ${String(ev.tid).padStart(7)} ${label}${detail(ev, pairing)}`);
+  }
+}

@@ -55,6 +55,8 @@ export interface NativeTarget {
   /** event: send records; count: count calls in the kernel; anchor: raise the semaphore only. */
   program: 'event' | 'count' | 'anchor' | 'code-created';
   spec?: { type: number; args: NativeArgSpec[]; trackOnly?: boolean };
+  /** For audit locations: where the tuple items' types are (relative to the location). */
+  audit?: { strType: number; bytesType: number; longType: number; none: number; asciiData: number; longTag: boolean };
 }
 
 export interface NativeTraceOptions {

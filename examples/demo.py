@@ -1,7 +1,7 @@
 """A small program to trace: nested calls, a generator, a garbage
 collection and an import, each visible in `npm run demo`:
 
-    pytrace run --format dtrace -- /usr/bin/python3.11 examples/demo.py
+    pytrace run --within demo --format dtrace -- /usr/bin/python3.11 examples/demo.py
 """
 import gc
 
@@ -32,11 +32,11 @@ def load_colors():
     return colorsys.rgb_to_hsv(0.2, 0.4, 0.6)
 
 
-def main():
+def demo():
     total = sum(squares(3))
     print("fib(4) =", fib(4), "sum of squares =", total)
     print("collected", make_garbage(3), "objects")
     print("hsv", load_colors())
 
 
-main()
+demo()

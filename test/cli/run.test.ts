@@ -87,7 +87,7 @@ test('--output FILE: the trace apart from the command\'s output', async () => {
     expect((await cli.exited).code).toBe(0);
     expect(cli.stdout).toBe('fib(4) = 3 sum of squares = 5\ncollected 3 objects\nhsv (0.5833333333333334, 0.6666666666666666, 0.6)\n');
     const trace = fs.readFileSync(file, 'utf8');
-    expect(trace).toMatch(/^ +\d+ python3\.11\(\d+\): {2}=> main in \S+demo\.py:35$/m);
+    expect(trace).toMatch(/^ +\d+ python3\.11\(\d+\): {2}=> demo in \S+demo\.py:35$/m);
     const events = trace.split('\n').filter((l) => /^ *\d+ python3\.11\(\d+\):/.test(l));
     expect(events.length).toBe(Number(cli.stderr.match(FINISHED)![1]));
   } finally {

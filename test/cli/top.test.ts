@@ -61,6 +61,37 @@ test('the HOWTO\'s layout: printf("%6s %80s %6s %30s %6s")', async () => {
   expect(cli.stdout).not.toContain('\x1b[');
 });
 
+/** Sum of a process's counts over every interval printed so far, by function. */
+function totals(cli: { lines: string[] }, pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of cli.lines.map((l) => JSON.parse(l)))
+    for (const r of i.top as Row[]) if (r.pid === pid && r.filename === script('counted.py')) out[r.function] = (out[r.function] ?? 0) + r.count;
+  return out;
+}
+
+test('without --pid: two processes, one started after top, counted exactly', async () => {
+  const before = await target('counted.py', '30000');
+  const cli = pytrace('top', '--interval', '0.3', '--limit', '100000', '--json');
+  await cli.waitFor(COUNTING, 'stderr');
+  const after = await target('counted.py', '20000');
+  before.write('\n');
+  after.write('\n');
+  await before.waitFor(/^done$/m);
+  await after.waitFor(/^done$/m);
+  // Every call is counted in exactly one interval: wait until the sums are complete.
+  const want = (n: number) => ({ hot: 2 * n, warm: n });
+  for (let waited = 0; ; waited += 100) {
+    const got = [totals(cli, before.pid), totals(cli, after.pid)];
+    if ((got[0].warm === 30000 && got[1].warm === 20000) || waited > 15000) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(totals(cli, before.pid)).toEqual(want(30000));
+  // The later one's module code ran under top too.
+  expect(totals(cli, after.pid)).toEqual({ '<module>': 1, ...want(20000) });
+  cli.kill('SIGINT');
+  expect((await cli.exited).code).toBe(0);
+});
+
 test('without --pid: every Python process, those started later included', async () => {
   const cli = pytrace('top', '--interval', '0.3', '--limit', '100000', '--json');
   await cli.waitFor(COUNTING, 'stderr');

@@ -8,6 +8,7 @@ import { fromNative, PytraceError } from './errors';
 import { PROVIDER } from './markers';
 import { NativeTarget, NativeTrace } from './native';
 import { probesOfFile } from './probes';
+import { pathInProcess } from './proc';
 import { assertPrivileged, targetsFor } from './trace';
 
 export interface CallCount {
@@ -64,10 +65,10 @@ export function pythonBinaries(): string[] {
     try {
       const root = `/proc/${entry}/root`;
       const exe = fs.readlinkSync(`/proc/${entry}/exe`);
-      if (/python/.test(exe)) paths.push(root + exe);
+      if (/python/.test(exe)) paths.push(root + pathInProcess(+entry, exe));
       for (const line of fs.readFileSync(`/proc/${entry}/maps`, 'utf8').split('\n')) {
         const m = / (\/\S*libpython\S*\.so\S*)$/.exec(line);
-        if (m) paths.push(root + m[1]);
+        if (m) paths.push(root + pathInProcess(+entry, m[1]));
       }
     } catch {
       /* gone, or a kernel thread */

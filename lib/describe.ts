@@ -88,7 +88,11 @@ function availability(event: EventName, present: boolean, version: string | null
       note: 'CPython 3.11 fires function__entry only while the line semaphore is raised: pytrace raises it (without tracing lines) while attached.',
     };
   if (event === 'function-entry' && v !== null && v >= 15)
-    return { available: true, fires: true, note: 'CPython 3.15 also fires an entry when a generator is created (with no return).' };
+    return {
+      available: true,
+      fires: true,
+      note: 'CPython 3.15 also fires an entry, and no return, when a call creates a generator or coroutine: tracing entries and returns, pytrace adds that return (generatorCreated: true).',
+    };
   return { available: true, fires: true };
 }
 
@@ -107,7 +111,8 @@ function describeFrom(pid: number | null, executable: string, objects: string[],
     pid,
     executable,
     version,
-    build: !markerObject ? 'none' : markerObject === executable ? 'executable' : 'shared-library',
+    // describeBinary(libpython) describes the library itself: still a shared library.
+    build: !markerObject ? 'none' : markerObject !== executable || locations[0].shared ? 'shared-library' : 'executable',
     markerObject,
     markers,
     events,

@@ -36,10 +36,20 @@ export class NamespaceIds {
         /* gone */
       }
       this.pids.set(pid, nsPid);
+      // Its threads now, while they live: one may end before its first event is decoded.
+      if (nsPid !== null) for (const t of this.threads(pid)) if (!this.tids.has(t)) this.tids.set(t, innermost(`/proc/${pid}/task/${t}/status`));
     }
     if (nsPid === null) return null;
     if (!this.tids.has(tid)) this.tids.set(tid, tid === pid ? nsPid : innermost(`/proc/${pid}/task/${tid}/status`));
     return { nsPid, nsTid: this.tids.get(tid) };
+  }
+
+  private threads(pid: number): number[] {
+    try {
+      return fs.readdirSync(`/proc/${pid}/task`).map(Number);
+    } catch {
+      return [];
+    }
   }
 
   forget(pid: number): void {

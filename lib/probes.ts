@@ -28,7 +28,7 @@ export interface ProbeLocation {
   semaphoreAddress?: bigint;
   args: ArgOperand[];
   argsText: string;
-  /** Symbol addresses that rip-relative operands refer to. */
+  /** Symbol addresses that rip-relative operands refer to (those the ELF defines). */
   symbols: Record<string, bigint>;
   arch: Arch;
 }
@@ -96,13 +96,13 @@ export function probesOfFile(openPath: string, path: string = openPath): ProbeLo
     const offset = fileOffset(elf.segments, address);
     if (offset === null)
       throw new PytraceError('PYTRACE_BAD_ELF', `${path}: marker ${n.provider}:${n.name} at 0x${address.toString(16)} is in no loadable segment.`);
+    // A symbol the ELF does not export (glibc 2.41's libc:memory_mallopt_* use
+    // its local mp_) stays unresolved: only attaching to that marker fails.
     const symbols: Record<string, bigint> = {};
     for (const a of parsed[i]) {
       if (a.operand.form !== 'rip-relative') continue;
       const s = elf.symbols[a.operand.symbol];
-      if (!s)
-        throw new PytraceError('PYTRACE_BAD_OPERAND', `${path}: marker ${n.name} refers to symbol ${a.operand.symbol}, which the ELF does not define.`);
-      symbols[a.operand.symbol] = s.value;
+      if (s) symbols[a.operand.symbol] = s.value;
     }
     return {
       provider: n.provider,

@@ -1,7 +1,8 @@
 /**
  * Decodes a batch of records (struct pt_event, native/bpf/usdt_event.h) into
  * events. Layout: u16 size, u8 type, u8 string_mask, u32 pid, u32 tid,
- * u8 str_len[3], u8 unread_mask, u64 ts, s64 arg[3], then the inline strings.
+ * u8 str_len[3], u8 unread_mask, u64 ts, s64 arg[3], u32 ns_pid, u32 ns_tid,
+ * then the inline strings.
  *
  * A frame's names arrive inline the first time a (pid, address) is seen and
  * by address after that: the decoder keeps what it was sent, per process.
@@ -10,7 +11,7 @@ import * as fs from 'fs';
 import { GENERATOR_CREATED, GeneratorCreated } from './generators';
 import { AuditArg, TraceEvent } from './markers';
 
-export const HEADER_SIZE = 48;
+export const HEADER_SIZE = 56;
 
 /** Names sent inline, by (pid, address in the target). */
 class SentNames {
@@ -105,6 +106,18 @@ export class BatchDecoder {
   }
 
   private record(view: DataView, buf: Buffer, at: number): TraceEvent | GeneratorCreated {
+    const ev = this.fields(view, buf, at);
+    // The kernel fills them in only when asked; equal to the host's: not in a container.
+    const nsPid = view.getUint32(at + 48, true);
+    const nsTid = view.getUint32(at + 52, true);
+    if (nsPid !== 0 && (nsPid !== ev.pid || nsTid !== ev.tid) && ev.type !== 'generator-created') {
+      ev.nsPid = nsPid;
+      ev.nsTid = nsTid;
+    }
+    return ev;
+  }
+
+  private fields(view: DataView, buf: Buffer, at: number): TraceEvent | GeneratorCreated {
     const type = view.getUint8(at + 2);
     const mask = view.getUint8(at + 3);
     const pid = view.getUint32(at + 4, true);

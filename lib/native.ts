@@ -71,6 +71,8 @@ export interface NativeTraceOptions {
   perfPages: number;
   within?: string;
   cacheNames?: boolean;
+  /** Fill in the ids a process has in its own PID namespace. */
+  nsIds?: boolean;
 }
 
 export interface NativeCallCount {

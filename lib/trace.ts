@@ -1,7 +1,7 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
 import { BatchDecoder } from './decode';
-import { NamespaceIds } from './namespaces';
+import { wantsNamespaceIds } from './namespaces';
 import { assertTraceable, describe, describeBinary, Description } from './describe';
 import { fromNative, PytraceError } from './errors';
 import { CreationReturns, entryAtCreation, generatorCreationTarget } from './generators';
@@ -66,7 +66,6 @@ export class Trace extends EventEmitter {
   readonly transport: 'ring' | 'perf';
   private native: NativeTrace | null;
   private decoder = new BatchDecoder();
-  private namespaces = new NamespaceIds();
   private delivered = 0;
   private undecodable = 0;
   private reportedLost = 0;
@@ -86,8 +85,6 @@ export class Trace extends EventEmitter {
     this.transport = transport;
     this.native = native;
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
-    // Read while the process surely lives: its first events may be decoded after it exited.
-    if (pid > 0) this.namespaces.of(pid, pid);
   }
 
   /** @internal */
@@ -108,11 +105,6 @@ export class Trace extends EventEmitter {
           return;
         }
         const ev = rec;
-        const ns = this.namespaces.of(ev.pid, ev.tid);
-        if (ns) {
-          ev.nsPid = ns.nsPid;
-          ev.nsTid = ns.nsTid;
-        }
         if (this.creations && (ev.type === 'function-entry' || ev.type === 'function-return')) this.creations.see(ev);
         emit(ev);
       });
@@ -262,6 +254,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         perfPages: options.perfPages ?? 64,
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
+        nsIds: wantsNamespaceIds(pid),
       },
       // A constructor that fails after making its JS channel still sends 'end': no trace then.
       (kind, buffer, records) => trace?.onMessage(kind, buffer, records),

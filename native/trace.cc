@@ -72,6 +72,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.wakeup_bytes = U64(o, "wakeupBytes", so.wakeup_bytes);
     if (o.Get("within").IsString()) so.within = o.Get("within").ToString().Utf8Value();
     so.cache_names = o.Get("cacheNames").ToBoolean();
+    so.ns_ids = o.Get("nsIds").ToBoolean();
     session_ = std::make_unique<BpfSession>(so);
 
     BatchOptions bo;

@@ -88,6 +88,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
     throw NativeError("PYTRACE_BAD_OPTION", "The `within` function name is longer than " +
                                                 std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
   skel_->rodata->cache_names = options_.cache_names && ring;
+  skel_->rodata->ns_ids = options_.ns_ids;
   skel_->rodata->within_len = static_cast<uint32_t>(options_.within.size());
   memcpy(const_cast<char*>(skel_->rodata->within_name), options_.within.data(), options_.within.size());
 

@@ -24,6 +24,7 @@ struct SessionOptions {
   uint64_t wakeup_bytes = 0;     // see usdt_event.bpf.c
   std::string within;            // function name; empty: no filter
   bool cache_names = false;      // see the name cache in usdt_event.bpf.c
+  bool ns_ids = false;           // fill in the ids of the process's PID namespace
 };
 
 struct CallCount {

@@ -19,6 +19,7 @@
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "usdt_event.h"
 
 /* See struct scratch. */
@@ -59,12 +60,22 @@ struct {
 	__type(value, __u64);
 } generation SEC(".maps");
 
-/* Per thread: how many calls of the `within` function are open. */
+/* Set before load: fill in the ids the process sees in its PID namespace. */
+const volatile bool ns_ids = false;
+
+/* Per thread: how many calls of the `within` function are open, and whether
+ * the thread's last entry was one (3.15 fires an entry, and no return, when a
+ * call only creates a generator: the creation uprobe then closes it). */
+struct within_state {
+	__u32 depth;
+	__u32 last_entry_within;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct within_state);
 } within_depth SEC(".maps");
 
 struct {
@@ -128,6 +139,33 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch_space SEC(".maps");
+
+/* Just the kernel fields read below; libbpf relocates them with the kernel's BTF. */
+struct upid {
+	int nr;
+} __attribute__((preserve_access_index));
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	struct pid *thread_pid;
+	struct task_struct *group_leader;
+} __attribute__((preserve_access_index));
+
+/* The id a task has in its innermost PID namespace. */
+static __always_inline __u32 innermost_id(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	int nr = 0;
+
+	bpf_probe_read_kernel(&nr, sizeof(nr), (char *)&pid->numbers[0].nr +
+				(level & 31) * bpf_core_type_size(struct upid));
+	return nr;
+}
 
 static __always_inline void count(__u32 which)
 {
@@ -199,6 +237,13 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 	s->ev.str_len[0] = s->ev.str_len[1] = s->ev.str_len[2] = 0;
 	s->ev.unread_mask = 0;
 	s->ev.ts = bpf_ktime_get_ns();
+	s->ev.ns_pid = s->ev.ns_tid = 0;
+	if (ns_ids) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		s->ev.ns_tid = innermost_id(task);
+		s->ev.ns_pid = innermost_id(BPF_CORE_READ(task, group_leader));
+	}
 #pragma unroll
 	for (int i = 0; i < PT_MAX_ARGS; i++)
 		s->ev.arg[i] = i < spec->nargs ? fetch_arg(ctx, &spec->args[i]) : 0;
@@ -266,28 +311,39 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 /* The `within` filter: decided here so nothing outside leaves the kernel. */
 static __always_inline bool within_passes(struct scratch *s, bool is_within)
 {
-	__u32 tid = s->ev.tid, depth = 0, *open;
+	struct within_state st = {}, *open;
+	__u32 tid = s->ev.tid;
 	__u8 type = s->ev.type;
+	bool closes = false, pass;
 
 	if (!within_len)
 		return true;
 	open = bpf_map_lookup_elem(&within_depth, &tid);
 	if (open)
-		depth = *open;
-	if (type == PT_EV_FUNCTION_ENTRY && is_within) {
-		depth++;
-		bpf_map_update_elem(&within_depth, &tid, &depth, BPF_ANY);
-		return true;
+		st = *open;
+	if (type == PT_EV_FUNCTION_ENTRY) {
+		if (is_within)
+			st.depth++;
+		st.last_entry_within = is_within;
+		pass = st.depth > 0;
+	} else if (type == PT_EV_FUNCTION_RETURN && st.depth && is_within) {
+		closes = true;
+		pass = true;
+	} else if (type == PT_EV_GENERATOR_CREATED && st.last_entry_within && st.depth) {
+		closes = true; /* the creation entry of the `within` function ends here */
+		pass = true;
+	} else {
+		pass = st.depth > 0;
 	}
-	if (type == PT_EV_FUNCTION_RETURN && depth && is_within) {
-		depth--;
-		if (depth)
-			bpf_map_update_elem(&within_depth, &tid, &depth, BPF_ANY);
-		else
-			bpf_map_delete_elem(&within_depth, &tid);
-		return true;
-	}
-	return depth > 0;
+	if (closes)
+		st.depth--;
+	if (type == PT_EV_FUNCTION_RETURN || type == PT_EV_GENERATOR_CREATED)
+		st.last_entry_within = 0;
+	if (st.depth || st.last_entry_within)
+		bpf_map_update_elem(&within_depth, &tid, &st, BPF_ANY);
+	else if (open)
+		bpf_map_delete_elem(&within_depth, &tid);
+	return pass;
 }
 
 /* After a record carrying a frame's names is sent: later ones may omit them. */

@@ -63,6 +63,9 @@ enum pt_event_type {
 	PT_EV_IMPORT_START = 6,
 	PT_EV_IMPORT_DONE = 7,
 	PT_EV_AUDIT = 8,
+	/* Not a marker: a uprobe on _Py_MakeCoro (CPython 3.15), where a call
+	 * that only creates a generator leaves without a return marker. */
+	PT_EV_GENERATOR_CREATED = 9,
 };
 
 /* A record as it leaves the kernel: this header, then the inline string
@@ -83,6 +86,8 @@ struct pt_event {
 	pt_u8 unread_mask;   /* bit i: string i is on a page not present: read it from user space */
 	pt_u64 ts;           /* CLOCK_MONOTONIC, ns */
 	pt_s64 arg[PT_MAX_ARGS];
+	pt_u32 ns_pid;       /* in the process's own PID namespace; 0: not asked for */
+	pt_u32 ns_tid;
 };
 
 #define PT_EVENT_MAX_SIZE (sizeof(struct pt_event) + PT_MAX_ARGS * PT_STR_MAX)

@@ -28,17 +28,13 @@ _Static_assert(PT_MAX_ARGS * PT_STR_MAX <= SCRATCH_MASK, "strings fit under the 
 
 #include "usdt_args.bpf.h"
 #include "audit_args.bpf.h"
+#include "namespace_ids.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set before load. Ring buffer: wake the reader only once this many bytes are
  * pending (0: on every record); the reader also drains on a timer. */
 const volatile __u64 wakeup_bytes = 0;
-
-/* Set before load. When within_len > 0, a thread's events are sent only from
- * the entry of a function named within_name to its matching return. */
-const volatile __u32 within_len = 0;
-const volatile char within_name[PT_WITHIN_MAX] = {};
 
 /* Set before load: use the name cache (needs the code-creation uprobe and a
  * transport that keeps records in order across CPUs: the ring buffer). */
@@ -62,35 +58,6 @@ struct {
 
 /* Set before load: fill in the ids the process sees in its PID namespace. */
 const volatile bool ns_ids = false;
-
-/* Per thread: how many calls of the `within` function are open, and whether
- * the thread's last entry was one (3.15 fires an entry, and no return, when a
- * call only creates a generator: the creation uprobe then closes it). */
-struct within_state {
-	__u32 depth;
-	__u32 last_entry_within;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct within_state);
-} within_depth SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PT_MAX_COUNTS);
-	__type(key, struct pt_count_key);
-	__type(value, __u64);
-} call_counts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct pt_count_key);
-} count_key_space SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -140,32 +107,7 @@ struct {
 	__type(value, struct scratch);
 } scratch_space SEC(".maps");
 
-/* Just the kernel fields read below; libbpf relocates them with the kernel's BTF. */
-struct upid {
-	int nr;
-} __attribute__((preserve_access_index));
-
-struct pid {
-	unsigned int level;
-	struct upid numbers[1];
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	struct pid *thread_pid;
-	struct task_struct *group_leader;
-} __attribute__((preserve_access_index));
-
-/* The id a task has in its innermost PID namespace. */
-static __always_inline __u32 innermost_id(struct task_struct *task)
-{
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
-	int nr = 0;
-
-	bpf_probe_read_kernel(&nr, sizeof(nr), (char *)&pid->numbers[0].nr +
-				(level & 31) * bpf_core_type_size(struct upid));
-	return nr;
-}
+#include "within.bpf.h"
 
 static __always_inline void count(__u32 which)
 {
@@ -196,25 +138,6 @@ struct built {
 static __always_inline __u64 names_check(const struct pt_names_seen *n)
 {
 	return n->filename ^ n->funcname ^ n->generation ^ n->pid ^ ((__u64)n->is_within << 32) ^ 0x5bd1e995;
-}
-
-/* Is the frame's function (string 1, after the filename) the `within` one? */
-static __always_inline bool is_within_function(struct scratch *s)
-{
-	__u32 off = s->ev.str_len[0];
-
-	if (s->ev.str_len[1] != within_len)
-		return false;
-#pragma unroll
-	for (int i = 0; i < PT_WITHIN_MAX; i++) {
-		if (i >= within_len)
-			break;
-		if (off + i >= sizeof(s->strings))
-			return false;
-		if (s->strings[off + i] != within_name[i])
-			return false;
-	}
-	return true;
 }
 
 /* Builds the record for this location in the per-CPU scratch space; returns
@@ -308,44 +231,6 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 	return s;
 }
 
-/* The `within` filter: decided here so nothing outside leaves the kernel. */
-static __always_inline bool within_passes(struct scratch *s, bool is_within)
-{
-	struct within_state st = {}, *open;
-	__u32 tid = s->ev.tid;
-	__u8 type = s->ev.type;
-	bool closes = false, pass;
-
-	if (!within_len)
-		return true;
-	open = bpf_map_lookup_elem(&within_depth, &tid);
-	if (open)
-		st = *open;
-	if (type == PT_EV_FUNCTION_ENTRY) {
-		if (is_within)
-			st.depth++;
-		st.last_entry_within = is_within;
-		pass = st.depth > 0;
-	} else if (type == PT_EV_FUNCTION_RETURN && st.depth && is_within) {
-		closes = true;
-		pass = true;
-	} else if (type == PT_EV_GENERATOR_CREATED && st.last_entry_within && st.depth) {
-		closes = true; /* the creation entry of the `within` function ends here */
-		pass = true;
-	} else {
-		pass = st.depth > 0;
-	}
-	if (closes)
-		st.depth--;
-	if (type == PT_EV_FUNCTION_RETURN || type == PT_EV_GENERATOR_CREATED)
-		st.last_entry_within = 0;
-	if (st.depth || st.last_entry_within)
-		bpf_map_update_elem(&within_depth, &tid, &st, BPF_ANY);
-	else if (open)
-		bpf_map_delete_elem(&within_depth, &tid);
-	return pass;
-}
-
 /* After a record carrying a frame's names is sent: later ones may omit them. */
 static __always_inline void remember_names(struct built *b)
 {
@@ -410,39 +295,7 @@ int code_created(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Counts calls per (pid, file, line, function) in a map: for a top-like view,
- * no per-call record leaves the kernel. Attached to function__entry. */
-SEC("uprobe")
-int usdt_count(struct pt_regs *ctx)
-{
-	__u32 zero = 0, id = (__u32)bpf_get_attach_cookie(ctx);
-	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
-	struct pt_count_key *key = bpf_map_lookup_elem(&count_key_space, &zero);
-	__u64 one = 1, *n;
-
-	if (!spec || !key || spec->nargs < 3)
-		return 0;
-	__builtin_memset(key, 0, sizeof(*key));
-	key->pid = bpf_get_current_pid_tgid() >> 32;
-	key->lineno = (__u32)fetch_arg(ctx, &spec->args[2]);
-	bpf_probe_read_user_str(key->filename, sizeof(key->filename),
-				(const void *)fetch_arg(ctx, &spec->args[0]));
-	bpf_probe_read_user_str(key->funcname, sizeof(key->funcname),
-				(const void *)fetch_arg(ctx, &spec->args[1]));
-	n = bpf_map_lookup_elem(&call_counts, key);
-	if (n) {
-		__sync_fetch_and_add(n, 1);
-		return 0;
-	}
-	if (bpf_map_update_elem(&call_counts, key, &one, BPF_NOEXIST)) {
-		n = bpf_map_lookup_elem(&call_counts, key);
-		if (n)
-			__sync_fetch_and_add(n, 1);
-		else
-			count(PT_COUNT_FULL);
-	}
-	return 0;
-}
+#include "call_counts.bpf.h"
 
 /* Attached where it never (or once) runs, with a marker's semaphore as its
  * reference counter: raises that semaphore with no cost per marker hit. */

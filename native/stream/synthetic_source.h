@@ -1,9 +1,10 @@
 // A stand-in for the kernel, for the benchmark: a thread that produces
 // function-return records (struct pt_event; short realistic names, sent
 // inline once per frame as the name cache does, or in every record with
-// inlineNames) as fast as JsBatches accepts them. JS receives exactly what a NativeTrace
-// would send ("batch", then "exit" and "end"), so the benchmark measures the
-// real consumer path (JsBatches, BatchDecoder, Trace) without BPF in the way.
+// inlineNames) as fast as JsBatches accepts them. JS receives exactly what
+// a NativeTrace would send ("batch", then "exit" and "end"), so the benchmark
+// measures the real consumer path (JsBatches, BatchDecoder, Trace) without
+// BPF in the way.
 #pragma once
 #include <napi.h>
 

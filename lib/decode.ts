@@ -16,17 +16,38 @@ export const HEADER_SIZE = 56;
 /** Names sent inline, by (pid, address in the target). */
 class SentNames {
   private byPid = new Map<number, Map<number, string>>();
+  // A direct-mapped cache in front of the maps: most events hit it, and a
+  // typed-array probe costs far less than two Map lookups keyed by doubles (measured).
+  private slotPid = new Int32Array(SLOTS).fill(-1);
+  private slotAddress = new Float64Array(SLOTS);
+  private slotName: string[] = new Array<string>(SLOTS).fill('');
 
   set(pid: number, address: number, name: string): void {
     let m = this.byPid.get(pid);
     if (!m) this.byPid.set(pid, (m = new Map()));
     m.set(address, name);
+    this.remember(pid, address, name);
   }
 
   /** `fresh`: the kernel could not read it; whatever is kept is stale. */
   get(pid: number, address: number, fresh = false): string {
-    const name = fresh ? undefined : this.byPid.get(pid)?.get(address);
-    return name ?? this.recover(pid, address);
+    if (!fresh) {
+      const slot = slotOf(address);
+      if (this.slotAddress[slot] === address && this.slotPid[slot] === pid) return this.slotName[slot];
+      const name = this.byPid.get(pid)?.get(address);
+      if (name !== undefined) {
+        this.remember(pid, address, name);
+        return name;
+      }
+    }
+    return this.recover(pid, address);
+  }
+
+  private remember(pid: number, address: number, name: string): void {
+    const slot = slotOf(address);
+    this.slotPid[slot] = pid;
+    this.slotAddress[slot] = address;
+    this.slotName[slot] = name;
   }
 
   /**
@@ -55,8 +76,16 @@ class SentNames {
 
   forget(pid: number): void {
     this.byPid.delete(pid);
+    this.slotPid.fill(-1);
   }
 }
+
+const SLOTS = 4096;
+/** Names are 8-byte aligned: the bits above those pick the slot. */
+const slotOf = (address: number) => ((address & 0xffffffff) >>> 3) & (SLOTS - 1);
+
+/** An s64 as a double, from its halves: exact below 2^53, and cheaper than a BigInt (measured). */
+const s64 = (view: DataView, at: number) => view.getInt32(at + 4, true) * 4294967296 + view.getUint32(at, true);
 
 const TYPES = ['', 'function-entry', 'function-return', 'line'] as const;
 
@@ -117,35 +146,41 @@ export class BatchDecoder {
     return ev;
   }
 
+  /** Where the next inline string of the record being decoded starts. */
+  private cursor = 0;
+
+  /** String argument i: inline, unread (fetched here), or known by address. */
+  private string(view: DataView, buf: Buffer, at: number, i: number, address: number, cacheable: boolean): string {
+    const bit = 1 << i;
+    const pid = view.getUint32(at + 4, true);
+    if (view.getUint8(at + 3) & bit) {
+      const start = this.cursor;
+      this.cursor += view.getUint8(at + 12 + i);
+      const v = buf.toString('utf8', start, this.cursor);
+      if (cacheable) this.names.set(pid, address, v);
+      return v;
+    }
+    const unread = (view.getUint8(at + 15) & bit) !== 0;
+    return unread || cacheable ? this.names.get(pid, address, unread) : '';
+  }
+
   private fields(view: DataView, buf: Buffer, at: number): TraceEvent | GeneratorCreated {
     const type = view.getUint8(at + 2);
-    const mask = view.getUint8(at + 3);
     const pid = view.getUint32(at + 4, true);
     const tid = view.getUint32(at + 8, true);
     const ts = view.getBigUint64(at + 16, true);
     // Addresses (< 2^47), C ints, longs and Py_ssize_t: exact as doubles.
-    const a0 = Number(view.getBigInt64(at + 24, true));
-    const a1 = Number(view.getBigInt64(at + 32, true));
-    const a2 = Number(view.getBigInt64(at + 40, true));
-    let s = at + HEADER_SIZE;
-    const unread = view.getUint8(at + 15);
-    const inline = (i: number) => buf.toString('utf8', s, (s += view.getUint8(at + 12 + i)));
-    // A string argument: inline, unread (fetched here), or known by address.
-    const str = (i: number, address: number, cacheable: boolean): string => {
-      if (mask & (1 << i)) {
-        const v = inline(i);
-        if (cacheable) this.names.set(pid, address, v);
-        return v;
-      }
-      if (unread & (1 << i) || cacheable) return this.names.get(pid, address, (unread & (1 << i)) !== 0);
-      return '';
-    };
+    const a0 = s64(view, at + 24);
+    const a1 = s64(view, at + 32);
+    const a2 = s64(view, at + 40);
+    this.cursor = at + HEADER_SIZE;
+    const str = (i: number, address: number, cacheable: boolean) => this.string(view, buf, at, i, address, cacheable);
     switch (type) {
       case 1:
       case 2:
       case 3: {
-        const filename = str(0, a0, true);
-        const fn = str(1, a1, true);
+        const filename = this.string(view, buf, at, 0, a0, true);
+        const fn = this.string(view, buf, at, 1, a1, true);
         return { type: TYPES[type], pid, tid, ts, filename, function: fn, lineno: a2 };
       }
       case 4:
@@ -162,7 +197,7 @@ export class BatchDecoder {
         const event = str(0, a0, false);
         if (a1 < 0) return { type: 'audit', pid, tid, ts, event };
         const args: AuditArg[] = [];
-        for (let i = 0; i < a2; i++) {
+        for (let i = 0, s = this.cursor; i < a2; i++) {
           const kind = buf[s];
           const len = buf[s + 1];
           args.push(auditArg(kind, buf, s + 2, len));

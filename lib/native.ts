@@ -65,6 +65,7 @@ export interface NativeTraceOptions {
   ringBytes: number;
   wakeupBytes: number;
   drainMs: number;
+  minDrainGapUs?: number;
   batchBytes: number;
   maxPendingBatches: number;
   dropWhenBehind: boolean;

@@ -21,6 +21,8 @@ export interface AttachOptions {
   wakeupBytes?: number;
   /** The reader also drains every this many ms. Default 5. */
   drainMs?: number;
+  /** The reader drains at most once per this many microseconds. Default 250. */
+  minDrainGapUs?: number;
   /** Records per hand-over to JS, in bytes. Default 256 KiB. */
   batchBytes?: number;
   /** Batches waiting for JS before backpressure applies. Default 16. */
@@ -248,6 +250,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         ringBytes: options.ringBytes ?? 16 << 20,
         wakeupBytes: options.wakeupBytes ?? 64 << 10,
         drainMs: options.drainMs ?? 5,
+        minDrainGapUs: options.minDrainGapUs ?? 250,
         batchBytes: options.batchBytes ?? 256 << 10,
         maxPendingBatches: options.maxPendingBatches ?? 16,
         dropWhenBehind: options.onBackpressure === 'drop',

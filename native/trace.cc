@@ -84,6 +84,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     batches_->on_drop = [session] { session->ForgetSentNames(); };
     poll_ = std::make_unique<PollThread>(*session_, batches_.get(),
                                          static_cast<int>(U64(o, "drainMs", 5)),
+                                         static_cast<int>(U64(o, "minDrainGapUs", 250)),
                                          U64(o, "perfPages", 64));
   } catch (const std::exception& e) {
     Shutdown();

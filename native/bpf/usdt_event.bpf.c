@@ -32,8 +32,8 @@ _Static_assert(PT_MAX_ARGS * PT_STR_MAX <= SCRATCH_MASK, "strings fit under the 
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Set before load. Ring buffer: wake the reader only once this many bytes are
- * pending (0: on every record); the reader also drains on a timer. */
+/* Set before load. Ring buffer: force a wake-up of the reader once this many
+ * bytes are pending (0: let the kernel decide at every record). */
 const volatile __u64 wakeup_bytes = 0;
 
 /* Set before load: use the name cache (needs the code-creation uprobe and a
@@ -256,8 +256,10 @@ int usdt_to_ring(struct pt_regs *ctx)
 	if (!s || !within_passes(s, b.is_within) || b.track_only)
 		return 0;
 	if (wakeup_bytes)
+		/* 0: the kernel wakes the reader only if it had caught up (at a low
+		 * rate: at once); the reader spaces its drains (see poll_thread.cc). */
 		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + b.size >= wakeup_bytes
-			? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+			? BPF_RB_FORCE_WAKEUP : 0;
 	if (b.size > sizeof(struct scratch))
 		return 0;
 	if (bpf_ringbuf_output(&ring, s, b.size, flags)) {

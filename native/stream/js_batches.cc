@@ -10,10 +10,41 @@ struct JsMessage {
   uint32_t records = 0;
 };
 
+namespace {
+constexpr size_t kPoolSize = 32;
+// A record is at most this far past the batch size when the batch is sent.
+constexpr size_t kSlack = 4096;
+
+struct PooledBuffer {
+  std::vector<uint8_t> bytes;
+  std::shared_ptr<BufferPool> pool;
+};
+}  // namespace
+
+std::vector<uint8_t> BufferPool::Take() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!free_.empty()) {
+      std::vector<uint8_t> b = std::move(free_.back());
+      free_.pop_back();
+      return b;
+    }
+  }
+  std::vector<uint8_t> b;
+  b.reserve(bytes_);
+  return b;
+}
+
+void BufferPool::Give(std::vector<uint8_t>&& buffer) {
+  buffer.clear();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (free_.size() < kPoolSize) free_.push_back(std::move(buffer));
+}
+
 JsBatches::JsBatches(Napi::Env env, Napi::Function callback, const BatchOptions& options)
-    : options_(options) {
+    : options_(options), pool_(std::make_shared<BufferPool>(options.batch_bytes + kSlack)) {
   tsfn_ = Tsfn::New(env, callback, "pytrace-events", 0, 1, this);
-  batch_.reserve(options_.batch_bytes + 4096);
+  batch_ = pool_->Take();
 }
 
 JsBatches::~JsBatches() { Finish(); }
@@ -50,8 +81,7 @@ void JsBatches::Flush() {
     pending_++;
   }
   auto* msg = new JsMessage{JsMessage::kBatch, std::move(batch_), batch_records_};
-  batch_ = std::vector<uint8_t>();
-  batch_.reserve(options_.batch_bytes + 4096);
+  batch_ = pool_->Take();
   batch_records_ = 0;
   batches_++;
   Send(msg);
@@ -97,10 +127,15 @@ void JsBatches::CallJs(Napi::Env env, Napi::Function callback, JsBatches* self, 
   uint32_t records = msg->records;
   const char* kind = kKinds[msg->kind];
   if (msg->kind == JsMessage::kBatch) {
-    // The batch's own memory becomes the ArrayBuffer: no copy.
-    auto* bytes = new std::vector<uint8_t>(std::move(msg->bytes));
-    buffer = Napi::ArrayBuffer::New(env, bytes->data(), bytes->size(),
-                                    [](Napi::Env, void*, std::vector<uint8_t>* v) { delete v; }, bytes);
+    // The batch's own memory becomes the ArrayBuffer: no copy. When JS lets
+    // go of it, it goes back to the pool.
+    auto* held = new PooledBuffer{std::move(msg->bytes), self ? self->pool_ : nullptr};
+    buffer = Napi::ArrayBuffer::New(env, held->bytes.data(), held->bytes.size(),
+                                    [](Napi::Env, void*, PooledBuffer* b) {
+                                      if (b->pool) b->pool->Give(std::move(b->bytes));
+                                      delete b;
+                                    },
+                                    held);
   }
   delete msg;
   callback.Call({Napi::String::New(env, kind), buffer, Napi::Number::New(env, records)});

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -17,6 +18,22 @@
 namespace pytrace {
 
 struct JsMessage;
+
+// Batch buffers are filled on the poll thread and freed on the JS thread;
+// malloc then grows an arena that never shrinks (measured: +40 MiB in 4
+// minutes at full rate). Reusing a few buffers keeps memory flat. Shared:
+// an ArrayBuffer may outlive its trace.
+class BufferPool {
+ public:
+  explicit BufferPool(size_t bytes) : bytes_(bytes) {}
+  std::vector<uint8_t> Take();
+  void Give(std::vector<uint8_t>&& buffer);
+
+ private:
+  size_t bytes_;
+  std::mutex mutex_;
+  std::vector<std::vector<uint8_t>> free_;
+};
 
 struct BatchOptions {
   size_t batch_bytes = 256 * 1024;
@@ -58,6 +75,7 @@ class JsBatches : public RecordSink {
   using Tsfn = Napi::TypedThreadSafeFunction<JsBatches, JsMessage, &JsBatches::CallJs>;
   Tsfn tsfn_;
   BatchOptions options_;
+  std::shared_ptr<BufferPool> pool_;
   std::vector<uint8_t> batch_;
   uint32_t batch_records_ = 0;
   std::mutex mutex_;

@@ -4,6 +4,7 @@
 // enough is pending), on the target's exit (a pidfd) and on Stop().
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "record_sink.h"
@@ -18,7 +19,8 @@ class BpfSession;
 class PollThread {
  public:
   // perf_pages: per-CPU buffer size for the perf transport (a power of two).
-  PollThread(BpfSession& session, RecordSink* sink, int drain_ms, size_t perf_pages);
+  // drain_ms: drain at least this often; min_gap_us: at most once per this.
+  PollThread(BpfSession& session, RecordSink* sink, int drain_ms, int min_gap_us, size_t perf_pages);
   ~PollThread();
   PollThread(const PollThread&) = delete;
   PollThread& operator=(const PollThread&) = delete;
@@ -33,6 +35,7 @@ class PollThread {
 
   RecordSink* sink_;
   int drain_ms_;
+  std::chrono::microseconds min_gap_;
   int pid_;
   ring_buffer* ring_ = nullptr;
   perf_buffer* perf_ = nullptr;

@@ -6,7 +6,7 @@ namespace pytrace {
 
 struct JsMessage {
   enum Kind { kBatch, kExit, kEnd } kind;
-  std::vector<uint8_t> bytes;
+  BatchBytes bytes;
   uint32_t records = 0;
 };
 
@@ -16,26 +16,26 @@ constexpr size_t kPoolSize = 32;
 constexpr size_t kSlack = 4096;
 
 struct PooledBuffer {
-  std::vector<uint8_t> bytes;
+  BatchBytes bytes;
   std::shared_ptr<BufferPool> pool;
 };
 }  // namespace
 
-std::vector<uint8_t> BufferPool::Take() {
+BatchBytes BufferPool::Take() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!free_.empty()) {
-      std::vector<uint8_t> b = std::move(free_.back());
+      BatchBytes b = std::move(free_.back());
       free_.pop_back();
       return b;
     }
   }
-  std::vector<uint8_t> b;
+  BatchBytes b;
   b.reserve(bytes_);
   return b;
 }
 
-void BufferPool::Give(std::vector<uint8_t>&& buffer) {
+void BufferPool::Give(BatchBytes&& buffer) {
   buffer.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   if (free_.size() < kPoolSize) free_.push_back(std::move(buffer));

@@ -145,6 +145,12 @@ export interface LongRun {
   /** Least-squares trend after the warm-up (the ring's pages are touched once). */
   warmupSeconds: number;
   slopeMiBPerMin: number;
+  /**
+   * The same without V8's heap reservation (heapTotal), which the runtime
+   * grows in steps by its own policy (seen: 8.7 -> 12.7 MiB once in a run):
+   * what the tracer itself holds.
+   */
+  nativeSlopeMiBPerMin: number;
   /** Range after the warm-up. */
   steadyMinMiB: number;
   steadyMaxMiB: number;
@@ -187,6 +193,7 @@ export async function longRunSection(s: Settings): Promise<LongRun> {
     endMiB: values[values.length - 1],
     warmupSeconds: warmup,
     slopeMiBPerMin: slope(after.map((x) => x.t), after.map((x) => x.rss)) * 60,
+    nativeSlopeMiBPerMin: slope(after.map((x) => x.t), after.map((x) => x.rss - x.heapTotal)) * 60,
     steadyMinMiB: Math.min(...after.map((x) => x.rss)),
     steadyMaxMiB: Math.max(...after.map((x) => x.rss)),
   };

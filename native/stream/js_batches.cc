@@ -11,7 +11,7 @@ struct JsMessage {
 };
 
 namespace {
-constexpr size_t kPoolSize = 32;
+constexpr size_t kPoolSize = 8;
 // A record is at most this far past the batch size when the batch is sent.
 constexpr size_t kSlack = 4096;
 

@@ -2,7 +2,7 @@
  * pytrace gc, imports, audit: one line per event, durations paired start to
  * done, and a summary on Ctrl-C or when the target exits.
  */
-import { ATTACHED, FINISHED, killAll, Proc, pytrace, target } from './helpers';
+import { ATTACHED, FINISHED, killAll, Proc, pytrace, script, target } from './helpers';
 
 afterEach(killAll);
 
@@ -85,7 +85,20 @@ test('audit: event names, and a count per name', async () => {
   const counts: Record<string, number> = {};
   for (const n of names) counts[n] = (counts[n] ?? 0) + 1;
   expect(summary.audit.events).toEqual(counts);
+  // The arguments, read from the tuple in the kernel.
+  expect(events[at].args).toEqual([1]);
+  expect(events.find((e) => e.event === 'open').args).toEqual([script('events.py'), 'r', 524288]);
   py.endInput();
+});
+
+test('audit text layout: the arguments as Python shows a tuple', async () => {
+  const py = await target('events.py');
+  const cli = pytrace('audit', String(py.pid));
+  await cli.waitFor(ATTACHED, 'stderr');
+  py.write('audit\nexit\n');
+  await cli.exited;
+  expect(cli.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ +\\d+ pytrace\\.test\\(1,\\)$`)));
+  expect(cli.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ +\\d+ open\\('${script('events.py')}', 'r', 524288\\)$`)));
 });
 
 test('text layout: TIMESTAMP TID EVENT DETAILS, and the summary', async () => {

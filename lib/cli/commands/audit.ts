@@ -8,10 +8,14 @@ Prints each audit event raised in process PID (sys.audit() or PySys_Audit():
 open, import, exec, socket.connect, subprocess.Popen, ...), then on Ctrl-C (or
 SIGTERM) or when the process exits a count per event name.
 
-  TIMESTAMP TID EVENT
+  TIMESTAMP TID EVENT(ARGUMENTS)
 
-TIMESTAMP is in nanoseconds (CLOCK_MONOTONIC). The marker also carries the
-event's arguments as a Python tuple; pytrace does not read them yet.
+TIMESTAMP is in nanoseconds (CLOCK_MONOTONIC). ARGUMENTS are the first four
+items of the event's argument tuple, read in the kernel at the event: str
+(ASCII; first 64 bytes), bytes (first 64), int (up to 60 bits) and None by
+value, any other object as <its type>. This works on CPython 3.8 to 3.15
+builds that export their type objects (Debian's, Fedora's); elsewhere only the
+event's name is shown.
 
 Options:
   --json       one JSON object per event (NDJSON); the last is the summary

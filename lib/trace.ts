@@ -155,6 +155,42 @@ export class Trace extends EventEmitter {
     return this.detaching;
   }
 
+  /**
+   * The raw batches (records as native/bpf/usdt_event.h lays them out), for
+   * consumers that decode themselves; ends when the trace closes. Listening
+   * starts at the call: take it right after attach().
+   */
+  batches(): AsyncIterableIterator<{ buffer: ArrayBuffer; records: number }> {
+    const queue: { buffer: ArrayBuffer; records: number }[] = [];
+    let wake: (() => void) | undefined;
+    let closed = this.closed;
+    const onBatch = (buffer: ArrayBuffer, records: number) => {
+      queue.push({ buffer, records });
+      wake?.();
+    };
+    const onClose = () => {
+      closed = true;
+      wake?.();
+    };
+    // Listening starts now, not at the first next(): no batch in between is missed.
+    this.on('batch', onBatch);
+    this.once('close', onClose);
+    const self = this;
+    return (async function* () {
+      try {
+        for (;;) {
+          while (queue.length) yield queue.shift()!;
+          if (closed) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        self.off('batch', onBatch);
+        self.off('close', onClose);
+      }
+    })();
+  }
+
   get closed(): boolean {
     return this.native === null;
   }

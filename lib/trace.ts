@@ -143,11 +143,12 @@ export class Trace extends EventEmitter {
     if (!this.detaching) {
       this.detaching = (async () => {
         const native = this.native!;
-        const before = native.stats();
         native.close();
         await this.ended;
+        // Losses after the last batch are reported here, before 'close'.
         this.reportLoss();
-        this.finalStats = { events: this.delivered, lost: Math.max(before.lost + this.undecodable, this.reportedLost), batches: before.batches, transport: this.transport };
+        const final = native.stats();
+        this.finalStats = { events: this.delivered, lost: final.lost + this.undecodable, batches: final.batches, transport: this.transport };
         this.native = null;
         this.emit('close');
       })();

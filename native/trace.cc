@@ -142,7 +142,7 @@ Napi::Value NativeTrace::Start(const Napi::CallbackInfo& info) {
 Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
-  uint64_t refused = session_ ? session_->Counter(PT_COUNT_LOST) : 0;
+  uint64_t refused = session_ ? session_->Counter(PT_COUNT_LOST) : refused_at_close_;
   uint64_t transport_lost = batches_ ? batches_->lost() : 0;
   uint64_t dropped = batches_ ? batches_->dropped() : 0;
   s.Set("lost", Napi::Number::New(env, static_cast<double>(refused + transport_lost + dropped)));
@@ -194,6 +194,8 @@ void NativeTrace::Shutdown() {
   if (poll_) poll_->Stop();
   poll_.reset();
   if (batches_) batches_->Finish();
+  // The kernel's loss count outlives the session, for stats() after close.
+  if (session_) refused_at_close_ = session_->Counter(PT_COUNT_LOST);
   session_.reset();
 }
 

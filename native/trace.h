@@ -31,6 +31,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   std::unique_ptr<BpfSession> session_;
   std::unique_ptr<JsBatches> batches_;
   std::unique_ptr<PollThread> poll_;
+  uint64_t refused_at_close_ = 0;
 };
 
 // Turns a NativeError (or any exception) into a JS Error with `code`.

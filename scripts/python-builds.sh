@@ -96,28 +96,28 @@ build_version() {
 }
 
 T0=$SECONDS
-declare -A SUITE_TODO=()   # suite -> "version|debver|pkgs ..." to build (Debian versions may hold ":")
-TODO=()
+declare -A SUITE_PENDING=()   # suite -> "version|debver|pkgs ..." to build (Debian versions may hold ":")
+PENDING=()
 for v in "${VERSIONS[@]}"; do
   [[ $v =~ ^3\.[0-9]+$ ]] || die "not a version: $v (expected e.g. 3.13)"
   mkdir -p "$CACHE/$v"
-  if is_ready "$v"; then set_status "$v" ready; else TODO+=("$v"); fi
+  if is_ready "$v"; then set_status "$v" ready; else PENDING+=("$v"); fi
 done
 
-if ((${#TODO[@]})); then
+if ((${#PENDING[@]})); then
   [[ $(id -u) -eq 0 ]] || die "needs root (debootstrap, chroot)"
   ensure_cmds debootstrap:debootstrap
   MIRROR=$(debian_mirror)
   declare -A want=()
-  for v in "${TODO[@]}"; do want[$(suite_of "$v")]=1; done
+  for v in "${PENDING[@]}"; do want[$(suite_of "$v")]=1; done
   log "mirror $MIRROR; reading package lists of: ${!want[*]}"
   apt_alt_init "$CACHE/.apt" "$MIRROR" "${!want[@]}"
 
   query=()
-  for v in "${TODO[@]}"; do query+=("python$v-minimal" "libpython$v"); done
+  for v in "${PENDING[@]}"; do query+=("python$v-minimal" "libpython$v"); done
   apt_alt "$CACHE/.apt" apt-cache madison "${query[@]}" >"$CACHE/.apt/madison" 2>/dev/null || true
 
-  for v in "${TODO[@]}"; do
+  for v in "${PENDING[@]}"; do
     suite=$(suite_of "$v")
     debver=$(madison_version "$CACHE/.apt/madison" "$suite" "python$v-minimal")
     if [[ -z $debver ]]; then
@@ -127,15 +127,15 @@ if ((${#TODO[@]})); then
     pkgs=python$v-minimal,libpython$v-minimal,libpython$v-stdlib
     # The shared library (for --enable-shared style tracing), if packaged.
     [[ -n $(madison_version "$CACHE/.apt/madison" "$suite" "libpython$v") ]] && pkgs+=,libpython$v
-    SUITE_TODO[$suite]+="$v|$debver|$pkgs "
+    SUITE_PENDING[$suite]+="$v|$debver|$pkgs "
   done
 
   # One job per suite, in parallel: the work is mostly download and dpkg.
   # Versions sharing a suite run in turn so they share its package cache.
   pids=()
-  for suite in "${!SUITE_TODO[@]}"; do
+  for suite in "${!SUITE_PENDING[@]}"; do
     (
-      for item in ${SUITE_TODO[$suite]}; do
+      for item in ${SUITE_PENDING[$suite]}; do
         IFS="|" read -r v debver pkgs <<<"$item"
         build_version "$v" "$suite" "$debver" "$pkgs"
       done

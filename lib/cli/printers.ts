@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { AuditArg, TraceEvent } from '../index';
+import { markerOf } from '../markers';
 import { formatDuration, Output, toJson } from './output';
 import { EventStats, Pairing } from './pairing';
 import { ThreadNames } from './threads';
@@ -22,18 +23,6 @@ interface ThreadState {
   counter: number;
   baseUs: bigint;
 }
-
-/** Markers as SystemTap scripts name them. */
-const MARK: Record<TraceEvent['type'], string> = {
-  'function-entry': 'function__entry',
-  'function-return': 'function__return',
-  line: 'line',
-  'gc-start': 'gc__start',
-  'gc-done': 'gc__done',
-  'import-find-load-start': 'import__find__load__start',
-  'import-find-load-done': 'import__find__load__done',
-  audit: 'audit',
-};
 
 /** The arguments as Python would show the tuple: ('/etc/passwd', 'r', 524288). */
 function auditArgs(args: AuditArg[], count: number): string {
@@ -140,7 +129,7 @@ export class HierarchyPrinter implements Printer {
       case 'line':
         return `${head} -- line ${ev.function} in ${ev.filename}:${ev.lineno}`;
       default:
-        return `${head} -- ${MARK[ev.type]} ${detail(ev, p)}`;
+        return `${head} -- ${markerOf(ev.type).marker} ${detail(ev, p)}`;
     }
   }
 }

@@ -7,6 +7,7 @@
         "native/trace.cc",
         "native/discovery/elf_notes.cc",
         "native/attach/bpf_session.cc",
+        "native/attach/uprobe_multi.cc",
         "native/stream/poll_thread.cc",
         "native/stream/js_batches.cc",
         "native/stream/synthetic_source.cc"

@@ -7,9 +7,12 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include "../native_error.h"
+#include "uprobe_multi.h"
 #include "usdt_event.skel.h"
 
 namespace pytrace {
@@ -78,6 +81,11 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
 
   skel_ = usdt_event__open();
   if (!skel_) ThrowErrno(errno, "Cannot open the BPF program");
+  multi_ = UseUprobeMulti();
+  if (multi_)
+    for (bpf_program* p : {skel_->progs.usdt_to_ring, skel_->progs.usdt_to_perf, skel_->progs.usdt_count,
+                           skel_->progs.semaphore_anchor, skel_->progs.code_created})
+      bpf_program__set_expected_attach_type(p, static_cast<bpf_attach_type>(kUprobeMultiAttachType));
   bool ring = options_.transport == Transport::kRing;
   bpf_program__set_autoload(skel_->progs.usdt_to_ring, ring);
   bpf_program__set_autoload(skel_->progs.usdt_to_perf, !ring);
@@ -112,7 +120,9 @@ BpfSession::~BpfSession() {
 }
 
 void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
-  size_t first_new = links_.size();
+  size_t first_new = links_.size(), first_multi = multi_links_.size();
+  // With uprobe_multi: one link per (program, file, pid).
+  std::map<std::tuple<bpf_program*, std::string, int>, std::vector<MultiLocation>> groups;
   try {
     for (const UprobeTarget& t : targets) {
       LIBBPF_OPTS(bpf_uprobe_opts, opts);
@@ -132,9 +142,13 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
                : options_.transport == Transport::kRing ? skel_->progs.usdt_to_ring
                                                         : skel_->progs.usdt_to_perf;
       }
+      int pid = t.pid == -2 ? options_.pid : t.pid;
+      if (multi_) {
+        groups[{prog, t.path, pid}].push_back({t.offset, t.ref_ctr_offset, opts.bpf_cookie});
+        continue;
+      }
       last_libbpf_message.clear();
-      bpf_link* link =
-          bpf_program__attach_uprobe_opts(prog, t.pid == -2 ? options_.pid : t.pid, t.path.c_str(), t.offset, &opts);
+      bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid, t.path.c_str(), t.offset, &opts);
       if (!link) {
         char where[32];
         snprintf(where, sizeof where, "0x%llx", static_cast<unsigned long long>(t.offset));
@@ -142,10 +156,20 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
       }
       links_.push_back(link);
     }
+    for (const auto& [key, locations] : groups) {
+      const auto& [prog, path, pid] = key;
+      int fd = AttachUprobeMulti(bpf_program__fd(prog), path, pid, locations);
+      if (fd < 0) ThrowErrno(-fd, "Cannot attach uprobes to " + path);
+      multi_links_.push_back(fd);
+    }
   } catch (...) {
     while (links_.size() > first_new) {
       bpf_link__destroy(links_.back());
       links_.pop_back();
+    }
+    while (multi_links_.size() > first_multi) {
+      close(multi_links_.back());
+      multi_links_.pop_back();
     }
     throw;
   }
@@ -157,8 +181,10 @@ void BpfSession::Detach() {
   // once lets the waits overlap: detach then costs about one grace period.
   std::vector<std::thread> closers;
   for (bpf_link* link : links_) closers.emplace_back([link] { bpf_link__destroy(link); });
+  for (int fd : multi_links_) closers.emplace_back([fd] { close(fd); });
   for (std::thread& t : closers) t.join();
   links_.clear();
+  multi_links_.clear();
 }
 
 int BpfSession::ring_fd() const { return bpf_map__fd(skel_->maps.ring); }

@@ -61,7 +61,7 @@ class BpfSession {
   int perf_fd() const;
   // Sum over CPUs of a counter of enum pt_counter.
   uint64_t Counter(uint32_t which) const;
-  size_t links() const { return links_.size(); }
+  size_t links() const { return links_.size() + multi_links_.size(); }
   // Invalidates the name cache: the reader lost records that may have
   // carried names.
   void ForgetSentNames();
@@ -72,6 +72,8 @@ class BpfSession {
   SessionOptions options_;
   usdt_event* skel_ = nullptr;
   std::vector<bpf_link*> links_;
+  bool multi_ = false;           // uprobe_multi links (see uprobe_multi.h)
+  std::vector<int> multi_links_;
   uint32_t next_spec_ = 0;
 };
 

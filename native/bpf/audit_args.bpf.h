@@ -1,4 +1,4 @@
-/* Reads the first items of an audit event's argument tuple: str (compact
+/* Needs struct scratch (usdt_event.bpf.c). Reads the first items of an audit event's argument tuple: str (compact
  * ASCII), bytes, int (up to 60 bits), None, or else the type's name. The
  * object layouts are CPython's for 3.8-3.15 (non-debug, with the GIL). */
 #ifndef PYTRACE_AUDIT_ARGS_BPF_H
@@ -43,9 +43,15 @@ static __always_inline __s64 read_int(__u64 item, const struct pt_audit_layout *
 	return neg ? -v : v;
 }
 
-static __always_inline __u32 append_audit_args(struct pt_regs *ctx, char *strings, __u32 used,
-					       struct pt_event *ev, const struct pt_audit_layout *l)
+/* A global function: the verifier checks it once, on its own, rather than
+ * in every path of the programs that call it (attach was 0.3 s slower). */
+__noinline int append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32 used,
+				 const struct pt_audit_layout *l)
 {
+	if (!ctx || !s || !l || used > PT_MAX_ARGS * PT_STR_MAX)
+		return used;
+	char *strings = s->strings;
+	struct pt_event *ev = &s->ev;
 	__u64 ip = PT_REGS_IP(ctx), tuple = ev->arg[1], size = read_u64(tuple + PY_OB_SIZE);
 
 	ev->arg[1] = size;
@@ -54,13 +60,14 @@ static __always_inline __u32 append_audit_args(struct pt_regs *ctx, char *string
 	for (int i = 0; i < PT_AUDIT_ITEMS; i++) {
 		__u64 item, type, length;
 		__u8 kind = PT_AUDIT_UNREADABLE;
-		__u32 len = 0;
+		__u32 len = 0, at;
 		char *payload;
 		bool ok;
 
 		if (i >= size || used > PT_MAX_ARGS * PT_STR_MAX - 2 - PT_AUDIT_BYTES)
 			break;
-		payload = strings + (used & SCRATCH_MASK) + 2;
+		at = used & SCRATCH_MASK;
+		payload = strings + at + 2;
 		item = read_u64(tuple + PY_TUPLE_ITEMS + i * 8);
 		type = item ? read_u64(item + PY_OB_TYPE) : 0;
 		if (item && item == ip + l->none) {
@@ -97,8 +104,8 @@ static __always_inline __u32 append_audit_args(struct pt_regs *ctx, char *string
 			kind = PT_AUDIT_OTHER;
 			len = n > 0 ? n - 1 : 0;
 		}
-		strings[used & SCRATCH_MASK] = kind;
-		strings[(used + 1) & SCRATCH_MASK] = len;
+		payload[-2] = kind;
+		payload[-1] = len;
 		used += 2 + (len & (2 * PT_AUDIT_BYTES - 1));
 		ev->arg[2]++;
 	}

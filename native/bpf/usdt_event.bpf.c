@@ -27,7 +27,6 @@
 _Static_assert(PT_MAX_ARGS * PT_STR_MAX <= SCRATCH_MASK, "strings fit under the mask");
 
 #include "usdt_args.bpf.h"
-#include "audit_args.bpf.h"
 #include "namespace_ids.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -107,6 +106,7 @@ struct {
 	__type(value, struct scratch);
 } scratch_space SEC(".maps");
 
+#include "audit_args.bpf.h"
 #include "within.bpf.h"
 
 static __always_inline void count(__u32 which)
@@ -219,7 +219,7 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 		struct pt_audit_layout *layout = bpf_map_lookup_elem(&audit_layouts, &id);
 
 		if (layout && layout->enabled && spec->nargs >= 2)
-			used = append_audit_args(ctx, s->strings, used, &s->ev, layout);
+			used = append_audit_args(ctx, s, used, layout);
 		else
 			s->ev.arg[1] = -1, s->ev.arg[2] = 0; /* not read */
 	}

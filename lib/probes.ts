@@ -72,10 +72,13 @@ function readElfOrNull(openPath: string): RawElf | null {
   }
 }
 
-/** The marker locations of one ELF file; `path` is how the target names it. */
-export function probesOfFile(openPath: string, path: string = openPath): ProbeLocation[] {
-  if (!fs.existsSync(openPath)) throw new PytraceError('PYTRACE_BAD_ELF', `${openPath}: no such file.`);
-  let elf = readElf(openPath);
+/**
+ * The marker locations of one ELF file; `path` is how the target names it.
+ * `read`: the file's readElf(), when the caller already has it.
+ */
+export function probesOfFile(openPath: string, path: string = openPath, read?: RawElf): ProbeLocation[] {
+  if (!read && !fs.existsSync(openPath)) throw new PytraceError('PYTRACE_BAD_ELF', `${openPath}: no such file.`);
+  let elf = read ?? readElf(openPath);
   if (elf.notes.length === 0) return [];
   const arch: Arch = elf.machine === EM_AARCH64 ? 'aarch64' : 'x86_64';
   if (elf.machine !== EM_X86_64 && elf.machine !== EM_AARCH64)
@@ -131,8 +134,9 @@ export function probesOfProcess(pid: number): ProbeLocation[] {
   const out: ProbeLocation[] = [];
   for (const path of mappedObjects(pid)) {
     const openPath = rootedPath(pid, path);
-    if (!readElfOrNull(openPath)?.notes.length) continue;
-    for (const p of probesOfFile(openPath, path)) {
+    const elf = readElfOrNull(openPath); // a mapped file may not be an ELF
+    if (!elf?.notes.length) continue;
+    for (const p of probesOfFile(openPath, path, elf)) {
       if (p.semaphoreOffset !== null) p.semaphoreAddress = addressOfFileOffset(maps, path, p.semaphoreOffset);
       out.push(p);
     }

@@ -90,7 +90,6 @@ struct pt_event {
 	pt_u32 ns_tid;
 };
 
-#define PT_EVENT_MAX_SIZE (sizeof(struct pt_event) + PT_MAX_ARGS * PT_STR_MAX)
 
 /* Longest function name the `within` filter compares. */
 #define PT_WITHIN_MAX 64

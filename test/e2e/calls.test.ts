@@ -4,7 +4,7 @@
  * library's calls vary); nesting is checked per thread over all of them.
  */
 import { attach, FrameEvent } from '../../lib/index';
-import { Collector, countBy, defLine, killStarted, nestingProblems, Python, startPython, within } from '../helpers/python';
+import { Collector, countBy, defLine, killStarted, maxDepth, nestingProblems, Python, startPython, within } from '../helpers/python';
 
 const TRANSPORTS = ['ring', 'perf'] as const;
 type Transport = (typeof TRANSPORTS)[number];
@@ -68,13 +68,7 @@ describe.each(TRANSPORTS)('through the %s buffer', (transport) => {
     expect(entries).toEqual({ scenario_recursion: 1, fib: 177 });
     expect(returns).toEqual({ scenario_recursion: 1, fib: 177 });
     // The deepest nesting is fib(10) down to fib(1): 10 frames of fib.
-    let depth = 0;
-    let deepest = 0;
-    for (const f of frames.filter((f) => f.function === 'fib')) {
-      depth += f.type === 'function-entry' ? 1 : -1;
-      deepest = Math.max(deepest, depth);
-    }
-    expect(deepest).toBe(10);
+    expect(maxDepth(frames, 'fib')).toBe(10);
   });
 
   test('generator: every resume is an entry, every yield and the final return a return', async () => {

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EVENT_NAMES, FrameEvent, probes, Trace, TraceEvent } from '../../lib/index';
+import { MARKERS } from '../../lib/markers';
 
 /** Debian's build carries the markers; a `python3` on PATH may not. */
 export const PYTHON = '/usr/bin/python3.11';
@@ -232,16 +233,18 @@ function readCounter(fd: number, address: bigint): number {
   return b.readUInt16LE(0);
 }
 
-export const MARKER_NAMES = [
-  'function__entry',
-  'function__return',
-  'line',
-  'gc__start',
-  'gc__done',
-  'import__find__load__start',
-  'import__find__load__done',
-  'audit',
-] as const;
+export const MARKER_NAMES = MARKERS.map((m) => m.marker);
+
+/** The deepest nesting of `fn` in entry/return order. */
+export function maxDepth(frames: FrameEvent[], fn: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const f of frames.filter((f) => f.function === fn)) {
+    depth += f.type === 'function-entry' ? 1 : -1;
+    deepest = Math.max(deepest, depth);
+  }
+  return deepest;
+}
 
 /** { marker: value } with every marker at `value` except those in `raised`. */
 export function expectedSemaphores(raised: readonly string[], value = 1): Record<string, number> {

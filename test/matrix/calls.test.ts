@@ -6,7 +6,7 @@
  * creates a generator (see 3.15.test.ts for its other quirks).
  */
 import { FrameEvent } from '../../lib/index';
-import { countBy, defLine, killStarted } from '../helpers/python';
+import { countBy, defLine, killStarted, maxDepth } from '../helpers/python';
 import { BUILD_TIMEOUT_MS, ensureBuilds, traceCalls } from '../helpers/builds';
 
 beforeAll(ensureBuilds, BUILD_TIMEOUT_MS);
@@ -34,13 +34,7 @@ describe.each(['3.9', '3.11', '3.15'] as const)('Python %s', (version) => {
     expect(result).toBe(55);
     expect(entries).toEqual({ scenario_recursion: 1, fib: 177 });
     expect(returns).toEqual({ scenario_recursion: 1, fib: 177 });
-    let depth = 0;
-    let deepest = 0;
-    for (const f of frames.filter((f) => f.function === 'fib')) {
-      depth += f.type === 'function-entry' ? 1 : -1;
-      deepest = Math.max(deepest, depth);
-    }
-    expect(deepest).toBe(10);
+    expect(maxDepth(frames, 'fib')).toBe(10);
   });
 
   test('generator: one entry per resume, one return per yield and at the end', async () => {

@@ -10,6 +10,7 @@
         "native/attach/uprobe_multi.cc",
         "native/stream/poll_thread.cc",
         "native/stream/js_batches.cc",
+        "native/stream/time_order.cc",
         "native/stream/synthetic_source.cc"
       ],
       "include_dirs": [

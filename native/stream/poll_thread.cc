@@ -51,6 +51,8 @@ PollThread::PollThread(BpfSession& session, RecordSink* sink, int drain_ms, int 
     if (!ring_) throw NativeError("PYTRACE_ATTACH_FAILED", "Cannot open the BPF ring buffer", errno);
     data_fd = ring_buffer__epoll_fd(ring_);
   } else {
+    time_order_ = std::make_unique<TimeOrder>(sink_);
+    sink_ = time_order_.get();
     perf_ = perf_buffer__new(session.perf_fd(), perf_pages, OnPerfRecord, OnPerfLost, sink_, nullptr);
     if (!perf_) throw NativeError("PYTRACE_ATTACH_FAILED", "Cannot open the perf buffer", errno);
     data_fd = perf_buffer__epoll_fd(perf_);
@@ -90,6 +92,7 @@ void PollThread::Stop() {
 }
 
 void PollThread::Drain() {
+  if (time_order_) time_order_->DrainBegins();
   if (ring_) ring_buffer__consume(ring_);
   if (perf_) perf_buffer__consume(perf_);
   sink_->Flush();
@@ -117,7 +120,10 @@ void PollThread::Run() {
       sink_->TargetExited();
       return;
     }
-    if (stop) return;
+    if (stop) {
+      if (time_order_) time_order_->ReleaseAll();
+      return;
+    }
   }
 }
 

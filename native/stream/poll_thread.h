@@ -5,9 +5,11 @@
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "record_sink.h"
+#include "time_order.h"
 
 struct ring_buffer;
 struct perf_buffer;
@@ -33,7 +35,8 @@ class PollThread {
   void Run();
   void Drain();
 
-  RecordSink* sink_;
+  RecordSink* sink_;  // the perf transport's records pass through time_order_
+  std::unique_ptr<TimeOrder> time_order_;
   int drain_ms_;
   std::chrono::microseconds min_gap_;
   int pid_;

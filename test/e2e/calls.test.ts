@@ -139,4 +139,13 @@ describe.each(TRANSPORTS)('through the %s buffer', (transport) => {
     );
     expect(shared).toEqual({ [tids.a]: 25, [tids.b]: 25 });
   });
+
+  test('a thread moved to another CPU inside each call: entries and returns stay in order', async () => {
+    const { frames, entries, returns, result } = await traceScript(transport, 'migrate.py');
+    expect(result).toBe(2); // the machine has two CPUs to move between
+    expect(entries).toEqual({ run: 1, hop: 400 });
+    expect(returns).toEqual({ run: 1, hop: 400 });
+    const hops = frames.filter((f) => f.function === 'hop').map((f) => (f.type === 'function-entry' ? '>' : '<'));
+    expect(hops.join('')).toBe('><'.repeat(400));
+  });
 });

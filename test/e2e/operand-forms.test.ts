@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import { attach, EventName, probes, ProbeLocation, Trace, TraceEvent } from '../../lib';
 import { Fixture, startFixture } from '../helpers/fixtures';
+import { readSemaphore, readTarget } from '../helpers/target-memory';
 
 type Obj = 'exe' | 'lib';
 type Fields = Record<string, string | number | boolean>;
@@ -67,17 +68,6 @@ function expectedEvents(reps: number, events: EventName[]): Fields[] {
   const out: Fields[] = [];
   for (let i = 0; i < reps; i++) for (const s of SITES) if (events.includes(s.event)) out.push({ type: s.event, ...s.fields(i) });
   return out;
-}
-
-function readSemaphore(pid: number, address: bigint): number {
-  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const b = Buffer.alloc(2, 0xff);
-    expect(fs.readSync(fd, b, 0, 2, address)).toBe(2);
-    return b.readUInt16LE(0);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** Each distinct semaphore of the process, with the locations that use it. */
@@ -165,17 +155,10 @@ function siteBytes(pid: number, locs: ProbeLocation[]): number[] {
     .split('\n')
     .map((l) => l.split(/\s+/))
     .map(([range, , off, , , path]) => ({ start: BigInt('0x' + range.split('-')[0]), end: BigInt('0x' + range.split('-')[1]), off: BigInt('0x' + off), path }));
-  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    return locs.map((l) => {
-      const m = maps.find((m) => m.path === l.path && l.offset >= m.off && l.offset < m.off + (m.end - m.start))!;
-      const b = Buffer.alloc(1);
-      fs.readSync(fd, b, 0, 1, m.start + (l.offset - m.off));
-      return b[0];
-    });
-  } finally {
-    fs.closeSync(fd);
-  }
+  return locs.map((l) => {
+    const m = maps.find((m) => m.path === l.path && l.offset >= m.off && l.offset < m.off + (m.end - m.start))!;
+    return readTarget(pid, m.start + (l.offset - m.off), 1)[0];
+  });
 }
 
 const NOP = 0x90;

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EVENT_NAMES, FrameEvent, probes, Trace, TraceEvent } from '../../lib/index';
 import { MARKERS } from '../../lib/markers';
+import { readSemaphore } from './target-memory';
 
 /** Debian's build carries the markers; a `python3` on PATH may not. */
 export const PYTHON = '/usr/bin/python3.11';
@@ -202,35 +203,19 @@ export function privatePython(): string {
 
 /** Every python marker's semaphore in `pid`, by marker name (a marker's locations share one). */
 export function semaphores(pid: number): Record<string, number> {
-  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const out: Record<string, number> = {};
-    for (const loc of probes(pid)) {
-      if (loc.provider !== 'python' || loc.semaphoreAddress === undefined) continue;
-      out[loc.name] = readCounter(fd, loc.semaphoreAddress);
-    }
-    return out;
-  } finally {
-    fs.closeSync(fd);
+  const out: Record<string, number> = {};
+  for (const loc of probes(pid)) {
+    if (loc.provider !== 'python' || loc.semaphoreAddress === undefined) continue;
+    out[loc.name] = readSemaphore(pid, loc.semaphoreAddress);
   }
+  return out;
 }
 
 /** Semaphores at known addresses (for a binary whose notes were stripped). */
 export function semaphoresAt(pid: number, addresses: Record<string, bigint>): Record<string, number> {
-  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-  try {
-    const out: Record<string, number> = {};
-    for (const [name, address] of Object.entries(addresses)) out[name] = readCounter(fd, address);
-    return out;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readCounter(fd: number, address: bigint): number {
-  const b = Buffer.alloc(2);
-  if (fs.readSync(fd, b, 0, 2, address) !== 2) throw new Error(`short read at 0x${address.toString(16)}`);
-  return b.readUInt16LE(0);
+  const out: Record<string, number> = {};
+  for (const [name, address] of Object.entries(addresses)) out[name] = readSemaphore(pid, address);
+  return out;
 }
 
 export const MARKER_NAMES = MARKERS.map((m) => m.marker);

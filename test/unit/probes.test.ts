@@ -7,8 +7,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { probes, ProbeLocation } from '../../lib';
 import { MARKERS } from '../../lib/markers';
+import type { RawNote } from '../../lib/native';
 import { parseOperands } from '../../lib/operands';
 import { buildFixtures, Fixture, startFixture } from '../helpers/fixtures';
+import { readSemaphore } from '../helpers/target-memory';
 
 const PYTHON = '/usr/bin/python3.11';
 const LIBPYTHON = '/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0';
@@ -16,14 +18,8 @@ const LIBPYTHON = '/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0';
 const readelf = (...args: string[]) => execFileSync('readelf', ['--wide', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const hex = (s: string) => BigInt(s.startsWith('0x') ? s : '0x' + s);
 
-interface Note {
-  provider: string;
-  name: string;
-  pc: bigint;
-  base: bigint;
-  semaphore: bigint;
-  args: string;
-}
+/** A note as readelf prints it, in the shape the addon returns it. */
+type Note = RawNote;
 
 function notes(file: string): Note[] {
   const re = /Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)\n(?:\s+Arguments: ?(.*))?/g;
@@ -194,11 +190,7 @@ describe('probes(pid)', () => {
       const address = mapping[0].start + (probesSection.offset - mapping[0].offset) + (p.semaphore - probesSection.addr);
       expect(p.semaphoreAddress).toBe(address);
       // Nothing traces it: the kernel has not raised it.
-      const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
-      const b = Buffer.alloc(2, 0xff);
-      fs.readSync(fd, b, 0, 2, p.semaphoreAddress!);
-      fs.closeSync(fd);
-      expect(b.readUInt16LE(0)).toBe(0);
+      expect(readSemaphore(pid, p.semaphoreAddress!)).toBe(0);
     }
     // The executable's and the library's semaphores are distinct variables.
     const entry = got.filter((p) => p.name === 'function__entry').map((p) => [p.path, p.semaphoreAddress]);

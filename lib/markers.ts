@@ -39,10 +39,6 @@ export function markerOf(event: EventName): MarkerInfo {
   return MARKERS.find((m) => m.event === event)!;
 }
 
-export function byMarkerName(marker: string): MarkerInfo | undefined {
-  return MARKERS.find((m) => m.marker === marker);
-}
-
 interface Base {
   /** Host ids. */
   pid: number;

@@ -6,11 +6,13 @@
 // entry it closes (seen: two threads' hierarchies interleaved wrongly). The BPF
 // ring buffer, one queue for every CPU, has no such problem and skips this.
 //
-// Within a drain the records are sorted by timestamp. Across drains: a record
-// stamped before the drain began was committed before it began, as was every
-// earlier record of its thread (a thread's record is written before that
-// thread runs on). So records older than the drain's start go on; newer ones
-// wait for the next drain, where their predecessors may still arrive.
+// Within a drain the records are sorted by timestamp. Across drains: a thread
+// writes its record before it runs on, so every earlier record of a thread was
+// written before the later one was stamped. For a record stamped before the
+// drain began, they were all in the rings when it began and have been read:
+// such records go on. A record stamped later waits for the next drain, where
+// an earlier record of its thread may still arrive. Cost: at most one more
+// drain interval of latency, on this transport only.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -5,8 +5,8 @@
  * library's calls vary); nesting is checked per thread over all of them.
  */
 import { attach } from '../../lib/index';
-import { callScenarios, ScenarioRun } from '../helpers/call-scenarios';
-import { Collector, countBy, killStarted, nestingProblems, startPython, within } from '../helpers/python';
+import { callScenarios, runToExit, ScenarioRun } from '../helpers/call-scenarios';
+import { killStarted, startPython } from '../helpers/python';
 
 const TRANSPORTS = ['ring', 'perf'] as const;
 type Transport = (typeof TRANSPORTS)[number];
@@ -18,21 +18,7 @@ async function traceScript(transport: Transport, name: string, args: string[] = 
   const py = await startPython(name, args);
   const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], transport });
   expect(trace.transport).toBe(transport);
-  const c = new Collector(trace);
-  py.go();
-  const result = await py.result();
-  await within(c.closed, 10000, 'close after the script exits');
-  const frames = c.frames(py.script);
-  expect(frames.length).toBeGreaterThan(0);
-  for (const f of frames) expect(f.pid).toBe(py.pid);
-  expect(nestingProblems(frames)).toEqual([]);
-  expect(c.lost).toEqual([]);
-  const count = (type: string) =>
-    countBy(
-      frames.filter((f) => f.type === type && f.function !== '<module>'),
-      (f) => f.function,
-    );
-  return { frames, entries: count('function-entry'), returns: count('function-return'), result, pid: py.pid, source: py.script };
+  return runToExit(py, trace, py.script);
 }
 
 describe.each(TRANSPORTS)('through the %s buffer', (transport) => {

@@ -6,8 +6,9 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { attach, FrameEvent } from '../../lib/index';
-import { Child, Collector, countBy, nestingProblems, SCRIPTS, startChild, until, within } from './python';
+import { attach } from '../../lib/index';
+import { runToExit, ScenarioRun } from './call-scenarios';
+import { Child, SCRIPTS, startChild, until } from './python';
 
 export const VERSIONS = ['3.9', '3.11', '3.13', '3.14', '3.15'] as const;
 export type Version = (typeof VERSIONS)[number];
@@ -174,40 +175,9 @@ export async function startIn(
   return py;
 }
 
-export interface CallsRun {
-  py: RootPython;
-  /** The script's entries and returns, in order. */
-  frames: FrameEvent[];
-  /** Per function of the script (but <module>, entered before the trace). */
-  entries: Record<string, number>;
-  returns: Record<string, number>;
-  result: unknown;
-  c: Collector;
-}
-
-/**
- * Runs a script from gate to exit under a trace of entries and returns, and
- * checks what every such run must satisfy: events only from that process,
- * none lost, entries and returns nesting per thread.
- */
-export async function traceCalls(version: Version, name: string, args: string[] = [], isolation?: Isolation): Promise<CallsRun> {
-  const py = await startIn(build(version), name, args, { isolation });
+/** Runs a script of the build from gate to exit under a trace of entries and returns. */
+export async function traceCalls(version: Version, name: string, args: string[] = []): Promise<ScenarioRun> {
+  const py = await startIn(build(version), name, args);
   const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
-  const c = new Collector(trace);
-  py.go();
-  const result = await py.result();
-  await within(c.closed, 10000, 'close after the script exits');
-  const frames = c.frames(py.script);
-  const problems = [...nestingProblems(frames)];
-  if (!frames.length) problems.push('no entry or return from the script');
-  if (c.lost.length) problems.push(`lost: ${JSON.stringify(c.lost)}`);
-  const strangers = c.events.filter((e) => e.pid !== py.pid).length;
-  if (strangers) problems.push(`${strangers} events from other processes`);
-  if (problems.length) throw new Error(`${name} ${args.join(' ')} on ${version}: ${problems.join('; ')}`);
-  const count = (type: string) =>
-    countBy(
-      frames.filter((f) => f.type === type && f.function !== '<module>'),
-      (f) => f.function,
-    );
-  return { py, frames, entries: count('function-entry'), returns: count('function-return'), result, c };
+  return runToExit(py, trace, py.source);
 }

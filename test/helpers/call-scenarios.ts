@@ -5,8 +5,8 @@
  * version matrix on every build that fires call markers; where builds differ,
  * the difference is spelled out here.
  */
-import { FrameEvent } from '../../lib/index';
-import { countBy, defLine, maxDepth } from './python';
+import { FrameEvent, Trace } from '../../lib/index';
+import { Collector, countBy, defLine, maxDepth, nestingProblems, within } from './python';
 
 export type CallsVersion = '3.9' | '3.11' | '3.15';
 
@@ -24,6 +24,40 @@ export interface ScenarioRun {
 }
 
 export type RunScript = (name: string, args?: string[]) => Promise<ScenarioRun>;
+
+/** A started script waiting at its gate (python.ts and builds.ts both start them). */
+interface GatedScript {
+  pid: number;
+  /** Its path as Python reports it. */
+  script: string;
+  go(): void;
+  result(): Promise<unknown>;
+}
+
+/**
+ * Lets a script attached to by `trace` run to its exit, and checks what every
+ * such run must satisfy: events only from that process, none lost, entries
+ * and returns nesting per thread.
+ */
+export async function runToExit(py: GatedScript, trace: Trace, source: string): Promise<ScenarioRun> {
+  const c = new Collector(trace);
+  py.go();
+  const result = await py.result();
+  await within(c.closed, 10000, 'close after the script exits');
+  const frames = c.frames(py.script);
+  const problems = [...nestingProblems(frames)];
+  if (!frames.length) problems.push('no entry or return from the script');
+  if (c.lost.length) problems.push(`lost: ${JSON.stringify(c.lost)}`);
+  const strangers = c.events.filter((e) => e.pid !== py.pid).length;
+  if (strangers) problems.push(`${strangers} events from other processes`);
+  expect(problems).toEqual([]);
+  const count = (type: string) =>
+    countBy(
+      frames.filter((f) => f.type === type && f.function !== '<module>'),
+      (f) => f.function,
+    );
+  return { frames, entries: count('function-entry'), returns: count('function-return'), result, pid: py.pid, source };
+}
 
 const sequence = (frames: FrameEvent[], skip: string[]) =>
   frames.filter((f) => !skip.includes(f.function)).map((f) => (f.type === 'function-entry' ? '>' : '<') + f.function);

@@ -56,7 +56,7 @@ export interface FrameEvent extends Base {
   lineno: number;
   /**
    * On a return pytrace adds (CPython 3.15): the call only created a generator
-   * or coroutine, and CPython fires no return for it (see lib/generators.ts).
+   * or coroutine, and CPython fires no return for it (see lib/planning/generators.ts).
    */
   generatorCreated?: true;
 }

@@ -4,11 +4,11 @@
  * the library's own path. The producer waits whenever the default number of
  * batches is pending, so the rate measured is the consumer's.
  */
-import { BatchDecoder } from '../decode';
-import { Description } from '../describe';
+import { BatchDecoder } from '../stream/decode';
+import { Description } from '../discovery/describe';
 import { FrameEvent } from '../markers';
 import { NativeMessage, NativeTrace } from '../native';
-import { Trace } from '../trace';
+import { Trace } from '../api/trace';
 import { withTimeout } from './workload';
 
 interface SyntheticSourceLike {

@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { attach, AttachOptions } from '../trace';
+import { attach, AttachOptions } from '../api/trace';
 import { FrameEvent } from '../markers';
 import { BpfProfiler } from './bpfstats';
 import { Sampler } from './stats';

@@ -3,7 +3,7 @@
  * sizes and signedness, and what it refuses (PYTRACE_BAD_OPERAND).
  */
 import { PytraceError } from '../../lib/errors';
-import { ArgOperand, Operand, parseOperand, parseOperands, registerOffset, splitOperands } from '../../lib/operands';
+import { ArgOperand, Operand, parseOperand, parseOperands, registerOffset, splitOperands } from '../../lib/discovery/operands';
 
 const op = (text: string, arch: 'x86_64' | 'aarch64' = 'x86_64'): Operand => parseOperand(text, arch).operand;
 

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { probes, ProbeLocation } from '../../lib';
 import { MARKERS } from '../../lib/markers';
 import type { RawNote } from '../../lib/native';
-import { parseOperands } from '../../lib/operands';
+import { parseOperands } from '../../lib/discovery/operands';
 import { buildFixtures, Fixture, startFixture } from '../helpers/fixtures';
 import { readSemaphore } from '../helpers/target-memory';
 

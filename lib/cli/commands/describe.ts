@@ -1,7 +1,7 @@
 /** pytrace describe PID|PATH: what a Python build can give, event by event. */
 import { Description, describe as describeProcess, describeBinary, EVENT_NAMES } from '../../index';
 import { markerOf } from '../../markers';
-import { assertTraceable } from '../../describe';
+import { assertTraceable } from '../../discovery/describe';
 import { Command, exactlyOne, parse } from '../args';
 import { Output, printHelp } from '../output';
 import { markerObjectOf } from '../resolve';

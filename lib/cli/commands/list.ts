@@ -1,6 +1,6 @@
 /** pytrace list PID|PATH: every marker location, as `dtrace -l` and `readelf -n` show them together. */
 import { ArgOperand, ProbeLocation, probes } from '../../index';
-import { assertTraceable } from '../../describe';
+import { assertTraceable } from '../../discovery/describe';
 import { Command, exactlyOne, parse } from '../args';
 import { hex, note, Output, printHelp } from '../output';
 import { linkedLibpython } from '../resolve';

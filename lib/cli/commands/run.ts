@@ -13,7 +13,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import { describeBinary, EVENT_NAMES, EventName, PytraceError } from '../../index';
-import { assertTraceable } from '../../describe';
+import { assertTraceable } from '../../discovery/describe';
 import { Command, formatOption, oneOf, parse, UsageError } from '../args';
 import { note, Output, printHelp } from '../output';
 import { EventStats } from '../pairing';

@@ -3,12 +3,12 @@
  * function): the top-like view, with no per-call record leaving the kernel.
  */
 import * as fs from 'fs';
-import { assertTraceable, describe, describeBinary, Description } from './describe';
-import { fromNative, PytraceError } from './errors';
-import { PROVIDER } from './markers';
-import { NativeTarget, NativeTrace } from './native';
-import { probesOfFile } from './probes';
-import { pathInProcess } from './proc';
+import { assertTraceable, describe, describeBinary, Description } from '../discovery/describe';
+import { fromNative, PytraceError } from '../errors';
+import { PROVIDER } from '../markers';
+import { NativeTarget, NativeTrace } from '../native';
+import { probesOfFile } from '../discovery/probes';
+import { pathInProcess } from '../discovery/proc';
 import { assertPrivileged, targetsFor } from './trace';
 
 export interface CallCount {

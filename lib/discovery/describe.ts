@@ -1,9 +1,9 @@
 /** What a Python process's build can give: version, where its markers live, what fires. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';
-import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from './markers';
-import { readElf } from './native';
+import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from '../errors';
+import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from '../markers';
+import { readElf } from '../native';
 import { ProbeLocation, fileOffset, probesOfFile, probesOfProcess } from './probes';
 import { assertProcess, exePath, mappedObjects, rootedPath } from './proc';
 

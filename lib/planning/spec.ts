@@ -1,10 +1,10 @@
 /** Turns a marker location into what the native side attaches: path, offsets, argument spec. */
-import { PytraceError } from './errors';
-import { MarkerInfo } from './markers';
-import { NativeArgSpec, NativeTarget } from './native';
-import { ArgOperand, registerOffset } from './operands';
-import { readElf } from './native';
-import { ProbeLocation, fileOffset } from './probes';
+import { PytraceError } from '../errors';
+import { MarkerInfo } from '../markers';
+import { NativeArgSpec, NativeTarget } from '../native';
+import { ArgOperand, registerOffset } from '../discovery/operands';
+import { readElf } from '../native';
+import { ProbeLocation, fileOffset } from '../discovery/probes';
 
 /** enum pt_arg_kind in native/bpf/usdt_event.h */
 const KIND = { const: 1, reg: 2, regDeref: 3, sibDeref: 4, ipDeref: 5 } as const;

@@ -8,8 +8,8 @@
  * by address after that: the decoder keeps what it was sent, per process.
  */
 import * as fs from 'fs';
-import { GENERATOR_CREATED, GeneratorCreated } from './generators';
-import { AuditArg, TraceEvent } from './markers';
+import { GENERATOR_CREATED, GeneratorCreated } from '../planning/generators';
+import { AuditArg, TraceEvent } from '../markers';
 
 export const HEADER_SIZE = 56;
 

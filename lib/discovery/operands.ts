@@ -5,7 +5,7 @@
  * Parsed here rather than by libbpf: the system libbpf (1.1) rejects
  * base+index*scale and symbol operands, and exposes no parser of its own.
  */
-import { PytraceError } from './errors';
+import { PytraceError } from '../errors';
 
 export type Operand =
   | { form: 'register'; register: string }

@@ -1,7 +1,7 @@
 /** Marker discovery: every SDT marker location of a binary or a live process. */
 import * as fs from 'fs';
-import { PytraceError } from './errors';
-import { readElf, RawElf, RawSegment } from './native';
+import { PytraceError } from '../errors';
+import { readElf, RawElf, RawSegment } from '../native';
 import { Arch, ArgOperand, parseOperands } from './operands';
 import { addressOfFileOffset, assertProcess, mappedObjects, readMaps, rootedPath } from './proc';
 

@@ -6,9 +6,9 @@
  * there tells pytrace, which then adds the missing return, so entries and
  * returns pair per thread and depths stay right.
  */
-import { FrameEvent } from './markers';
-import { NativeTarget, readElf } from './native';
-import { ProbeLocation, fileOffset } from './probes';
+import { FrameEvent } from '../markers';
+import { NativeTarget, readElf } from '../native';
+import { ProbeLocation, fileOffset } from '../discovery/probes';
 
 /** Record type of the _Py_MakeCoro uprobe: not a marker, so past enum pt_event_type's markers. */
 export const GENERATOR_CREATED = 9;

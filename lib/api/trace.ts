@@ -1,14 +1,14 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
-import { BatchDecoder } from './decode';
-import { wantsNamespaceIds } from './namespaces';
-import { assertTraceable, describe, describeBinary, Description } from './describe';
-import { fromNative, PytraceError } from './errors';
-import { CreationReturns, entryAtCreation, generatorCreationTarget } from './generators';
-import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
-import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
-import { assertProcess, effectiveCapabilities } from './proc';
-import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
+import { BatchDecoder } from '../stream/decode';
+import { wantsNamespaceIds } from '../discovery/namespaces';
+import { assertTraceable, describe, describeBinary, Description } from '../discovery/describe';
+import { fromNative, PytraceError } from '../errors';
+import { CreationReturns, entryAtCreation, generatorCreationTarget } from '../planning/generators';
+import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
+import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
+import { assertProcess, effectiveCapabilities } from '../discovery/proc';
+import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from '../planning/spec';
 
 export interface AttachOptions {
   /** Markers to trace; default: every one that fires in this build. */

@@ -1,6 +1,6 @@
 /** What /proc says about a process: its mapped objects, seen through its own root. */
 import * as fs from 'fs';
-import { PytraceError } from './errors';
+import { PytraceError } from '../errors';
 
 export interface Mapping {
   start: bigint;

@@ -1,5 +1,6 @@
 export { attach, Trace } from './api/trace';
 export type { AttachOptions, AttachTarget, TraceStats } from './api/trace';
+export type { TraceListeners, TraceEventName, LostReport, ExitReport } from './api/trace-events';
 export { probes } from './discovery/probes';
 export type { ProbeLocation } from './discovery/probes';
 export { describe, describeBinary } from './discovery/describe';

@@ -9,6 +9,7 @@ import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
 import { assertProcess, effectiveCapabilities } from '../discovery/proc';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from '../planning/spec';
+import { TraceEventName, TraceListener } from './trace-events';
 
 export interface AttachOptions {
   /** Markers to trace; default: every one that fires in this build. */
@@ -61,6 +62,16 @@ export function assertPrivileged(): void {
   );
 }
 
+/** Typed listeners: each event name gives its listener's argument types. */
+export interface Trace {
+  on<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
+  once<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
+  off<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
+  addListener<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
+  removeListener<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Trace extends EventEmitter {
   readonly pid: number;
   readonly events: readonly EventName[];

@@ -14,6 +14,7 @@ packages=(
   python3.11-minimal libpython3.11 libpython3.11-dev  # a CPython with markers, and libpython for embedding
   systemtap-sdt-dev               # sys/sdt.h, for the test fixtures
   binutils                        # readelf, objcopy: tests compare against them
+  clang-format shellcheck         # npm run lint
   bpftrace                        # the peer the benchmark compares against
   util-linux procps               # setpriv, unshare, ps for the tests
 )

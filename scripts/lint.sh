@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The project's standing checks, each the ecosystem's own tool: types (the
+# tests included), typescript-eslint, prettier, clang-format for C++ and BPF C,
+# shellcheck. `scripts/lint.sh --fix` rewrites what the formatters can.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+c_files() { git ls-files -- 'native/*.cc' 'native/*.h' 'native/*.c' 'test/fixtures/*.c'; }
+shell_files() { git ls-files -- '*.sh' .ci/run; }
+
+if [[ ${1:-} == --fix ]]; then
+  npx prettier --log-level warn --write .
+  npx eslint --fix .
+  c_files | xargs clang-format -i
+  exit 0
+fi
+
+status=0
+step() { echo "== $1"; shift; "$@" || status=1; }
+step "tsc (library and tests)" npx tsc -p tsconfig.test.json
+step "eslint" npx eslint --max-warnings 0 .
+step "prettier" npx prettier --log-level warn --check .
+check_c() { c_files | xargs clang-format --dry-run -Werror; }
+check_shell() { shell_files | xargs shellcheck; }
+step "clang-format" check_c
+step "shellcheck" check_shell
+exit $status

@@ -50,7 +50,7 @@ export function findRuntime(pid: number): PythonRuntime {
   if (!found)
     throw new PytraceError(
       'PYTRACE_NOT_PYTHON',
-      `Process ${pid} is not a CPython: neither its executable nor a mapped libpython defines _PyRuntime.`,
+      `Process ${pid} is not a CPython 3.7 or later: neither its executable nor a mapped libpython defines _PyRuntime.`,
     );
   const { path, elf } = found;
   const symbol = (name: string) => elf.symbols[name]?.value;
@@ -137,28 +137,32 @@ function readVersion(memory: TargetMemory, path: string, elf: RawElf, loadBias: 
     return version;
   }
   const minor = elf.symbols.Py_IsNone ? 10 : elf.symbols.PyFrame_GetCode ? 9 : undefined;
-  if (minor === undefined)
+  const strings = versionStrings(rootedPath(pid, path), elf);
+  if (minor === undefined) {
+    const named = strings.size === 1 ? `CPython ${[...strings][0]}` : 'a CPython older than 3.9';
     throw new PytraceError(
       'PYTRACE_UNKNOWN_LAYOUT',
-      `${path} in process ${pid} is a CPython older than 3.9: pytrace knows the layouts of ${KNOWN}.`,
+      `${path} in process ${pid} is ${named}: pytrace knows the frame layouts of ${KNOWN}.`,
     );
-  const micro = versionString(rootedPath(pid, path), elf, minor);
+  }
+  const ours = [...strings].filter((v) => v.startsWith(`3.${minor}.`));
+  const micro = ours.length === 1 ? Number(ours[0].split('.')[2]) : undefined;
   return { major: 3, minor, micro, text: micro === undefined ? `3.${minor}` : `3.${minor}.${micro}` };
 }
 
-function versionString(file: string, elf: RawElf, minor: number): number | undefined {
+/** The distinct "3.X.Y" strings (PY_VERSION's form) in the object's read-only data. */
+function versionStrings(file: string, elf: RawElf): Set<string> {
   const fd = fs.openSync(file, 'r');
   try {
-    const seen = new Set<number>();
+    const seen = new Set<string>();
     // Read-only, not executable: where .rodata is.
     for (const s of elf.segments.filter((s) => (s.flags & 7) === 4)) {
       const b = Buffer.alloc(Number(s.filesz));
       fs.readSync(fd, b, 0, b.length, Number(s.offset));
       // The linker may merge PY_VERSION into a longer string ending with it: no start anchor.
-      const re = new RegExp(`(?<![0-9.])3\\.${minor}\\.(\\d{1,2})(?:(?:a|b|rc)\\d{1,2})?\\+?\\0`, 'g');
-      for (const m of b.toString('latin1').matchAll(re)) seen.add(Number(m[1]));
+      for (const m of b.toString('latin1').matchAll(/(?<![0-9.])(3\.\d{1,2}\.\d{1,2})(?:(?:a|b|rc)\d{1,2})?\+?\0/g)) seen.add(m[1]);
     }
-    return seen.size === 1 ? [...seen][0] : undefined;
+    return seen;
   } finally {
     fs.closeSync(fd);
   }

@@ -42,9 +42,10 @@ def describe(frame):
 
 def report_and_wait():
     frames = describe(sys._getframe())
-    frames[0]["line"] = sys._getframe().f_lineno + 3  # the readline below
+    frames[0]["line"] = sys._getframe().f_lineno + 4  # the readline below
     ids = {"native": threading.get_native_id(), "ident": str(threading.get_ident())}
-    print("result " + json.dumps({"thread": ids, "frames": frames}), flush=True)
+    version = "%d.%d.%d" % sys.version_info[:3]
+    print("result " + json.dumps({"version": version, "thread": ids, "frames": frames}), flush=True)
     sys.stdin.readline()
 
 

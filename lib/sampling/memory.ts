@@ -26,10 +26,11 @@ export class TargetMemory {
         n = fs.readSync(this.fd, b, 0, length, address);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ESRCH' || !fs.existsSync(`/proc/${this.pid}`))
-          throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${this.pid} exited while its memory was read.`);
-        if (code !== 'EIO' && code !== 'EFAULT') throw e;
+        if (code !== 'EIO' && code !== 'EFAULT' && code !== 'ESRCH') throw e;
       }
+    // A process that exited reads as nothing at all, wherever: say that, not "unmapped".
+    if (n !== length && !this.alive())
+      throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${this.pid} exited while its memory was being read.`);
     if (n !== length)
       throw new PytraceError(
         'PYTRACE_BAD_MEMORY',
@@ -49,6 +50,16 @@ export class TargetMemory {
 
   i32(address: bigint): number {
     return this.read(address, 4).readInt32LE(0);
+  }
+
+  /** Running (not gone, not a zombie whose memory is already released). */
+  private alive(): boolean {
+    try {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      return !'ZX'.includes(stat[stat.lastIndexOf(')') + 2]);
+    } catch {
+      return false;
+    }
   }
 
   close(): void {

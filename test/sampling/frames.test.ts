@@ -16,9 +16,11 @@ import { Symbolizer } from '../../lib/sampling/symbols';
 import { DEFAULT_MAX_CHARS } from '../../lib/sampling/strings';
 import { build, Build, IN_ROOT, Isolation, startIn, VERSIONS } from '../helpers/builds';
 import { walkThread } from '../helpers/frame-walk';
-import { Child, killStarted, startChild, until } from '../helpers/python';
+import { Child, killStarted, startChild, tempDir, until } from '../helpers/python';
 
 afterEach(killStarted);
+const removeAfterAll: (() => void)[] = [];
+afterAll(() => removeAfterAll.forEach((remove) => remove()));
 
 const SCRIPT = path.resolve(__dirname, 'scripts/self_frames.py');
 
@@ -84,12 +86,24 @@ const PYENV = ['3.9', '3.10', '3.11', '3.12', '3.13'].map((minor): Case => {
   return { label: `pyenv ${dir}`, start: () => startHost(python) };
 });
 
+/** A C program embedding the system's libpython3.11.so (test/fixtures/embed): no "python" in its name. */
+const embedCase: Case = {
+  label: 'embedded libpython3.11',
+  start: async () => {
+    const tmp = tempDir('pytrace-embed-');
+    removeAfterAll.push(tmp.remove);
+    const embed = execFileSync(path.resolve(__dirname, '../fixtures/embed/build.sh'), [tmp.dir], { encoding: 'utf8' }).trim();
+    return startHost(embed);
+  },
+};
+
 const CASES: Case[] = [
   ...VERSIONS.map((v) => rootCase(v)),
   rootCase('3.13', 'container'),
   fs.existsSync('/usr/bin/python3.11')
     ? { label: 'host python3.11', start: () => startHost('/usr/bin/python3.11') }
     : { label: 'host python3.11', absent: 'no /usr/bin/python3.11' },
+  embedCase,
   ...PYENV,
 ];
 
@@ -105,6 +119,7 @@ describe.each(CASES.map((c) => [c.label + (c.absent ? ` (skipped: ${c.absent})` 
     expect(await until(() => blockedReadingStdin(pid), 5000)).toBe(true);
 
     const runtime = findRuntime(pid);
+    if (c === embedCase) expect(runtime.object).toMatch(/\/libpython3\.11\.so\.1\.0$/);
     expect(runtime.version.text).toBe(reported.version);
     expect(runtime.layout.source).toBe(runtime.version.minor >= 13 ? 'debug-offsets' : 'headers');
 

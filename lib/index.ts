@@ -12,3 +12,8 @@ export { parseOperand, parseOperands } from './operands';
 export type { ArgOperand, Operand } from './operands';
 export { countCalls, pythonBinaries, CallCounter } from './count';
 export type { CallCount, CountOptions } from './count';
+export { findRuntime } from './sampling/runtime';
+export type { PythonRuntime, PythonVersion } from './sampling/runtime';
+export type { PythonLayout } from './sampling/layout';
+export { Symbolizer, SymbolCache } from './sampling/symbols';
+export type { CodeSymbol, FrameSymbol } from './sampling/symbols';

@@ -62,6 +62,7 @@ int main(void) {
   FIELD("code_name", offsetof(PyCodeObject, co_name));
   FIELD("code_firstlineno", offsetof(PyCodeObject, co_firstlineno));
   FIELD("object_type", offsetof(PyObject, ob_type));
+  FIELD("type_flags", offsetof(PyTypeObject, tp_flags));
   FIELD("bytes_size", offsetof(PyVarObject, ob_size));
   FIELD("bytes_data", offsetof(PyBytesObject, ob_sval));
   FIELD("unicode_length", offsetof(PyASCIIObject, length));

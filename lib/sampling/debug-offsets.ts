@@ -173,7 +173,7 @@ export function debugOffsetsLayout(minor: number, d: DebugOffsets): PythonLayout
       units: v('code_object.co_code_adaptive'),
       unitsInline: true,
     },
-    object: { type: v('pyobject.ob_type') },
+    object: { type: v('pyobject.ob_type'), typeFlags: v('type_object.tp_flags') },
     bytes: { size: v('bytes_object.ob_size'), data: v('bytes_object.ob_sval') },
     unicode: {
       length: v('unicode_object.length'),

@@ -74,7 +74,8 @@ export interface PythonLayout {
     units: number;
     unitsInline: boolean;
   };
-  object: { type: number };
+  /** ob_type of an object; tp_flags of a type (a str subclass says so there). */
+  object: { type: number; typeFlags: number };
   bytes: { size: number; data: number };
   unicode: {
     length: number;
@@ -113,6 +114,7 @@ export interface GeneratedLayout {
   code_linetable: number;
   code_units: number;
   object_type: number;
+  type_flags: number;
   bytes_size: number;
   bytes_data: number;
   unicode_length: number;
@@ -185,7 +187,7 @@ export function headerLayout(minor: number): PythonLayout | undefined {
       units: g.code_units,
       unitsInline: minor >= 11,
     },
-    object: { type: g.object_type },
+    object: { type: g.object_type, typeFlags: g.type_flags },
     bytes: { size: g.bytes_size, data: g.bytes_data },
     unicode: {
       length: g.unicode_length,

@@ -1,6 +1,6 @@
 /**
  * Reads a Python str from the target: compact ascii, compact latin-1 / UCS-2 /
- * UCS-4 (PEP 393 kinds 1, 2, 4) and legacy strings. The traced program
+ * UCS-4 (PEP 393 kinds 1, 2, 4) and legacy ones (a str subclass's). The traced program
  * chooses every byte: the result is the whole string, or its first
  * `maxChars` code points flagged truncated; never a cut character, never
  * a string built from an object that is not a str.
@@ -18,6 +18,9 @@ export interface TargetString {
 
 export const DEFAULT_MAX_CHARS = 4096;
 
+/** Py_TPFLAGS_UNICODE_SUBCLASS (Include/object.h, the same bit in every version). */
+const UNICODE_SUBCLASS = 1n << 28n;
+
 function bad(address: bigint, why: string): PytraceError {
   return new PytraceError('PYTRACE_BAD_MEMORY', `The object at 0x${address.toString(16)} is not a readable str: ${why}.`);
 }
@@ -32,7 +35,9 @@ export function readString(
   const u = layout.unicode;
   const head = memory.read(address, u.asciiSize); // type, length and state; no more: an ascii string may end there
   const type = head.readBigUInt64LE(layout.object.type);
-  if (type !== strType) throw bad(address, `its type is 0x${type.toString(16)}, not str`);
+  // A str subclass (a legacy, non-compact string) says so in its type's flags.
+  if (type !== strType && !(memory.u64(type + BigInt(layout.object.typeFlags)) & UNICODE_SUBCLASS))
+    throw bad(address, `its type is 0x${type.toString(16)}, not str`);
   const length = head.readBigInt64LE(u.length);
   const state = head.readUInt32LE(u.state);
   const kind = (state >> 2) & 7;

@@ -3,7 +3,8 @@ innermost first, the code object's id (its address), file, qualified name
 and current line; and the thread's ids. Some frames come from code compiled
 under file names of every str kind (latin-1, UCS-2, UCS-4), one of them longer
 than pytrace reads whole. Protocol: "ready", a line on stdin, "result <json>",
-then it waits on stdin again (blocked there while the test reads it)."""
+then it waits on stdin again (blocked there while the test reads it).
+One file name is a str subclass's instance, a legacy string."""
 import json
 import sys
 import threading
@@ -52,6 +53,14 @@ def report_and_wait():
 class Runner:
     def run(self):
         return wide["outer_\u00e9"](report_and_wait)
+
+
+class SubclassName(str):
+    """A str subclass: a legacy (non-compact) string in every version."""
+
+
+# A code object may carry a str subclass as its file name (code.replace accepts one).
+Runner.run.__code__ = Runner.run.__code__.replace(co_filename=SubclassName("/virtual/subclass-\u00e9/run.py"))
 
 
 idle = threading.Event()

@@ -5,8 +5,6 @@
  * exits under the reader.
  */
 import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { PytraceError } from '../../lib/errors';
 import { DEBUG_OFFSETS_BYTES, parseDebugOffsets } from '../../lib/sampling/debug-offsets';
@@ -15,21 +13,9 @@ import { findRuntime } from '../../lib/sampling/runtime';
 import { readString } from '../../lib/sampling/strings';
 import { Symbolizer } from '../../lib/sampling/symbols';
 import { Child, killStarted, PYTHON, startChild, until } from '../helpers/python';
+import { pyenvPython } from './interpreters';
 
 afterEach(killStarted);
-
-function pyenvPython(minor: string): string | undefined {
-  let root: string;
-  try {
-    root = execFileSync('pyenv', ['root'], { encoding: 'utf8' }).trim();
-  } catch {
-    root = process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv');
-  }
-  const versions = path.join(root, 'versions');
-  const dir = fs.existsSync(versions) ? fs.readdirSync(versions).find((d) => d.startsWith(`${minor}.`)) : undefined;
-  const python = dir && path.join(versions, dir, 'bin', `python${minor}`);
-  return python && fs.existsSync(python) ? python : undefined;
-}
 
 /** A process that has started and sits in a sleep. */
 async function sleeper(command: string, args: string[]): Promise<Child> {
@@ -50,7 +36,7 @@ function thrown(f: () => unknown): PytraceError {
   throw new Error('did not throw');
 }
 
-const py38 = pyenvPython('3.8');
+const py38 = pyenvPython('3.8')?.python;
 (py38 ? test : test.skip)(`a CPython older than 3.9 is refused, named with its version${py38 ? '' : ' (skipped: no pyenv 3.8)'}`, async () => {
   const child = await sleeper(py38!, SLEEP);
   const version = execFileSync(py38!, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' }).trim();

@@ -52,7 +52,7 @@ export function findRuntime(pid: number): PythonRuntime {
       'PYTRACE_NOT_PYTHON',
       `Process ${pid} is not a CPython 3.7 or later: neither its executable nor a mapped libpython defines _PyRuntime.`,
     );
-  const { path, elf } = found;
+  const { path, file, elf } = found;
   const symbol = (name: string) => elf.symbols[name]?.value;
   const loadBias = bias(maps, path, elf);
   if (loadBias === undefined)
@@ -65,7 +65,7 @@ export function findRuntime(pid: number): PythonRuntime {
   const memory = new TargetMemory(pid);
   try {
     const runtimeAddress = at('_PyRuntime');
-    const version = readVersion(memory, path, elf, loadBias, pid);
+    const version = readVersion(memory, path, file, elf, loadBias, pid);
     return {
       pid,
       object: path,
@@ -83,18 +83,38 @@ export function findRuntime(pid: number): PythonRuntime {
 }
 
 /** The executable if it defines _PyRuntime (a static build), else a mapped libpython. */
-function interpreterObject(pid: number, maps: Mapping[]): { path: string; elf: RawElf } | undefined {
+function interpreterObject(pid: number, maps: Mapping[]): { path: string; file: string; elf: RawElf } | undefined {
   const candidates = [exePath(pid), ...new Set(maps.map((m) => m.path).filter((p) => /\/libpython3\.\d+[^/]*\.so/.test(p)))];
   for (const path of candidates) {
+    const file = mappedFile(pid, maps, path);
     let elf: RawElf;
     try {
-      elf = readElf(rootedPath(pid, path), SYMBOLS);
+      elf = readElf(file, SYMBOLS);
     } catch {
       continue; // not an ELF file we can read: not the interpreter
     }
-    if (elf.symbols._PyRuntime) return { path, elf };
+    if (elf.symbols._PyRuntime) return { path, file, elf };
   }
   return undefined;
+}
+
+/**
+ * The file the process has mapped at `path`: through /proc/PID/map_files,
+ * which is still the mapped file after an upgrade replaced or deleted the
+ * one at that path; else the path through the process's root.
+ */
+function mappedFile(pid: number, maps: Mapping[], path: string): string {
+  const m = maps.find((m) => m.path === path);
+  if (m) {
+    const file = `/proc/${pid}/map_files/${m.start.toString(16)}-${m.end.toString(16)}`;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+      return file;
+    } catch {
+      /* no map_files here (needs CAP_SYS_ADMIN): the path will do */
+    }
+  }
+  return rootedPath(pid, path);
 }
 
 /**
@@ -128,7 +148,7 @@ function fromHex(hex: number): PythonVersion {
  * micro version by the PY_VERSION string among its read-only data, when
  * exactly one version string of that minor is there.
  */
-function readVersion(memory: TargetMemory, path: string, elf: RawElf, loadBias: bigint, pid: number): PythonVersion {
+function readVersion(memory: TargetMemory, path: string, file: string, elf: RawElf, loadBias: bigint, pid: number): PythonVersion {
   const pyVersion = elf.symbols.Py_Version;
   if (pyVersion) {
     const version = fromHex(Number(memory.u64(pyVersion.value + loadBias) & 0xffffffffn));
@@ -137,7 +157,7 @@ function readVersion(memory: TargetMemory, path: string, elf: RawElf, loadBias: 
     return version;
   }
   const minor = elf.symbols.Py_IsNone ? 10 : elf.symbols.PyFrame_GetCode ? 9 : undefined;
-  const strings = versionStrings(rootedPath(pid, path), elf);
+  const strings = versionStrings(file, elf);
   if (minor === undefined) {
     const named = strings.size === 1 ? `CPython ${[...strings][0]}` : 'a CPython older than 3.9';
     throw new PytraceError(

@@ -69,7 +69,7 @@ function rootInterpreter(version: (typeof VERSIONS)[number], isolation: Isolatio
   try {
     b = build(version);
   } catch (e) {
-    return { label: `Debian ${version}`, absent: (e as Error).message };
+    return { label: `Debian ${version} (${isolation})`, absent: (e as Error).message };
   }
   return {
     label: `Debian ${version} (${isolation})`,

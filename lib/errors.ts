@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'PYTRACE_BAD_OPERAND'
   | 'PYTRACE_BAD_OPTION'
   | 'PYTRACE_ATTACH_FAILED'
-  | 'PYTRACE_CLOSED';
+  | 'PYTRACE_CLOSED'
+  | 'PYTRACE_UNKNOWN_LAYOUT'
+  | 'PYTRACE_BAD_MEMORY';
 
 export class PytraceError extends Error {
   readonly code: ErrorCode;

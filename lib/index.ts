@@ -13,3 +13,8 @@ export { parseOperand, parseOperands } from './discovery/operands';
 export type { ArgOperand, Operand } from './discovery/operands';
 export { countCalls, pythonBinaries, CallCounter } from './api/count';
 export type { CallCount, CountOptions } from './api/count';
+export { findRuntime } from './sampling/runtime';
+export type { PythonRuntime, PythonVersion } from './sampling/runtime';
+export type { PythonLayout } from './sampling/layout';
+export { Symbolizer, SymbolCache } from './sampling/symbols';
+export type { CodeSymbol, FrameSymbol } from './sampling/symbols';

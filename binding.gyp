@@ -9,6 +9,8 @@
         "native/attach/bpf_session.cc",
         "native/attach/uprobe_multi.cc",
         "native/stream/poll_thread.cc",
+        "native/stream/ring_source.cc",
+        "native/stream/perf_source.cc",
         "native/stream/js_batches.cc",
         "native/stream/time_order.cc",
         "native/stream/synthetic_source.cc"

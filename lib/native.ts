@@ -65,7 +65,7 @@ export interface NativeTraceOptions {
   ringBytes: number;
   wakeupBytes: number;
   drainMs: number;
-  minDrainGapUs?: number;
+  minDrainGapUs: number;
   batchBytes: number;
   maxPendingBatches: number;
   dropWhenBehind: boolean;

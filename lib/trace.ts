@@ -46,6 +46,8 @@ export interface TraceStats {
   lost: number;
   batches: number;
   transport: 'ring' | 'perf';
+  /** How the locations are attached: one uprobe_multi link per file (Linux 6.6+), or one uprobe per location. */
+  linkKind: 'uprobe_multi' | 'uprobe';
 }
 
 const CAP_SYS_ADMIN = 21n;
@@ -136,7 +138,7 @@ export class Trace extends EventEmitter {
   stats(): TraceStats {
     if (this.finalStats) return { ...this.finalStats };
     const s = this.native!.stats();
-    return { events: this.delivered, lost: s.lost + this.undecodable, batches: s.batches, transport: this.transport };
+    return { events: this.delivered, lost: s.lost + this.undecodable, batches: s.batches, transport: this.transport, linkKind: s.linkKind };
   }
 
   /** Resolves once every uprobe is gone, semaphores are lowered, the reader is joined and every event delivered. */
@@ -149,7 +151,7 @@ export class Trace extends EventEmitter {
         // Losses after the last batch are reported here, before 'close'.
         this.reportLoss();
         const final = native.stats();
-        this.finalStats = { events: this.delivered, lost: final.lost + this.undecodable, batches: final.batches, transport: this.transport };
+        this.finalStats = { events: this.delivered, lost: final.lost + this.undecodable, batches: final.batches, transport: this.transport, linkKind: final.linkKind };
         this.native = null;
         this.emit('close');
       })();
@@ -307,6 +309,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
         nsIds: wantsNamespaceIds(pid),
+        singleUprobes: process.env.PYTRACE_UPROBE_MULTI === '0',
       },
       // A constructor that fails after making its JS channel still sends 'end': no trace then.
       (kind, buffer, records) => trace?.onMessage(kind, buffer, records),

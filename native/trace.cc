@@ -85,6 +85,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     if (o.Get("within").IsString()) so.within = o.Get("within").ToString().Utf8Value();
     so.cache_names = o.Get("cacheNames").ToBoolean();
     so.ns_ids = o.Get("nsIds").ToBoolean();
+    so.single_uprobes = o.Get("singleUprobes").ToBoolean();
 
     // Read every option before anything is opened.
     so.wakeup_bytes = Required(o, "wakeupBytes");
@@ -95,6 +96,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     bo.max_pending = Required(o, "maxPendingBatches");
     bo.drop_when_behind = o.Get("dropWhenBehind").ToBoolean();
     session_ = std::make_unique<BpfSession>(so);
+    link_kind_ = session_->link_kind();
 
     batches_ = std::make_unique<JsBatches>(env, info[1].As<Napi::Function>(), bo);
     BpfSession* session = session_.get();
@@ -166,6 +168,7 @@ Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
   s.Set("dropped", Napi::Number::New(env, static_cast<double>(dropped)));
   s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_ ? batches_->batches() : 0)));
   s.Set("links", Napi::Number::New(env, static_cast<double>(session_ ? session_->links() : 0)));
+  s.Set("linkKind", Napi::String::New(env, link_kind_));
   return s;
 }
 

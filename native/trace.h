@@ -34,6 +34,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   std::unique_ptr<JsBatches> batches_;
   std::unique_ptr<PollThread> poll_;
   uint64_t refused_at_close_ = 0;
+  const char* link_kind_ = "";  // kept for stats() after close
 };
 
 // Turns a NativeError (or any exception) into a JS Error with `code`.

@@ -84,7 +84,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
                                                 std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
   skel_ = usdt_event__open();
   if (!skel_) ThrowErrno(errno, "Cannot open the BPF program");
-  multi_ = UseUprobeMulti();
+  multi_ = !options_.single_uprobes && KernelHasUprobeMulti();
   if (multi_)
     for (bpf_program* p : {skel_->progs.usdt_to_ring, skel_->progs.usdt_to_perf, skel_->progs.usdt_count,
                            skel_->progs.semaphore_anchor, skel_->progs.code_created})

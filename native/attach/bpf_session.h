@@ -27,6 +27,7 @@ struct SessionOptions {
   std::string within;            // function name; empty: no filter
   bool cache_names = false;      // see the name cache in usdt_event.bpf.c
   bool ns_ids = false;           // fill in the ids of the process's PID namespace
+  bool single_uprobes = false;   // one uprobe per location even where uprobe_multi exists
 };
 
 struct CallCount {

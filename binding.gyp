@@ -12,8 +12,7 @@
         "native/stream/ring_source.cc",
         "native/stream/perf_source.cc",
         "native/stream/js_batches.cc",
-        "native/stream/time_order.cc",
-        "native/stream/synthetic_source.cc"
+        "native/stream/time_order.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -33,6 +32,15 @@
           "action": ["bash", "scripts/build-bpf.sh", "native/bpf/usdt_event.bpf.c", "<(SHARED_INTERMEDIATE_DIR)/bpf"]
         }
       ]
+    },
+    {
+      "target_name": "pytrace_bench",
+      "sources": ["native/bench/addon.cc", "native/bench/synthetic_source.cc", "native/stream/js_batches.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/bpf"],
+      "cflags_cc": ["-std=c++17", "-fexceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags!": ["-fno-exceptions"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
     }
   ]
 }

@@ -7,8 +7,8 @@
  */
 import { execFileSync, spawn } from 'child_process';
 import * as os from 'os';
-import { describeBinary } from '../describe';
-import { assertPrivileged } from '../trace';
+import { describeBinary } from '../lib/describe';
+import { assertPrivileged } from '../lib/trace';
 import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';

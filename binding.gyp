@@ -32,15 +32,22 @@
           "action": ["bash", "scripts/build-bpf.sh", "native/bpf/usdt_event.bpf.c", "<(SHARED_INTERMEDIATE_DIR)/bpf"]
         }
       ]
-    },
-    {
-      "target_name": "pytrace_bench",
-      "sources": ["native/bench/addon.cc", "native/bench/synthetic_source.cc", "native/stream/js_batches.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/bpf"],
-      "cflags_cc": ["-std=c++17", "-fexceptions"],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags!": ["-fno-exceptions"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
     }
+  ],
+  "conditions": [
+    # The benchmark's addon, only where the benchmark is (a checkout, not the package).
+    ["<!(node -p \"require('fs').existsSync('bench/native') ? 1 : 0\")==1", {
+      "targets": [
+        {
+          "target_name": "pytrace_bench",
+          "sources": ["bench/native/addon.cc", "bench/native/synthetic_source.cc", "native/stream/js_batches.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/bpf"],
+          "cflags_cc": ["-std=c++17", "-fexceptions"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags!": ["-fno-exceptions"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
+        }
+      ]
+    }]
   ]
 }

@@ -19,7 +19,7 @@ interface SyntheticSourceLike {
   unref(): void;
 }
 
-// The benchmark's own addon (binding.gyp's pytrace_bench, native/bench/): not
+// The benchmark's own addon (binding.gyp's pytrace_bench, bench/native/): not
 // part of the library's.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const addon = require('bindings')('pytrace_bench');

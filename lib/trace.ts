@@ -18,7 +18,7 @@ export interface AttachOptions {
   transport?: 'auto' | 'ring' | 'perf';
   /** Ring buffer size in bytes (power of two). Default 16 MiB. */
   ringBytes?: number;
-  /** Wake the reader once this many bytes are pending. Default 64 KiB; 0: every record. */
+  /** Wake the reader once this many bytes are pending (perf: on one CPU, at most half its buffer). Default 64 KiB; 0: every record. */
   wakeupBytes?: number;
   /** The reader also drains every this many ms. Default 5. */
   drainMs?: number;

@@ -5,7 +5,9 @@
 // it; at full rate that made the traced program about 6x slower than through
 // the ring buffer (measured). Here a CPU's ring wakes the reader only once
 // wakeup_bytes are pending on it (a watermark); the poll thread's drain timer
-// picks up what stays below it.
+// picks up what stays below it. The price: at a low rate a record waits for
+// that timer (measured at 1000 events/s: p99 5.2 ms, against 1.3 ms through
+// the ring buffer); wakeup_bytes = 0 wakes at every record again.
 //
 // Loss: a record the ring has no room for is refused to the BPF program,
 // which counts it. The kernel also counts it and later writes a "lost" record

@@ -9,9 +9,10 @@
         "native/attach/bpf_session.cc",
         "native/attach/uprobe_multi.cc",
         "native/stream/poll_thread.cc",
+        "native/stream/ring_source.cc",
+        "native/stream/perf_source.cc",
         "native/stream/js_batches.cc",
-        "native/stream/time_order.cc",
-        "native/stream/synthetic_source.cc"
+        "native/stream/time_order.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -32,5 +33,21 @@
         }
       ]
     }
+  ],
+  "conditions": [
+    # The benchmark's addon, only where the benchmark is (a checkout, not the package).
+    ["<!(node -p \"require('fs').existsSync('bench/native') ? 1 : 0\")==1", {
+      "targets": [
+        {
+          "target_name": "pytrace_bench",
+          "sources": ["bench/native/addon.cc", "bench/native/synthetic_source.cc", "native/stream/js_batches.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/bpf"],
+          "cflags_cc": ["-std=c++17", "-fexceptions"],
+          "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+          "cflags!": ["-fno-exceptions"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"]
+        }
+      ]
+    }]
   ]
 }

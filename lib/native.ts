@@ -65,7 +65,7 @@ export interface NativeTraceOptions {
   ringBytes: number;
   wakeupBytes: number;
   drainMs: number;
-  minDrainGapUs?: number;
+  minDrainGapUs: number;
   batchBytes: number;
   maxPendingBatches: number;
   dropWhenBehind: boolean;
@@ -74,6 +74,8 @@ export interface NativeTraceOptions {
   cacheNames?: boolean;
   /** Fill in the ids a process has in its own PID namespace. */
   nsIds?: boolean;
+  /** One uprobe per location even where the kernel has uprobe_multi links. */
+  singleUprobes?: boolean;
 }
 
 export interface NativeCallCount {
@@ -89,6 +91,8 @@ export interface NativeStats {
   dropped: number;
   batches: number;
   links: number;
+  /** How the locations are attached: one uprobe_multi link per file, or one uprobe per location. */
+  linkKind: 'uprobe_multi' | 'uprobe';
 }
 
 export type NativeMessage = (kind: 'batch' | 'exit' | 'end', buffer: ArrayBuffer | undefined, records: number) => void;

@@ -3,7 +3,6 @@
 
 #include "discovery/elf_notes.h"
 #include "native_error.h"
-#include "stream/synthetic_source.h"
 #include "trace.h"
 
 namespace pytrace {
@@ -84,8 +83,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readElf", Napi::Function::New(env, ReadElf));
   exports.Set("kernelHasRingBuffer", Napi::Function::New(env, HasRingBuffer));
   exports.Set("NativeTrace", NativeTrace::Define(env));
-  // For the benchmark only: the JS consumer path fed without the kernel.
-  exports.Set("SyntheticSource", SyntheticSource::Define(env));
   return exports;
 }
 

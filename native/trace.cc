@@ -7,6 +7,19 @@
 namespace pytrace {
 namespace {
 
+// Every option comes from the caller (lib/ holds the one table of defaults):
+// a missing one is the caller's mistake, said as such.
+uint64_t Required(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber() && !v.IsBigInt())
+    throw NativeError("PYTRACE_BAD_OPTION", std::string("NativeTrace needs the option `") + key + "` (a number).");
+  if (v.IsBigInt()) {
+    bool lossless;
+    return v.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+}
+
 uint64_t U64(const Napi::Object& o, const char* key, uint64_t fallback) {
   Napi::Value v = o.Get(key);
   if (v.IsNumber()) return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
@@ -66,26 +79,33 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
   Napi::Object o = info[0].As<Napi::Object>();
   try {
     SessionOptions so;
-    so.pid = static_cast<int>(static_cast<int64_t>(U64(o, "pid", static_cast<uint64_t>(-1))));
+    so.pid = static_cast<int>(static_cast<int64_t>(Required(o, "pid")));
     so.transport = o.Get("transport").ToString().Utf8Value() == "perf" ? Transport::kPerf : Transport::kRing;
-    so.ring_bytes = static_cast<uint32_t>(U64(o, "ringBytes", so.ring_bytes));
-    so.wakeup_bytes = U64(o, "wakeupBytes", so.wakeup_bytes);
+    so.ring_bytes = static_cast<uint32_t>(Required(o, "ringBytes"));
     if (o.Get("within").IsString()) so.within = o.Get("within").ToString().Utf8Value();
     so.cache_names = o.Get("cacheNames").ToBoolean();
     so.ns_ids = o.Get("nsIds").ToBoolean();
-    session_ = std::make_unique<BpfSession>(so);
+    so.single_uprobes = o.Get("singleUprobes").ToBoolean();
 
+    // Read every option before anything is opened.
+    so.wakeup_bytes = Required(o, "wakeupBytes");
+    size_t perf_pages = Required(o, "perfPages");
+    DrainTiming timing{static_cast<int>(Required(o, "drainMs")), static_cast<int>(Required(o, "minDrainGapUs"))};
     BatchOptions bo;
-    bo.batch_bytes = U64(o, "batchBytes", bo.batch_bytes);
-    bo.max_pending = U64(o, "maxPendingBatches", bo.max_pending);
+    bo.batch_bytes = Required(o, "batchBytes");
+    bo.max_pending = Required(o, "maxPendingBatches");
     bo.drop_when_behind = o.Get("dropWhenBehind").ToBoolean();
+    session_ = std::make_unique<BpfSession>(so);
+    link_kind_ = session_->link_kind();
+
     batches_ = std::make_unique<JsBatches>(env, info[1].As<Napi::Function>(), bo);
     BpfSession* session = session_.get();
     batches_->on_drop = [session] { session->ForgetSentNames(); };
-    poll_ = std::make_unique<PollThread>(*session_, batches_.get(),
-                                         static_cast<int>(U64(o, "drainMs", 5)),
-                                         static_cast<int>(U64(o, "minDrainGapUs", 250)),
-                                         U64(o, "perfPages", 64));
+    std::unique_ptr<RecordSource> source =
+        session_->transport() == Transport::kRing
+            ? OpenRingSource(session_->ring_fd(), batches_.get())
+            : OpenPerfSource(session_->perf_fd(), perf_pages, so.wakeup_bytes, batches_.get());
+    poll_ = std::make_unique<PollThread>(std::move(source), batches_.get(), session_->pid(), timing);
   } catch (const std::exception& e) {
     Shutdown();
     ThrowJs(env, e);
@@ -143,12 +163,12 @@ Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
   uint64_t refused = session_ ? session_->Counter(PT_COUNT_LOST) : refused_at_close_;
-  uint64_t transport_lost = batches_ ? batches_->lost() : 0;
   uint64_t dropped = batches_ ? batches_->dropped() : 0;
-  s.Set("lost", Napi::Number::New(env, static_cast<double>(refused + transport_lost + dropped)));
+  s.Set("lost", Napi::Number::New(env, static_cast<double>(refused + dropped)));
   s.Set("dropped", Napi::Number::New(env, static_cast<double>(dropped)));
   s.Set("batches", Napi::Number::New(env, static_cast<double>(batches_ ? batches_->batches() : 0)));
   s.Set("links", Napi::Number::New(env, static_cast<double>(session_ ? session_->links() : 0)));
+  s.Set("linkKind", Napi::String::New(env, link_kind_));
   return s;
 }
 

@@ -1,6 +1,8 @@
 // The native half of a Trace: owns the BPF session, the poll thread and the
-// batches to JS, and tears them down in the right order (thread, then links,
-// then the JS function) on close() or in the finalizer.
+// batches to JS, and tears them down in the right order on close() or in the
+// finalizer: links first (no new records), then the poll thread (it drains
+// what is left and joins), then the JS function (it gets "end" after the last
+// batch), then the BPF program and its maps.
 #pragma once
 #include <napi.h>
 
@@ -32,6 +34,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   std::unique_ptr<JsBatches> batches_;
   std::unique_ptr<PollThread> poll_;
   uint64_t refused_at_close_ = 0;
+  const char* link_kind_ = "";  // kept for stats() after close
 };
 
 // Turns a NativeError (or any exception) into a JS Error with `code`.

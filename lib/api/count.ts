@@ -148,7 +148,7 @@ export async function countCalls(options: CountOptions = {}): Promise<CallCounte
   let native: NativeTrace;
   try {
     native = new NativeTrace(
-      { pid: -1, transport: 'ring', ringBytes: 4096, wakeupBytes: 0, drainMs: 1000, batchBytes: 4096, maxPendingBatches: 1, dropWhenBehind: true, perfPages: 1 },
+      { pid: -1, transport: 'ring', ringBytes: 4096, wakeupBytes: 0, drainMs: 1000, minDrainGapUs: 250, batchBytes: 4096, maxPendingBatches: 1, dropWhenBehind: true, perfPages: 1 },
       () => undefined,
     );
   } catch (e) {

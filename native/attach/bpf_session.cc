@@ -79,9 +79,12 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
                       "This kernel's uprobes have no reference counter (ref_ctr_offset, Linux "
                       "4.20): markers' semaphores cannot be raised. Use a newer kernel.");
 
+  if (options_.within.size() >= PT_WITHIN_MAX)
+    throw NativeError("PYTRACE_BAD_OPTION", "The `within` function name is longer than " +
+                                                std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
   skel_ = usdt_event__open();
   if (!skel_) ThrowErrno(errno, "Cannot open the BPF program");
-  multi_ = UseUprobeMulti();
+  multi_ = !options_.single_uprobes && KernelHasUprobeMulti();
   if (multi_)
     for (bpf_program* p : {skel_->progs.usdt_to_ring, skel_->progs.usdt_to_perf, skel_->progs.usdt_count,
                            skel_->progs.semaphore_anchor, skel_->progs.code_created})
@@ -92,10 +95,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   bpf_map__set_autocreate(skel_->maps.ring, ring);
   if (ring) bpf_map__set_max_entries(skel_->maps.ring, options_.ring_bytes);
   skel_->rodata->wakeup_bytes = options_.wakeup_bytes;
-  if (options_.within.size() >= PT_WITHIN_MAX)
-    throw NativeError("PYTRACE_BAD_OPTION", "The `within` function name is longer than " +
-                                                std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
-  skel_->rodata->cache_names = options_.cache_names && ring;
+  skel_->rodata->cache_names = options_.cache_names;
   skel_->rodata->ns_ids = options_.ns_ids;
   skel_->rodata->within_len = static_cast<uint32_t>(options_.within.size());
   memcpy(const_cast<char*>(skel_->rodata->within_name), options_.within.data(), options_.within.size());

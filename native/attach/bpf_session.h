@@ -1,7 +1,8 @@
-// Loads the BPF program and attaches it to marker locations: one uprobe per
-// location, with the marker's semaphore as the uprobe's reference counter so
-// the kernel raises it while attached and lowers it when the link goes away,
-// whichever way the tracer ends.
+// Loads the BPF program and attaches it to marker locations: one uprobe_multi
+// link per (program, file, pid) where the kernel has them (Linux 6.6, see
+// uprobe_multi.h), else one uprobe per location. Each location has the
+// marker's semaphore as its reference counter, so the kernel raises it while
+// attached and lowers it when the link goes away, whichever way the tracer ends.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -17,14 +18,16 @@ namespace pytrace {
 
 enum class Transport { kRing, kPerf };
 
+// Every value comes from the caller (the defaults live in lib/, once).
 struct SessionOptions {
   int pid = -1;                  // -1: every process that maps the binary
   Transport transport = Transport::kRing;
-  uint32_t ring_bytes = 1 << 22; // power of two, multiple of the page size
+  uint32_t ring_bytes = 0;       // power of two, multiple of the page size
   uint64_t wakeup_bytes = 0;     // see usdt_event.bpf.c
   std::string within;            // function name; empty: no filter
   bool cache_names = false;      // see the name cache in usdt_event.bpf.c
   bool ns_ids = false;           // fill in the ids of the process's PID namespace
+  bool single_uprobes = false;   // one uprobe per location even where uprobe_multi exists
 };
 
 struct CallCount {
@@ -62,6 +65,8 @@ class BpfSession {
   // Sum over CPUs of a counter of enum pt_counter.
   uint64_t Counter(uint32_t which) const;
   size_t links() const { return links_.size() + multi_links_.size(); }
+  // How locations are attached: "uprobe_multi" or "uprobe".
+  const char* link_kind() const { return multi_ ? "uprobe_multi" : "uprobe"; }
   // Invalidates the name cache: the reader lost records that may have
   // carried names.
   void ForgetSentNames();

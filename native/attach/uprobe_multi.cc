@@ -31,9 +31,7 @@ struct LinkCreateUprobeMulti {
 
 }  // namespace
 
-bool UseUprobeMulti() {
-  const char* env = getenv("PYTRACE_UPROBE_MULTI");
-  if (env && !strcmp(env, "0")) return false;
+bool KernelHasUprobeMulti() {
   utsname u;
   int major = 0, minor = 0;
   if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;

@@ -12,8 +12,8 @@ namespace pytrace {
 // enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI, newer than the system's headers.
 constexpr int kUprobeMultiAttachType = 48;
 
-// Linux 6.6 or later, unless PYTRACE_UPROBE_MULTI=0 asks for single uprobes.
-bool UseUprobeMulti();
+// Linux 6.6 or later.
+bool KernelHasUprobeMulti();
 
 struct MultiLocation {
   uint64_t offset;

@@ -35,8 +35,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * bytes are pending (0: let the kernel decide at every record). */
 const volatile __u64 wakeup_bytes = 0;
 
-/* Set before load: use the name cache (needs the code-creation uprobe and a
- * transport that keeps records in order across CPUs: the ring buffer). */
+/* Set before load: use the name cache (needs the code-creation uprobe, and
+ * records read in the order they were sent: the ring buffer's own order, or
+ * the perf buffer's put back in time order by the reader; see usdt_to_perf). */
 const volatile bool cache_names = false;
 
 /* Direct-mapped: an array lookup costs far less than a hash map's (measured);
@@ -278,10 +279,19 @@ int usdt_to_perf(struct pt_regs *ctx)
 
 	if (!s || !within_passes(s, b.is_within) || b.track_only)
 		return 0;
+	/* The reader sorts perf records by time. A record that omits names a
+	 * cache hit vouched for must sort after the record that carried them:
+	 * that one was sent before its slot was filled, so stamping this one after
+	 * the lookup (not before, as build_event does) is enough. */
+	if (cache_names)
+		s->ev.ts = bpf_ktime_get_ns();
 	if (b.size > sizeof(struct scratch))
 		return 0;
-	if (bpf_perf_event_output(ctx, &perf, BPF_F_CURRENT_CPU, s, b.size))
+	if (bpf_perf_event_output(ctx, &perf, BPF_F_CURRENT_CPU, s, b.size)) {
 		count(PT_COUNT_LOST);
+		return 0;
+	}
+	remember_names(&b);
 	return 0;
 }
 

@@ -55,9 +55,10 @@ class BufferPool {
   std::vector<BatchBytes> free_;
 };
 
+// Every value comes from the caller (the defaults live in lib/, once).
 struct BatchOptions {
-  size_t batch_bytes = 256 * 1024;
-  size_t max_pending = 16;
+  size_t batch_bytes = 0;
+  size_t max_pending = 0;
   bool drop_when_behind = false;
 };
 
@@ -69,7 +70,6 @@ class JsBatches : public RecordSink {
 
   void Record(const void* data, size_t size) override;
   void Flush() override;
-  void Lost(uint64_t records) override { lost_ += records; }
   void TargetExited() override;
 
   // Main thread. Sends "end" after everything queued, then lets the function go.
@@ -82,7 +82,6 @@ class JsBatches : public RecordSink {
   // Called on the poll thread after a batch is dropped.
   std::function<void()> on_drop;
 
-  uint64_t lost() const { return lost_; }
   uint64_t dropped() const { return dropped_; }
   uint64_t batches() const { return batches_; }
 
@@ -103,7 +102,7 @@ class JsBatches : public RecordSink {
   size_t pending_ = 0;
   bool cancelled_ = false;
   bool finished_ = false;
-  std::atomic<uint64_t> lost_{0}, dropped_{0}, batches_{0};
+  std::atomic<uint64_t> dropped_{0}, batches_{0};
 };
 
 }  // namespace pytrace

@@ -1,108 +1,70 @@
 #include "poll_thread.h"
 
-#include <bpf/libbpf.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
+#include <string>
 
-#include "../attach/bpf_session.h"
 #include "../native_error.h"
 
 namespace pytrace {
 namespace {
 
-enum Source : uint32_t { kData = 1, kStop = 2, kPidExit = 3 };
+enum Wake : uint32_t { kData = 1, kStop = 2, kPidExit = 3 };
 
-int OnRingRecord(void* ctx, void* data, size_t size) {
-  static_cast<RecordSink*>(ctx)->Record(data, size);
-  return 0;
-}
-
-void OnPerfRecord(void* ctx, int /*cpu*/, void* data, __u32 size) {
-  static_cast<RecordSink*>(ctx)->Record(data, size);
-}
-
-void OnPerfLost(void* ctx, int /*cpu*/, __u64 count) { static_cast<RecordSink*>(ctx)->Lost(count); }
-
-void Watch(int epoll_fd, int fd, Source source) {
+void Watch(int epoll_fd, int fd, Wake wake) {
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u32 = source;
+  ev.data.u32 = wake;
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev))
     throw NativeError("PYTRACE_ATTACH_FAILED", std::string("epoll_ctl: ") + strerror(errno), errno);
 }
 
 }  // namespace
 
-PollThread::PollThread(BpfSession& session, RecordSink* sink, int drain_ms, int min_gap_us, size_t perf_pages)
-    : sink_(sink), drain_ms_(drain_ms), min_gap_(min_gap_us), pid_(session.pid()) {
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (epoll_fd_ < 0 || stop_fd_ < 0)
+PollThread::PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, DrainTiming timing)
+    : source_(std::move(source)), sink_(sink), drain_ms_(timing.drain_ms), min_gap_(timing.min_gap_us) {
+  epoll_fd_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  stop_fd_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!epoll_fd_.valid() || !stop_fd_.valid())
     throw NativeError("PYTRACE_ATTACH_FAILED", std::string("epoll: ") + strerror(errno), errno);
-  int data_fd;
-  if (session.transport() == Transport::kRing) {
-    ring_ = ring_buffer__new(session.ring_fd(), OnRingRecord, sink_, nullptr);
-    if (!ring_) throw NativeError("PYTRACE_ATTACH_FAILED", "Cannot open the BPF ring buffer", errno);
-    data_fd = ring_buffer__epoll_fd(ring_);
-  } else {
-    time_order_ = std::make_unique<TimeOrder>(sink_);
-    sink_ = time_order_.get();
-    perf_ = perf_buffer__new(session.perf_fd(), perf_pages, OnPerfRecord, OnPerfLost, sink_, nullptr);
-    if (!perf_) throw NativeError("PYTRACE_ATTACH_FAILED", "Cannot open the perf buffer", errno);
-    data_fd = perf_buffer__epoll_fd(perf_);
-  }
-  Watch(epoll_fd_, data_fd, kData);
-  Watch(epoll_fd_, stop_fd_, kStop);
-  if (pid_ > 0) {
+  Watch(epoll_fd_.get(), source_->ready_fd(), kData);
+  Watch(epoll_fd_.get(), stop_fd_.get(), kStop);
+  if (pid > 0) {
     // A pidfd turns readable when the process exits: the trace ends itself.
-    pid_fd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
-    if (pid_fd_ < 0) {
+    pid_fd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+    if (!pid_fd_.valid()) {
       if (errno == ENOSYS)
         throw NativeError("PYTRACE_KERNEL_UNSUPPORTED", "This kernel has no pidfd_open (Linux 5.3).", errno);
       throw NativeError("PYTRACE_NO_PROCESS",
-                        "Cannot watch process " + std::to_string(pid_) + ": " + strerror(errno) +
+                        "Cannot watch process " + std::to_string(pid) + ": " + strerror(errno) +
                             " (it exited, or it is a thread rather than a process).",
                         errno);
     }
-    Watch(epoll_fd_, pid_fd_, kPidExit);
+    Watch(epoll_fd_.get(), pid_fd_.get(), kPidExit);
   }
 }
 
-PollThread::~PollThread() {
-  Stop();
-  if (ring_) ring_buffer__free(ring_);
-  if (perf_) perf_buffer__free(perf_);
-  for (int fd : {epoll_fd_, stop_fd_, pid_fd_})
-    if (fd >= 0) close(fd);
-}
+PollThread::~PollThread() { Stop(); }
 
 void PollThread::Start() { thread_ = std::thread(&PollThread::Run, this); }
 
 void PollThread::Stop() {
   if (!thread_.joinable()) return;
   uint64_t one = 1;
-  (void)!write(stop_fd_, &one, sizeof(one));
+  (void)!write(stop_fd_.get(), &one, sizeof(one));
   thread_.join();
-}
-
-void PollThread::Drain() {
-  if (time_order_) time_order_->DrainBegins();
-  if (ring_) ring_buffer__consume(ring_);
-  if (perf_) perf_buffer__consume(perf_);
-  sink_->Flush();
 }
 
 void PollThread::Run() {
   epoll_event events[4];
   auto last_drain = std::chrono::steady_clock::now();
   for (;;) {
-    int n = epoll_wait(epoll_fd_, events, 4, drain_ms_);
+    int n = epoll_wait(epoll_fd_.get(), events, 4, drain_ms_);
     bool stop = false, exited = false;
     for (int i = 0; i < n; i++) {
       stop |= events[i].data.u32 == kStop;
@@ -115,13 +77,10 @@ void PollThread::Run() {
     if (!stop && !exited) std::this_thread::sleep_until(last_drain + min_gap_);
     last_drain = std::chrono::steady_clock::now();
     // The records of a target that exited are all in the buffer by now.
-    Drain();
-    if (exited) {
-      sink_->TargetExited();
-      return;
-    }
-    if (stop) {
-      if (time_order_) time_order_->ReleaseAll();
+    source_->Drain();
+    if (exited || stop) {
+      source_->Finish();
+      if (exited) sink_->TargetExited();
       return;
     }
   }

@@ -1,28 +1,28 @@
-// The dedicated thread that reads records out of the BPF ring buffer (or perf
-// buffer) and hands them to a RecordSink. It wakes on the kernel's
-// notification, on a drain timer (the BPF side suppresses notifications until
-// enough is pending), on the target's exit (a pidfd) and on Stop().
+// The dedicated thread that reads records out of a RecordSource (the BPF ring
+// buffer or the perf buffer) into a RecordSink. It wakes on the kernel's
+// notification, on a drain timer (the kernel side wakes it only once enough
+// is pending), on the target's exit (a pidfd) and on Stop().
 #pragma once
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
 
+#include "../unique_fd.h"
 #include "record_sink.h"
-#include "time_order.h"
-
-struct ring_buffer;
-struct perf_buffer;
+#include "record_source.h"
 
 namespace pytrace {
 
-class BpfSession;
+struct DrainTiming {
+  int drain_ms;    // drain at least this often
+  int min_gap_us;  // and at most once per this
+};
 
 class PollThread {
  public:
-  // perf_pages: per-CPU buffer size for the perf transport (a power of two).
-  // drain_ms: drain at least this often; min_gap_us: at most once per this.
-  PollThread(BpfSession& session, RecordSink* sink, int drain_ms, int min_gap_us, size_t perf_pages);
+  // pid > 0: the trace ends when that process exits. Throws NativeError;
+  // nothing is left open then.
+  PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, DrainTiming timing);
   ~PollThread();
   PollThread(const PollThread&) = delete;
   PollThread& operator=(const PollThread&) = delete;
@@ -33,18 +33,14 @@ class PollThread {
 
  private:
   void Run();
-  void Drain();
 
-  RecordSink* sink_;  // the perf transport's records pass through time_order_
-  std::unique_ptr<TimeOrder> time_order_;
+  std::unique_ptr<RecordSource> source_;
+  RecordSink* sink_;
   int drain_ms_;
   std::chrono::microseconds min_gap_;
-  int pid_;
-  ring_buffer* ring_ = nullptr;
-  perf_buffer* perf_ = nullptr;
-  int epoll_fd_ = -1;
-  int stop_fd_ = -1;
-  int pid_fd_ = -1;
+  UniqueFd epoll_fd_;
+  UniqueFd stop_fd_;
+  UniqueFd pid_fd_;
   std::thread thread_;
 };
 

@@ -11,7 +11,6 @@ class RecordSink {
   // All called on the poll thread.
   virtual void Record(const void* data, size_t size) = 0;
   virtual void Flush() = 0;                  // nothing more is pending for now
-  virtual void Lost(uint64_t records) = 0;   // the transport dropped records
   virtual void TargetExited() = 0;           // after the last record
 };
 

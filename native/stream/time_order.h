@@ -32,7 +32,6 @@ class TimeOrder : public RecordSink {
 
   void Record(const void* data, size_t size) override;
   void Flush() override;
-  void Lost(uint64_t records) override { next_->Lost(records); }
   void TargetExited() override;
 
  private:

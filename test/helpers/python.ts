@@ -165,11 +165,15 @@ export function startChild(command: string, args: string[], options: SpawnOption
   return c;
 }
 
-/** Runs test/helpers/tracer.js (attach from another node process) with `args`. */
-export function startTracer(args: string[], wrapper: string[] = []): Child {
+/**
+ * Runs test/helpers/tracer.js (attach from another node process) with `args`.
+ * `env`: added to its environment (a test's process.env is its own copy, which
+ * a child does not inherit).
+ */
+export function startTracer(args: string[], wrapper: string[] = [], env: Record<string, string> = {}): Child {
   // Without this flag node only warns about an exception thrown in an addon's callback.
   const argv = [...wrapper, process.execPath, '--force-node-api-uncaught-exceptions-policy=true', TRACER, ...args];
-  return startChild(argv[0], argv.slice(1));
+  return startChild(argv[0], argv.slice(1), { env: { ...process.env, ...env } });
 }
 
 const started: Child[] = [];

@@ -40,6 +40,7 @@ async function main() {
   if (mode === 'unref') trace.unref();
   if (mode === 'reref') trace.unref().ref();
   console.log('attached');
+  console.log(`linkKind ${trace.stats().linkKind}`);
   if (mode === 'attach') {
     await trace.detach();
     console.log('detached');

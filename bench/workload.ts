@@ -2,9 +2,8 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 
-/** The package root (dist/bench/ -> ../..). */
-export const ROOT = path.resolve(__dirname, '..', '..');
-export const WORKLOAD = path.join(ROOT, 'bench', 'workload.py');
+/** Beside the benchmark's sources (compiled to bench/dist/bench/). */
+export const WORKLOAD = path.resolve(__dirname, '..', '..', 'workload.py');
 /** Its function under test: every event of the workload comes from it. */
 export const WORK_FUNCTION = 'work';
 

@@ -12,7 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include "js_batches.h"
+#include "../../native/stream/js_batches.h"
 
 namespace pytrace {
 

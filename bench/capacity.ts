@@ -4,11 +4,11 @@
  * the library's own path. The producer waits whenever the default number of
  * batches is pending, so the rate measured is the consumer's.
  */
-import { BatchDecoder } from '../stream/decode';
-import { Description } from '../discovery/describe';
-import { FrameEvent } from '../markers';
-import { NativeMessage, NativeTrace } from '../native';
-import { Trace } from '../api/trace';
+import { BatchDecoder } from '../lib/stream/decode';
+import { Description } from '../lib/discovery/describe';
+import { FrameEvent } from '../lib/markers';
+import { NativeMessage, NativeTrace } from '../lib/native';
+import { Trace } from '../lib/api/trace';
 import { withTimeout } from './workload';
 
 interface SyntheticSourceLike {
@@ -19,9 +19,10 @@ interface SyntheticSourceLike {
   unref(): void;
 }
 
-// The benchmark's own export of the addon (native/stream/synthetic_source.h).
+// The benchmark's own addon (binding.gyp's pytrace_bench, bench/native/): not
+// part of the library's.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const addon = require('bindings')('pytrace');
+const addon = require('bindings')('pytrace_bench');
 const SyntheticSource: new (
   options: { records: number; pid?: number; inlineNames?: boolean; batchBytes?: number; maxPendingBatches?: number },
   onMessage: NativeMessage,

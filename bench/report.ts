@@ -38,6 +38,7 @@ export function targets(r: Results): Target[] {
   if (r.cost) {
     t.push(atMost('pytrace cost / bpftrace count() cost', us('pt_return') / us('bt_count'), 1.3));
     t.push(atMost('pytrace cost / bpftrace printf cost', us('pt_return') / us('bt_printf'), 0.35));
+    t.push(atMost('perf transport cost / ring cost', us('pt_return_perf') / us('pt_return'), 1.5));
     t.push(atMost('3.11 entry: semaphore / attaching line', us('pt_entry') / us('bt_line_entry'), 0.6));
   }
   const exact: { delivered: number; calls: number; lost: number }[] = [];
@@ -94,6 +95,8 @@ function ratios(cost: CostRow[]): string {
     ['pytrace return', 'pt_return', 'bt_count'],
     ['pytrace return', 'pt_return', 'bt_printf'],
     ['pytrace return', 'pt_return', 'bt_empty'],
+    ['pytrace return, perf buffer', 'pt_return_perf', 'pt_return'],
+    ['pytrace return, perf buffer', 'pt_return_perf', 'bt_count'],
     ['pytrace entry', 'pt_entry', 'bt_line_entry'],
     ['pytrace entry', 'pt_entry', 'pt_return'],
   ];

@@ -37,6 +37,7 @@ export const CONFIGS: Config[] = [
   { key: 'bt_count', label: 'bpftrace count() on return', run: bt('MARKER:function__return { @ = count(); }', 'map') },
   { key: 'bt_printf', label: 'bpftrace printf name on return', run: bt('MARKER:function__return { printf("%s\\n", str(arg1)); }', 'lines') },
   { key: 'pt_return', label: "pytrace 'function-return', counting", run: (s, a, p) => runPytrace(s.python, a, 'function-return', { profiler: p }) },
+  { key: 'pt_return_perf', label: "same, perf buffer transport", run: (s, a, p) => runPytrace(s.python, a, 'function-return', { profiler: p, attach: { transport: 'perf' } }) },
   { key: 'pt_entry', label: "pytrace 'function-entry' (line semaphore)", run: (s, a, p) => runPytrace(s.python, a, 'function-entry', { profiler: p }) },
   { key: 'bt_line_entry', label: 'bpftrace line {} + count() on entry', run: bt('MARKER:line { } MARKER:function__entry { @ = count(); }', 'map') },
   { key: 'bt_entry', label: 'bpftrace count() on entry alone', run: bt('MARKER:function__entry { @ = count(); }', 'map') },

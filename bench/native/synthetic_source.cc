@@ -124,7 +124,7 @@ Napi::Value SyntheticSource::Stats(const Napi::CallbackInfo& info) {
   auto num = [&](uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
   uint64_t dropped = batches_ ? batches_->dropped() : 0;
   s.Set("produced", num(produced_));
-  s.Set("lost", num(dropped + (batches_ ? batches_->lost() : 0)));
+  s.Set("lost", num(dropped));
   s.Set("dropped", num(dropped));
   s.Set("batches", num(batches_ ? batches_->batches() : 0));
   s.Set("links", num(0));

@@ -7,8 +7,8 @@
  */
 import { execFileSync, spawn } from 'child_process';
 import * as os from 'os';
-import { describeBinary } from '../discovery/describe';
-import { assertPrivileged } from '../api/trace';
+import { describeBinary } from '../lib/discovery/describe';
+import { assertPrivileged } from '../lib/api/trace';
 import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';

@@ -3,6 +3,7 @@ import { Description, describe as describeProcess, describeBinary, EVENT_NAMES }
 import { markerOf } from '../../markers';
 import { assertTraceable } from '../../describe';
 import { Command, exactlyOne, parse } from '../args';
+import { printable } from '../escape';
 import { Output, printHelp } from '../output';
 import { markerObjectOf } from '../resolve';
 
@@ -34,15 +35,15 @@ function status(d: Description, e: (typeof EVENT_NAMES)[number]): string {
 }
 
 export function printDescription(out: Output, d: Description, via?: string): void {
-  if (d.pid !== null) out.line(`process ${d.pid}: ${d.executable}`);
-  else out.line(via ? `binary: ${via}, linking ${d.executable}` : `binary: ${d.executable}`);
+  if (d.pid !== null) out.line(`process ${d.pid}: ${printable(d.executable)}`);
+  else out.line(via ? `binary: ${printable(via)}, linking ${printable(d.executable)}` : `binary: ${printable(d.executable)}`);
   out.line(`version: ${d.version ? 'Python ' + d.version : 'unknown'}`);
   const kind = d.locations[0]?.shared ? 'shared library' : 'executable';
-  out.line(`build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${d.markerObject} (${d.locations.length} locations)`}`);
+  out.line(`build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${printable(d.markerObject ?? '')} (${d.locations.length} locations)`}`);
   out.line('events:');
   for (const e of EVENT_NAMES) {
     const note = d.events[e].note;
-    out.line(`  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + note : ''}`.trimEnd());
+    out.line(`  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + printable(note) : ''}`.trimEnd());
   }
 }
 

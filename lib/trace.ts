@@ -7,11 +7,12 @@ import { fromNative, PytraceError } from './errors';
 import { CreationReturns, entryAtCreation, generatorCreationTarget } from './generators';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
+import { isDefaultEvent, resolveOptions } from './options';
 import { assertProcess, effectiveCapabilities } from './proc';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
-  /** Markers to trace; default: every one that fires in this build. */
+  /** Markers to trace; default: every one that fires in this build except `line` (see lib/options.ts: defaults and allowed values). */
   events?: EventName[];
   /** 'auto' (default) uses the BPF ring buffer where the kernel has it, else the perf buffer. */
   transport?: 'auto' | 'ring' | 'perf';
@@ -209,7 +210,7 @@ export class Trace extends EventEmitter {
 }
 
 function chooseEvents(d: Description, requested?: EventName[]): EventName[] {
-  if (!requested) return EVENT_NAMES.filter((e) => d.events[e].fires);
+  if (!requested) return EVENT_NAMES.filter((e) => d.events[e].fires && isDefaultEvent(e));
   for (const e of requested) {
     if (!EVENT_NAMES.includes(e))
       throw new PytraceError('PYTRACE_UNKNOWN_EVENT', `Unknown event "${e}". Events: ${EVENT_NAMES.join(', ')}.`);
@@ -256,6 +257,7 @@ export type AttachTarget = number | { binary: string; pid?: number };
  * attached: nothing the target does after that is missed.
  */
 export async function attach(target: AttachTarget, options: AttachOptions = {}): Promise<Trace> {
+  const opts = resolveOptions(options);
   const pid = typeof target === 'number' ? target : target.pid ?? -1;
   if (pid !== -1) assertProcess(pid);
   assertPrivileged();
@@ -284,14 +286,14 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
       {
         pid,
         transport,
-        ringBytes: options.ringBytes ?? 16 << 20,
-        wakeupBytes: options.wakeupBytes ?? 64 << 10,
-        drainMs: options.drainMs ?? 5,
-        minDrainGapUs: options.minDrainGapUs ?? 250,
-        batchBytes: options.batchBytes ?? 256 << 10,
-        maxPendingBatches: options.maxPendingBatches ?? 16,
-        dropWhenBehind: options.onBackpressure === 'drop',
-        perfPages: options.perfPages ?? 64,
+        ringBytes: opts.ringBytes,
+        wakeupBytes: opts.wakeupBytes,
+        drainMs: opts.drainMs,
+        minDrainGapUs: opts.minDrainGapUs,
+        batchBytes: opts.batchBytes,
+        maxPendingBatches: opts.maxPendingBatches,
+        dropWhenBehind: opts.onBackpressure === 'drop',
+        perfPages: opts.perfPages,
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
         nsIds: wantsNamespaceIds(pid),

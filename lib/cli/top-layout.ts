@@ -23,14 +23,15 @@ export function outputWidth(isTTY: boolean, env: NodeJS.ProcessEnv = process.env
 
 /**
  * `s` in at most `width` characters: "/usr/lib/pyt…packages/mod/file.py". The
- * tail keeps the last path component whole when it fits, and at least half.
+ * tail keeps a path's last component whole when it fits, and at least half.
  */
 export function elideMiddle(s: string, width: number): string {
   const chars = [...s];
   if (chars.length <= width) return s;
   if (width <= 1) return CUT_MARK.slice(0, width);
   const budget = width - 1;
-  const base = [...s.slice(s.lastIndexOf('/') + 1)].length;
+  // A path keeps its last component; other names (functions) half of each end.
+  const base = s.includes('/') ? [...s.slice(s.lastIndexOf('/') + 1)].length : 0;
   const tail = Math.min(budget, Math.max(base, Math.ceil(budget / 2)));
   return chars.slice(0, budget - tail).join('') + CUT_MARK + chars.slice(chars.length - tail).join('');
 }

@@ -14,6 +14,10 @@ its Python version, where its markers are (the executable, or a shared
 libpython), and per event whether it fires, and why not or what pytrace does
 to make it fire (CPython 3.11 fires function-entry only while the line
 marker's semaphore is raised; 3.12 to 3.14 have no call or line markers).
+Events that fire are traced by default (attach() without events), except
+line: it fires on every line the program runs and slows it several times, so
+it is traced only when named (pytrace lines). --json marks each event's
+"default".
 
 Options:
   --json       the description as one JSON object
@@ -29,6 +33,8 @@ export function describeTarget(target: string): { d: Description; via?: string }
   return { d: describeBinary(object), via: object === target ? undefined : target };
 }
 
+const NOT_DEFAULT = 'Not traced by default (it slows the program several times): only when named (pytrace lines, run --mode lines, events: [\'line\']).';
+
 function status(d: Description, e: (typeof EVENT_NAMES)[number]): string {
   const a = d.events[e];
   return a.fires ? 'fires' : a.available ? 'silent' : 'missing';
@@ -42,7 +48,8 @@ export function printDescription(out: Output, d: Description, via?: string): voi
   out.line(`build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${printable(d.markerObject ?? '')} (${d.locations.length} locations)`}`);
   out.line('events:');
   for (const e of EVENT_NAMES) {
-    const note = d.events[e].note;
+    const a = d.events[e];
+    const note = [a.note, a.fires && !a.default ? NOT_DEFAULT : undefined].filter(Boolean).join(' ');
     out.line(`  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + printable(note) : ''}`.trimEnd());
   }
 }

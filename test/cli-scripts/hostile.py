@@ -23,7 +23,8 @@ exec(compile("def g(n):\n    return n + 1\n", os.path.join(directory, BASE), "ex
 g = namespace["g"]
 g.__code__ = g.__code__.replace(co_name=FUNC)
 
-print("ready", flush=True)
+# One write each: under pytrace run, pytrace writes to the same stdout.
+os.write(1, b"ready\n")
 for line in sys.stdin:
     word = line.strip()
     if word == "calls":
@@ -39,4 +40,4 @@ for line in sys.stdin:
             g(1)
     elif word == "exit":
         break
-    print("done", word, flush=True)
+    os.write(1, f"done {word}\n".encode())

@@ -137,7 +137,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   }
   const resolved = { ...DEFAULTS } as ResolvedOptions;
   for (const [name, v] of Object.entries(given)) if (v !== undefined) (resolved as Record<string, unknown>)[name] = v;
-  if (resolved.wakeupBytes > resolved.ringBytes)
+  // Only when asked for: a small ring under the default threshold is drained every drainMs instead.
+  if (given.wakeupBytes !== undefined && resolved.wakeupBytes > resolved.ringBytes)
     throw bad('wakeupBytes', `must not exceed ringBytes (${resolved.ringBytes}): the reader would never be woken by it; it is ${resolved.wakeupBytes}.`);
   return resolved;
 }

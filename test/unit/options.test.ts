@@ -80,6 +80,7 @@ test('an event name that does not exist is PYTRACE_UNKNOWN_EVENT, as before', ()
 test('the edges of each range are allowed', () => {
   for (const options of [
     { ringBytes: 4096, wakeupBytes: 4096 },
+    { ringBytes: 4096 },
     { ringBytes: 1 << 30 },
     { drainMs: 1, minDrainGapUs: 0, maxPendingBatches: 1, perfPages: 1, batchBytes: 4096 },
     { within: 'f'.repeat(63) },

@@ -2,6 +2,7 @@
 its file, a module and an audit event whose names hold escape sequences,
 CR/LF, DEL, C1 controls and a line separator. Each step after a line on
 stdin; the names are in test/cli/hostile.test.ts too."""
+import ctypes
 import os
 import sys
 import time
@@ -11,6 +12,10 @@ BASE = "evil\x1b]0;pwned\x07\n\x9b2J\x7f.py"
 MODULE = "mod\x1b[2J\nforged\x9b"
 AUDIT = "pytrace\x1b]0;pwned\x07\r\nforged\x7f\x9b"
 AUDIT_ARG = "a\x1b[2J\n\x7fb\\"
+
+# The thread's name (comm), as SystemTap's execname() and pytrace calls --format stap show it.
+THREAD = b"py\x1b[2J\n"
+ctypes.CDLL(None).prctl(15, THREAD, 0, 0, 0)  # PR_SET_NAME
 
 directory = sys.argv[1]
 sys.dont_write_bytecode = True

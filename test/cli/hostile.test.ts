@@ -73,7 +73,8 @@ test('calls: dtrace and stap layouts escape the names; one line per event; JSON 
 
   py.kill();
   const stap = await both(['calls', '--format', 'stap'], 'calls');
-  const stapShown = stap.text.filter((l) => l.includes(BASE_SHOWN)).map((l) => l.replace(/^ *\d+ python3\.11\(\d+\):/, ''));
+  // The thread's name is the script's too: "py\x1b[2J\n".
+  const stapShown = stap.text.filter((l) => l.includes(BASE_SHOWN)).map((l) => l.replace(/^ *\d+ py\\x1b\[2J\\n\(\d+\):/, ''));
   const where = `${dir}/${BASE_SHOWN}`;
   expect(stapShown).toEqual([0, 1, 2].flatMap(() => [` => ${FUNC_SHOWN} in ${where}:1`, ` <= ${FUNC_SHOWN} in ${where}:2`]));
 });
@@ -166,6 +167,20 @@ test('list and describe: a Python binary at a path with escape sequences', async
   expectNoRawControls(d.stdout.split('\n'));
   expect(d.stdout.split('\n').slice(0, 2)).toEqual([`binary: ${shownPath}`, 'version: Python 3.11']);
   expect(JSON.parse((await pytraceDone('describe', python, '--json')).stdout).executable).toBe(python);
+
+  // A marker whose name in the notes is hostile (the only "gc__start" bytes of the file are its note's).
+  const patched = path.join(dir, 'python3.11');
+  const bytes = fs.readFileSync(PYTHON);
+  const at = bytes.indexOf('gc__start\0');
+  expect(bytes.indexOf('gc__start\0', at + 1)).toBe(-1);
+  Buffer.from('g\x1b[2J\n\u009b\x7f', 'utf8').copy(bytes, at);
+  fs.writeFileSync(patched, bytes, { mode: 0o755 });
+  const marker = await pytraceDone('list', patched);
+  expect(marker.code).toBe(0);
+  expectNoRawControls(marker.stdout.split('\n'));
+  expect(marker.stdout.split('\n')).toContain('  python:g\\x1b[2J\\n\\x9b\\x7f');
+  const markerJson = (await pytraceDone('list', patched, '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  expect(markerJson.map((l) => l.name)).toContain('g\x1b[2J\n\u009b\x7f');
 
   // Errors and notes quote paths too.
   const missing = await pytraceDone('describe', python + '\x1b[2J');

@@ -38,6 +38,9 @@ test('--pid --json: one object per interval, most frequent first', async () => {
   expect((await cli.exited).code).toBe(0);
   const intervals = cli.lines.map((l) => JSON.parse(l));
   expect(intervals).toHaveLength(3);
+  // calls: the interval's, of every function counted (not only the rows shown); totalCalls: since the start.
+  let sum = 0;
+  for (const i of intervals) expect(i.totalCalls).toBe((sum += i.calls));
   for (const i of intervals) {
     expect(i).toMatchObject({ type: 'top', interval: 0.3 });
     const counts = i.top.map((r: Row) => r.count);

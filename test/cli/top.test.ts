@@ -73,7 +73,7 @@ test('the HOWTO\'s layout on 132 columns: printf("%6s %80s %6s %30s %6s"), then 
   expect(cli.stdout).not.toContain('\x1b[');
 });
 
-/** busy.py at a path longer than an 80-column row has room for: /tmp/pytrace-top-XXXX/aaaa.../busy.py. */
+/** busy.py at a path longer than an 80-column row has room for: TMPDIR/pytrace-top-XXXX/aaaa.../busy.py. */
 function deepBusy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-top-'));
   dirs.push(dir);
@@ -98,7 +98,8 @@ test('not a terminal, no $COLUMNS: 80 columns, a long path elided in the middle 
   const lines = cli.stdout.split('\n').filter((l) => l);
   expect(lines).toHaveLength(4);
   for (const l of lines.slice(0, 3)) expect(l.length).toBe(80);
-  expect(lines[1]).toMatch(new RegExp(`^${String(py.pid).padStart(6)} /tmp/[^ ]*…b+/busy\\.py +7 +hot +\\d+$`));
+  const start = file.slice(0, 4).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  expect(lines[1]).toMatch(new RegExp(`^${String(py.pid).padStart(6)} ${start}[^ ]*…b+/busy\\.py +7 +hot +\\d+$`));
   py.kill();
 });
 

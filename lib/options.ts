@@ -50,7 +50,7 @@ interface ChoiceRule {
   kind: 'choice';
   allowed: readonly string[];
 }
-type Rule = NumberRule | ChoiceRule | { kind: 'events' } | { kind: 'within' };
+type Rule = NumberRule | ChoiceRule | { kind: 'boolean' } | { kind: 'events' } | { kind: 'within' };
 
 const MiB = 1 << 20;
 
@@ -132,6 +132,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     if (rule.kind === 'number') checkNumber(name, v, rule);
     else if (rule.kind === 'choice') {
       if (typeof v !== 'string' || !rule.allowed.includes(v)) throw bad(name, `is one of ${rule.allowed.map((a) => `"${a}"`).join(', ')}, not ${shownValue(v)}.`);
+    } else if (rule.kind === 'boolean') {
+      if (typeof v !== 'boolean') throw bad(name, `is true or false, not ${shownValue(v)}.`);
     } else if (rule.kind === 'events') checkEvents(v);
     else checkWithin(v);
   }

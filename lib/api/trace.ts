@@ -1,6 +1,5 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
-import * as os from 'os';
 import { BatchDecoder } from '../stream/decode';
 import { wantsNamespaceIds } from '../discovery/namespaces';
 import { assertTraceable, describe, describeBinary, Description } from '../discovery/describe';
@@ -8,12 +7,13 @@ import { fromNative, PytraceError } from '../errors';
 import { CreationReturns, entryAtCreation, generatorCreationTarget } from '../planning/generators';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
+import { isDefaultEvent, resolveOptions } from './options';
 import { assertProcess, effectiveCapabilities } from '../discovery/proc';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from '../planning/spec';
 import { TraceEventName, TraceListener } from './trace-events';
 
 export interface AttachOptions {
-  /** Markers to trace; default: every one that fires in this build. */
+  /** Markers to trace; default: every one that fires in this build except `line` (see lib/options.ts: defaults and allowed values). */
   events?: EventName[];
   /** 'auto' (default) uses the BPF ring buffer where the kernel has it, else the perf buffer. */
   transport?: 'auto' | 'ring' | 'perf';
@@ -223,7 +223,7 @@ export class Trace extends EventEmitter {
 }
 
 function chooseEvents(d: Description, requested?: EventName[]): EventName[] {
-  if (!requested) return EVENT_NAMES.filter((e) => d.events[e].fires);
+  if (!requested) return EVENT_NAMES.filter((e) => d.events[e].fires && isDefaultEvent(e));
   for (const e of requested) {
     if (!EVENT_NAMES.includes(e))
       throw new PytraceError('PYTRACE_UNKNOWN_EVENT', `Unknown event "${e}". Events: ${EVENT_NAMES.join(', ')}.`);
@@ -262,16 +262,6 @@ export function targetsFor(d: Description, events: EventName[], within?: string,
   return targets;
 }
 
-/**
- * The perf buffer holds as much as the ring would, spread over one buffer per
- * CPU: with 64 pages (256 KiB) a CPU's buffer filled whenever JS paused for
- * a few ms at full rate (measured: up to 1% of 500 K calls lost).
- */
-function perfPagesFor(ringBytes: number): number {
-  const pages = Math.max(1, Math.floor(ringBytes / 4096 / Math.max(1, os.cpus().length)));
-  return Math.max(64, 2 ** Math.floor(Math.log2(pages)));
-}
-
 /** A process, or a binary: every process running it (now or later), or only `pid`. */
 export type AttachTarget = number | { binary: string; pid?: number };
 
@@ -280,6 +270,7 @@ export type AttachTarget = number | { binary: string; pid?: number };
  * attached: nothing the target does after that is missed.
  */
 export async function attach(target: AttachTarget, options: AttachOptions = {}): Promise<Trace> {
+  const opts = resolveOptions(options);
   const pid = typeof target === 'number' ? target : target.pid ?? -1;
   if (pid !== -1) assertProcess(pid);
   assertPrivileged();
@@ -301,7 +292,6 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   const creation = pairs && frameLoc && entryAtCreation(description.version) ? generatorCreationTarget(frameLoc) : null;
   if (creation) targets.push(creation);
 
-  const ringBytes = options.ringBytes ?? 16 << 20;
   let trace: Trace | undefined;
   let native: NativeTrace;
   try {
@@ -309,14 +299,14 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
       {
         pid,
         transport,
-        ringBytes,
-        wakeupBytes: options.wakeupBytes ?? 64 << 10,
-        drainMs: options.drainMs ?? 5,
-        minDrainGapUs: options.minDrainGapUs ?? 250,
-        batchBytes: options.batchBytes ?? 256 << 10,
-        maxPendingBatches: options.maxPendingBatches ?? 16,
-        dropWhenBehind: options.onBackpressure === 'drop',
-        perfPages: options.perfPages ?? perfPagesFor(ringBytes),
+        ringBytes: opts.ringBytes,
+        wakeupBytes: opts.wakeupBytes,
+        drainMs: opts.drainMs,
+        minDrainGapUs: opts.minDrainGapUs,
+        batchBytes: opts.batchBytes,
+        maxPendingBatches: opts.maxPendingBatches,
+        dropWhenBehind: opts.onBackpressure === 'drop',
+        perfPages: opts.perfPages,
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
         nsIds: wantsNamespaceIds(pid),

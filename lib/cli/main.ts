@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** pytrace: trace live CPython processes through their markers, from the command line. */
+import * as fs from 'fs';
+import * as path from 'path';
 import { PytraceError } from '../index';
 import { CliError, Command, UsageError } from './args';
 import { audit } from './commands/audit';
@@ -11,6 +13,7 @@ import { lines } from './commands/lines';
 import { list } from './commands/list';
 import { run } from './commands/run';
 import { top } from './commands/top';
+import { printable } from './escape';
 import { writeAll } from './output';
 import { CommandNotFound } from './resolve';
 
@@ -29,11 +32,21 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'pytrace COMMAND --help' for a command's options. Events print as text,",
-    'or with --json as NDJSON (one JSON object per line).',
+    'or with --json as NDJSON (one JSON object per line). In text, characters of',
+    'names the traced program chose that a terminal would act on are escaped as',
+    'Python writes them (\\x1b, \\n, \\u2028, \\\\): one event, one line. NDJSON keeps',
+    'every string exact.',
+    '',
+    "Run 'pytrace --version' for the version.",
     '',
     'Exit status: 0 when the trace ran (run: the command\'s status), 1 on a pytrace',
     'error ("pytrace: message [CODE]" on stderr), 2 on bad usage.',
   ].join('\n');
+}
+
+/** From the package's own package.json (dist/cli/main.js is two levels below it). */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
   if (name === '-h' || name === '--help' || name === 'help') {
     const cmd = COMMANDS.find((c) => c.name === rest[0]);
     writeAll(1, (cmd ? cmd.help : usage()) + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    writeAll(1, `pytrace ${version()}\n`);
     return 0;
   }
   if (name === undefined) {
@@ -55,19 +72,19 @@ async function main(argv: string[]): Promise<number> {
 function report(e: unknown): number {
   if (e instanceof UsageError) {
     const help = e.command ? `pytrace ${e.command} --help` : 'pytrace --help';
-    writeAll(2, `pytrace: ${e.message}\nTry '${help}'.\n`);
+    writeAll(2, `pytrace: ${printable(e.message)}\nTry '${help}'.\n`);
     return 2;
   }
   if (e instanceof PytraceError) {
-    writeAll(2, `pytrace: ${e.message} [${e.code}]\n`);
+    writeAll(2, `pytrace: ${printable(e.message)} [${e.code}]\n`);
     return 1;
   }
   if (e instanceof CliError) {
-    writeAll(2, `pytrace: ${e.message}\n`);
+    writeAll(2, `pytrace: ${printable(e.message)}\n`);
     return 1;
   }
   if (e instanceof CommandNotFound) {
-    writeAll(2, `pytrace: ${e.message}\n`);
+    writeAll(2, `pytrace: ${printable(e.message)}\n`);
     return e.exitCode;
   }
   writeAll(2, `pytrace: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);

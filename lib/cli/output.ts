@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as tty from 'tty';
 import { CliError } from './args';
+import { jsonSafe, printable } from './escape';
 
 /** Writes of at most this many bytes to a pipe are never interleaved with other writers'. */
 const PIPE_BUF = 4096;
@@ -130,9 +131,20 @@ export class Output {
   }
 }
 
-/** JSON with bigints written as exact numbers (timestamps in ns exceed 2^53 on long uptimes). */
+/**
+ * Bigints (and strings that start with a NUL, the mark's first character)
+ * travel through JSON.stringify as marked strings; then the marks of value
+ * tokens (an opening quote follows "[", "{", ",", ":" or nothing; an escaped
+ * quote follows a backslash; a key is followed by ":") are undone.
+ */
+const MARKED = /(?<=^|[[{,:])"\\u0000([ns])((?:[^"\\]|\\.)*)"(?!:)/g;
+
+/** JSON with bigints written as exact numbers (timestamps in ns exceed 2^53 on long uptimes); every string exact. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `\u0000${v}` : v)).replace(/"\\u0000(-?\d+)"/g, '$1');
+  const text = JSON.stringify(value, (_k, v) =>
+    typeof v === 'bigint' ? `\u0000n${v}` : typeof v === 'string' && v.startsWith('\u0000') ? `\u0000s${v}` : v,
+  );
+  return jsonSafe(text.replace(MARKED, (_m, kind: string, body: string) => (kind === 'n' ? body : `"${body}"`)));
 }
 
 /** "465.8 us", "12.345 ms": a duration in a unit that suits it. */
@@ -150,9 +162,9 @@ export function hex(v: bigint | number | null | undefined, width = 16): string {
   return (n < 0n ? '-0x' : '0x') + (n < 0n ? -n : n).toString(16).padStart(width, '0');
 }
 
-/** Diagnostics go to stderr, prefixed like every pytrace message. */
+/** Diagnostics go to stderr, prefixed like every pytrace message, one line each (they quote names and paths). */
 export function note(message: string): void {
-  writeAll(2, `pytrace: ${message}\n`);
+  writeAll(2, `pytrace: ${printable(message)}\n`);
 }
 
 export function printHelp(text: string): number {

@@ -3,6 +3,7 @@
  * done its duration, and keeps the counts the end-of-trace summary reports.
  */
 import { TraceEvent } from '../index';
+import { printable } from './escape';
 import { formatDuration } from './output';
 
 /** What a done event gains from its start: null fields when the start was not seen. */
@@ -111,7 +112,7 @@ export class EventStats {
     if (i.each.count) {
       lines.push(`  time importing (outermost imports): ${formatDuration(i.outermostNs)}`);
       lines.push(`  per import, nested ones included: ${timing(i.each, 'import')}`);
-      lines.push(`  slowest: ${i.slowest!.module} ${formatDuration(i.slowest!.ns)}`);
+      lines.push(`  slowest: ${printable(i.slowest!.module)} ${formatDuration(i.slowest!.ns)}`);
     }
     return lines;
   }
@@ -119,7 +120,7 @@ export class EventStats {
   auditSummary(): string[] {
     const total = [...this.audit.values()].reduce((a, b) => a + b, 0);
     const lines = [`audit: ${total} event${total === 1 ? '' : 's'}`];
-    for (const [name, n] of [...this.audit].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(8)} ${name}`);
+    for (const [name, n] of [...this.audit].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(8)} ${printable(name)}`);
     return lines;
   }
 

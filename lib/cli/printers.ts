@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { AuditArg, TraceEvent } from '../index';
 import { markerOf } from '../markers';
+import { printable, shown, wasCut } from './escape';
 import { formatDuration, Output, toJson } from './output';
 import { EventStats, Pairing } from './pairing';
 import { ThreadNames } from './threads';
@@ -26,16 +27,16 @@ interface ThreadState {
 
 /** The arguments as Python would show the tuple: ('/etc/passwd', 'r', 524288). */
 function auditArgs(args: AuditArg[], count: number): string {
-  const shown = args.map((a) => {
+  const items = args.map((a) => {
     if (a === null) return 'None';
     if (a === undefined) return '<str>'; // not ASCII: not read in the kernel
-    if (typeof a === 'string') return `'${a.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    if (typeof a === 'string') return `'${printable(a).replace(/'/g, "\\'")}'`;
     if (Buffer.isBuffer(a)) return `b'${[...a].map((c) => (c >= 32 && c < 127 && c !== 39 && c !== 92 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`)).join('')}'`;
-    if (typeof a === 'object') return `<${a.type}>`;
+    if (typeof a === 'object') return `<${printable(a.type)}>`;
     return String(a);
   });
-  if (count > args.length) shown.push('...');
-  return `(${shown.join(', ')}${count === 1 ? ',' : ''})`;
+  if (count > args.length) items.push('...');
+  return `(${items.join(', ')}${count === 1 ? ',' : ''})`;
 }
 
 const duration = (p: Pairing | undefined) => (p?.durationNs == null ? 'duration unknown' : formatDuration(p.durationNs));
@@ -48,13 +49,13 @@ export function detail(ev: TraceEvent, p: Pairing | undefined): string {
     case 'gc-done':
       return `generation ${p?.generation ?? '?'}, collected ${ev.collected}, ${duration(p)}`;
     case 'import-find-load-start':
-      return ev.module;
+      return shown(ev, 'module');
     case 'import-find-load-done':
-      return `${ev.module} ${ev.found ? 'found' : 'not found'}, ${duration(p)}`;
+      return `${shown(ev, 'module')} ${ev.found ? 'found' : 'not found'}, ${duration(p)}`;
     case 'audit':
-      return ev.args ? `${ev.event}${auditArgs(ev.args, ev.argCount ?? ev.args.length)}` : ev.event;
+      return ev.args ? `${shown(ev, 'event')}${auditArgs(ev.args, ev.argCount ?? ev.args.length)}` : shown(ev, 'event');
     default:
-      return `${ev.filename}:${ev.function}:${ev.lineno}`;
+      return `${shown(ev, 'filename')}:${shown(ev, 'function')}:${ev.lineno}`;
   }
 }
 
@@ -99,7 +100,7 @@ export class HierarchyPrinter implements Printer {
   private dtrace(ev: TraceEvent, depth: number, p: Pairing | undefined): string {
     const head = `${ev.ts}\t${ev.type.padStart(15)}:${' '.repeat(depth)}`;
     if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line')
-      return `${head}${path.posix.basename(ev.filename)}:${ev.function}:${ev.lineno}`;
+      return `${head}${printable(path.posix.basename(ev.filename), wasCut(ev, 'filename'))}:${shown(ev, 'function')}:${ev.lineno}`;
     return head + detail(ev, p);
   }
 
@@ -120,14 +121,14 @@ export class HierarchyPrinter implements Printer {
       // Other events sit where a call from the current frame would.
       spaces = Math.max(0, s.counter);
     }
-    const head = `${String(us - s.baseUs).padStart(6)} ${this.names.of(ev.pid, ev.tid)}(${ev.tid}):${' '.repeat(spaces)}`;
+    const head = `${String(us - s.baseUs).padStart(6)} ${printable(this.names.of(ev.pid, ev.tid))}(${ev.tid}):${' '.repeat(spaces)}`;
     switch (ev.type) {
       case 'function-entry':
-        return `${head} => ${ev.function} in ${ev.filename}:${ev.lineno}`;
+        return `${head} => ${shown(ev, 'function')} in ${shown(ev, 'filename')}:${ev.lineno}`;
       case 'function-return':
-        return `${head} <= ${ev.function} in ${ev.filename}:${ev.lineno}`;
+        return `${head} <= ${shown(ev, 'function')} in ${shown(ev, 'filename')}:${ev.lineno}`;
       case 'line':
-        return `${head} -- line ${ev.function} in ${ev.filename}:${ev.lineno}`;
+        return `${head} -- line ${shown(ev, 'function')} in ${shown(ev, 'filename')}:${ev.lineno}`;
       default:
         return `${head} -- ${markerOf(ev.type).marker} ${detail(ev, p)}`;
     }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from '../errors';
 import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from '../markers';
 import { readElf } from '../native';
+import { isDefaultEvent } from '../api/options';
 import { ProbeLocation, fileOffset, probesOfFile, probesOfProcess } from './probes';
 import { assertProcess, exePath, mappedObjects, rootedPath } from './proc';
 
@@ -14,6 +15,16 @@ export interface EventAvailability {
   fires: boolean;
   /** Why not, or what pytrace does to make it fire. */
   note?: string;
+  /** attach() without `events` traces it: it fires, and is not `line` (which slows the program several times; traced when named). */
+  default: boolean;
+}
+
+type Availability = Omit<EventAvailability, 'default'>;
+
+function withDefaults(events: Record<EventName, Availability>): Record<EventName, EventAvailability> {
+  const all = {} as Record<EventName, EventAvailability>;
+  for (const e of EVENT_NAMES) all[e] = { ...events[e], default: events[e].fires && isDefaultEvent(e) };
+  return all;
 }
 
 export interface Description {
@@ -70,7 +81,7 @@ function minor(version: string | null): number | null {
   return m ? Number(m[1]) : null;
 }
 
-function availability(event: EventName, present: boolean, version: string | null): EventAvailability {
+function availability(event: EventName, present: boolean, version: string | null): Availability {
   const v = minor(version);
   if (!present) {
     const frame = event === 'function-entry' || event === 'function-return' || event === 'line';
@@ -101,7 +112,7 @@ function describeFrom(pid: number | null, executable: string, objects: string[],
   const version = versionOf(objects, open);
   const markerObject = locations[0]?.path ?? null;
   const markers = [...new Set(locations.map((l) => l.name))];
-  const events = {} as Record<EventName, EventAvailability>;
+  const events = {} as Record<EventName, Availability>;
   for (const m of MARKERS) events[m.event] = availability(m.event, markers.includes(m.marker), version);
   if (!locations.length) {
     const note = `No python markers in ${path.basename(executable)} or its libraries.`;
@@ -115,7 +126,7 @@ function describeFrom(pid: number | null, executable: string, objects: string[],
     build: !markerObject ? 'none' : markerObject !== executable || locations[0].shared ? 'shared-library' : 'executable',
     markerObject,
     markers,
-    events,
+    events: withDefaults(events),
     locations,
   };
 }

@@ -82,6 +82,11 @@ export function pytrace(...args: string[]): Proc {
   return new Proc(process.execPath, [CLI, ...args]);
 }
 
+/** The CLI with these environment variables added (COLUMNS, ...). */
+export function pytraceWith(env: NodeJS.ProcessEnv, ...args: string[]): Proc {
+  return new Proc(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+}
+
 /** A python3.11 target, once it printed "ready". */
 export async function target(name: string, ...args: string[]): Promise<Proc> {
   const p = new Proc(PYTHON, [script(name), ...args]);

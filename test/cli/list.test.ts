@@ -89,6 +89,7 @@ test('describe PID: version, build, and what fires', async () => {
 
   const json = JSON.parse((await pytraceDone('describe', String(py.pid), '--json')).stdout);
   expect(json).toMatchObject({ type: 'description', pid: py.pid, version: '3.11', build: 'executable', markerObject: PYTHON });
-  expect(json.events['gc-start']).toEqual({ available: true, fires: true });
+  expect(json.events['gc-start']).toEqual({ available: true, fires: true, default: true });
+  expect(json.events.line).toEqual({ available: true, fires: true, default: false });
   py.endInput();
 });

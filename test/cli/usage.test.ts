@@ -1,5 +1,9 @@
 /** Exit statuses and messages: 0 ran, 1 pytrace error "[CODE]", 2 bad usage. */
-import { pytraceDone } from './helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CLI, killAll, Proc, PYTHON, pytraceDone, target } from './helpers';
+
+afterEach(killAll);
 
 const COMMANDS = ['list', 'describe', 'calls', 'lines', 'gc', 'imports', 'audit', 'top', 'run'];
 
@@ -39,4 +43,39 @@ test('a pytrace error: exit status 1, "pytrace: message [CODE]"', async () => {
   expect(code).toBe(1);
   expect(stdout).toBe('');
   expect(stderr).toMatch(/^pytrace: No process has PID 999999999.*\[PYTRACE_NO_PROCESS\]\n$/);
+});
+
+test('--version: the package\'s version', async () => {
+  const { version } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+  for (const flag of ['--version', '-V']) {
+    const { code, stdout, stderr } = await pytraceDone(flag);
+    expect([code, stdout, stderr]).toEqual([0, `pytrace ${version}\n`, '']);
+  }
+});
+
+test('the built CLI is executable, with its "#!" line, and runs by its path', async () => {
+  expect(fs.statSync(CLI).mode & 0o111).toBe(0o111);
+  expect(fs.readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+  const direct = new Proc(CLI, ['--version']);
+  expect((await direct.exited).code).toBe(0);
+  expect(direct.stdout).toMatch(/^pytrace \d+\.\d+\.\d+\n$/);
+});
+
+test('top --help quotes the HOWTO\'s printf on one line, "\\n" and all', async () => {
+  const { stdout } = await pytraceDone('top', '--help');
+  expect(stdout).toContain('printf("%6s %80s %6s %30s %6s\\n", PID,\n');
+});
+
+test('--within "": an error, not a filter that lets everything through', async () => {
+  const py = await target('call_stack.py');
+  for (const command of ['calls', 'lines']) {
+    const { code, stdout, stderr } = await pytraceDone(command, String(py.pid), '--within', '');
+    expect([command, code, stdout]).toEqual([command, 1, '']);
+    expect(stderr).toMatch(/^pytrace: Option "within" takes the name of a Python function .*"" names none .*\[PYTRACE_BAD_OPTION\]\n$/);
+  }
+  const run = await pytraceDone('run', '--within', '', '--', PYTHON, '-c', 'print("ran")');
+  expect(run.code).toBe(1);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(/\[PYTRACE_BAD_OPTION\]\n$/);
+  py.endInput();
 });

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { attach, EventName, probes, ProbeLocation, Trace, TraceEvent } from '../../lib';
 import { Fixture, startFixture } from '../helpers/fixtures';
-import { readSemaphore, readTarget } from '../helpers/target-memory';
+import { readSemaphore, siteBytes } from '../helpers/target-memory';
 
 type Obj = 'exe' | 'lib';
 type Fields = Record<string, string | number | boolean>;
@@ -146,20 +146,6 @@ test('one event: only its locations fire and only its semaphores go up', async (
 test('strings only through the frame markers, over many firings', async () => {
   await traceFixture(['function-entry', 'function-return', 'line'], 200);
 });
-
-/** The byte at each location, in the process's memory: the nop, or the uprobe's int3. */
-function siteBytes(pid: number, locs: ProbeLocation[]): number[] {
-  const maps = fs
-    .readFileSync(`/proc/${pid}/maps`, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => l.split(/\s+/))
-    .map(([range, , off, , , path]) => ({ start: BigInt('0x' + range.split('-')[0]), end: BigInt('0x' + range.split('-')[1]), off: BigInt('0x' + off), path }));
-  return locs.map((l) => {
-    const m = maps.find((m) => m.path === l.path && l.offset >= m.off && l.offset < m.off + (m.end - m.start))!;
-    return readTarget(pid, m.start + (l.offset - m.off), 1)[0];
-  });
-}
 
 const NOP = 0x90;
 const INT3 = 0xcc;

@@ -97,7 +97,8 @@ describe.each(VERSIONS)('Python %s', (version) => {
     }
     const trace = await attach(py.pid);
     try {
-      expect(trace.events).toEqual(FIRES[version]);
+      // Every event that fires, except line: traced only when named.
+      expect(trace.events).toEqual(FIRES[version].filter((e) => e !== 'line'));
       expect(trace.description.version).toBe(version);
     } finally {
       await trace.detach();

@@ -3,6 +3,7 @@ import { Description, describe as describeProcess, describeBinary, EVENT_NAMES }
 import { markerOf } from '../../markers';
 import { assertTraceable } from '../../discovery/describe';
 import { Command, exactlyOne, parse } from '../args';
+import { printable } from '../escape';
 import { Output, printHelp } from '../output';
 import { markerObjectOf } from '../resolve';
 
@@ -13,6 +14,10 @@ its Python version, where its markers are (the executable, or a shared
 libpython), and per event whether it fires, and why not or what pytrace does
 to make it fire (CPython 3.11 fires function-entry only while the line
 marker's semaphore is raised; 3.12 to 3.14 have no call or line markers).
+Events that fire are traced by default (attach() without events), except
+line: it fires on every line the program runs and slows it several times, so
+it is traced only when named (pytrace lines). --json marks each event's
+"default".
 
 Options:
   --json       the description as one JSON object
@@ -28,21 +33,24 @@ export function describeTarget(target: string): { d: Description; via?: string }
   return { d: describeBinary(object), via: object === target ? undefined : target };
 }
 
+const NOT_DEFAULT = 'Not traced by default (it slows the program several times): only when named (pytrace lines, run --mode lines, events: [\'line\']).';
+
 function status(d: Description, e: (typeof EVENT_NAMES)[number]): string {
   const a = d.events[e];
   return a.fires ? 'fires' : a.available ? 'silent' : 'missing';
 }
 
 export function printDescription(out: Output, d: Description, via?: string): void {
-  if (d.pid !== null) out.line(`process ${d.pid}: ${d.executable}`);
-  else out.line(via ? `binary: ${via}, linking ${d.executable}` : `binary: ${d.executable}`);
+  if (d.pid !== null) out.line(`process ${d.pid}: ${printable(d.executable)}`);
+  else out.line(via ? `binary: ${printable(via)}, linking ${printable(d.executable)}` : `binary: ${printable(d.executable)}`);
   out.line(`version: ${d.version ? 'Python ' + d.version : 'unknown'}`);
   const kind = d.locations[0]?.shared ? 'shared library' : 'executable';
-  out.line(`build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${d.markerObject} (${d.locations.length} locations)`}`);
+  out.line(`build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${printable(d.markerObject ?? '')} (${d.locations.length} locations)`}`);
   out.line('events:');
   for (const e of EVENT_NAMES) {
-    const note = d.events[e].note;
-    out.line(`  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + note : ''}`.trimEnd());
+    const a = d.events[e];
+    const note = [a.note, a.fires && !a.default ? NOT_DEFAULT : undefined].filter(Boolean).join(' ');
+    out.line(`  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + printable(note) : ''}`.trimEnd());
   }
 }
 

@@ -13,6 +13,9 @@ SIGTERM) or the process exits.
 TIMESTAMP is in nanoseconds (CLOCK_MONOTONIC). Functions whose body is on
 their "def" line give no line events.
 
+The line marker fires on every line the program runs: it runs several times
+slower while traced (which is why attach() leaves line out by default).
+
 Options:
   --within FUNC   per thread, only the lines run from an entry of a function
                   named FUNC to its matching return, in the functions it

@@ -2,6 +2,7 @@
 import { ArgOperand, ProbeLocation, probes } from '../../index';
 import { assertTraceable } from '../../discovery/describe';
 import { Command, exactlyOne, parse } from '../args';
+import { printable } from '../escape';
 import { hex, note, Output, printHelp } from '../output';
 import { linkedLibpython } from '../resolve';
 import { describeTarget } from './describe';
@@ -41,18 +42,18 @@ export function explainOperand(loc: ProbeLocation, a: ArgOperand): string {
     case 'constant':
       return `${what}, constant ${o.value}`;
     case 'rip-relative':
-      return `${what}, memory at ${o.symbol} ${signed(o.offset)} (symbol at ${hex(loc.symbols[o.symbol])})`;
+      return `${what}, memory at ${printable(o.symbol)} ${signed(o.offset)} (symbol at ${hex(loc.symbols[o.symbol])})`;
   }
 }
 
 function printLocation(out: Output, loc: ProbeLocation): void {
-  out.line(`  ${loc.provider}:${loc.name}`);
+  out.line(`  ${printable(loc.provider)}:${printable(loc.name)}`);
   const adjusted = loc.baseAdjustment ? ` (adjusted by ${hex(loc.baseAdjustment, 0)})` : '';
   out.line(`    Location: ${hex(loc.address)}, Base: ${hex(loc.base)}, Semaphore: ${hex(loc.semaphore)}${adjusted}`);
   const inProcess = loc.semaphoreAddress !== undefined ? `, semaphore in the process at ${hex(loc.semaphoreAddress, 0)}` : '';
   out.line(`    File offsets: location ${hex(loc.offset, 0)}, semaphore ${hex(loc.semaphoreOffset, 0)}${inProcess}`);
-  out.line(`    Arguments: ${loc.argsText}`);
-  loc.args.forEach((a, i) => out.line(`      arg${i + 1}: ${a.text.padEnd(14)} ${explainOperand(loc, a)}`));
+  out.line(`    Arguments: ${printable(loc.argsText)}`);
+  loc.args.forEach((a, i) => out.line(`      arg${i + 1}: ${printable(a.text).padEnd(14)} ${explainOperand(loc, a)}`));
 }
 
 function locationJson(loc: ProbeLocation): object {
@@ -100,7 +101,7 @@ export const list: Command = {
     else {
       for (const object of [...new Set(shown.map((l) => l.path))]) {
         const here = shown.filter((l) => l.path === object);
-        out.line(`${object} (${here[0].shared ? 'shared object' : 'executable'}): ${here.length} location${here.length === 1 ? '' : 's'}`);
+        out.line(`${printable(object)} (${here[0].shared ? 'shared object' : 'executable'}): ${here.length} location${here.length === 1 ? '' : 's'}`);
         for (const loc of here) printLocation(out, loc);
       }
     }

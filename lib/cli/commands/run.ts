@@ -33,7 +33,8 @@ their place, until the command exits; then a summary.
 
 Options:
   --mode M        what to trace: calls (default: calls and returns, gc,
-                  imports), lines, gc, imports, audit, or all
+                  imports), lines, gc, imports, audit, or all (every
+                  event the build fires but line, which --events adds)
   --events LIST   exactly these events, comma-separated, instead of --mode:
                   function-entry, function-return, line, gc-start, gc-done,
                   import-find-load-start, import-find-load-done, audit
@@ -61,7 +62,7 @@ const MODE_EVENTS: Record<Mode, EventName[] | undefined> = {
   gc: ['gc-start', 'gc-done'],
   imports: ['import-find-load-start', 'import-find-load-done'],
   audit: ['audit'],
-  // Every event this build fires: the library's default.
+  // The library's default: every event this build fires but line.
   all: undefined,
 };
 

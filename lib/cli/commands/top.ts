@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { CallCount, countCalls, pythonBinaries, PytraceError } from '../../index';
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { note, Output, printHelp } from '../output';
+import { header, outputWidth, row, totals, widthsFor } from '../top-layout';
 
 const help = `Usage: pytrace top [--pid PID]... [--interval S] [--limit N] [--iterations N] [--json]
 
@@ -11,25 +12,25 @@ Python functions, as (PID, file, line, function) with their number of calls
 in that interval, counted in the kernel. Without --pid: every process of
 every Python binary with markers on this machine, processes started later
 included. Refreshed in place on a terminal; appended blocks otherwise. The
-columns are the HOWTO script's: printf("%6s %80s %6s %30s %6s\n", PID,
-FILENAME, LINE, FUNCTION, CALLS), most calls first.
+columns are the HOWTO script's, printf("%6s %80s %6s %30s %6s\\n", PID,
+FILENAME, LINE, FUNCTION, CALLS), most calls first, narrowed to fit the
+terminal ($COLUMNS when set, else the terminal's width; 80 when not a
+terminal): long names are elided in the middle, so a path keeps its file's
+name. Under the rows, the interval's total: calls, calls per second, and
+calls since the start.
 
 Options:
   --pid PID        count only this process (repeat, or PID,PID,...)
   --interval S     seconds between refreshes (default 1)
   --limit N        rows per refresh (default 20)
   --iterations N   stop after N refreshes (default: until Ctrl-C)
-  --json           one JSON object per interval (NDJSON)
+  --json           one JSON object per interval (NDJSON), with the calls of
+                   the interval (calls) and since the start (totalCalls)
   -h, --help       this help
 
 Exit status: 0 when it ran, 1 on a pytrace error, 2 on bad usage.`;
 
 const CLEAR = '\x1b[2J\x1b[1;1H';
-
-/** printf("%6s %80s %6s %30s %6s\n", ...) as the HOWTO's script prints each row. */
-function row(pid: string | number, file: string, line: string | number, fn: string, calls: string | number): string {
-  return `${String(pid).padStart(6)} ${file.padStart(80)} ${String(line).padStart(6)} ${fn.padStart(30)} ${String(calls).padStart(6)}`;
-}
 
 /** foreach (... in fn_calls- limit N): most calls first; ties in a stable order. */
 export function topN(counts: CallCount[], limit: number): CallCount[] {
@@ -74,6 +75,7 @@ export const top: Command = {
 
     const out = new Output();
     let refreshes = 0;
+    let totalCalls = 0;
     let timer: NodeJS.Timeout | undefined;
     let failure: unknown;
     await new Promise<void>((resolve) => {
@@ -95,11 +97,13 @@ export const top: Command = {
           return finish();
         }
         const rows = topN(counts, limit);
+        const calls = counts.reduce((n, c) => n + c.count, 0);
+        totalCalls += calls;
         if (json) {
-          const total = counts.reduce((n, c) => n + c.count, 0);
-          out.json({ type: 'top', time: new Date().toISOString(), interval, calls: total, functions: counts.length, top: rows });
+          out.json({ type: 'top', time: new Date().toISOString(), interval, calls, totalCalls, functions: counts.length, top: rows });
         } else {
-          const text = [row('PID', 'FILENAME', 'LINE', 'FUNCTION', 'CALLS'), ...rows.map((c) => row(c.pid, c.filename, c.lineno, c.function, c.count))];
+          const w = widthsFor(rows, outputWidth(out.isTTY));
+          const text = [header(w), ...rows.map((c) => row(c, w)), totals(calls, counts.length, interval, totalCalls)];
           if (out.isTTY) out.write(CLEAR + text.join('\n') + '\n');
           else out.line(text.join('\n') + '\n');
         }

@@ -1,6 +1,7 @@
 /** attach()'s option checks and defaults, without a kernel: lib/options.ts. */
 import { PytraceError } from '../../lib/errors';
-import { DEFAULTS, isDefaultEvent, resolveOptions } from '../../lib/api/options';
+import * as os from 'os';
+import { DEFAULTS, isDefaultEvent, perfPagesFor, resolveOptions } from '../../lib/api/options';
 import { EVENT_NAMES } from '../../lib/markers';
 
 function refusal(options: unknown): PytraceError {
@@ -14,7 +15,8 @@ function refusal(options: unknown): PytraceError {
 }
 
 test('no options: every default, from the one table', () => {
-  expect(resolveOptions(undefined)).toEqual(DEFAULTS);
+  const cpus = os.cpus().length;
+  expect(resolveOptions(undefined)).toEqual({ ...DEFAULTS, perfPages: perfPagesFor(16 << 20, cpus) });
   expect(resolveOptions({})).toEqual({
     transport: 'auto',
     ringBytes: 16 << 20,
@@ -24,14 +26,22 @@ test('no options: every default, from the one table', () => {
     batchBytes: 256 << 10,
     maxPendingBatches: 16,
     onBackpressure: 'pause',
-    perfPages: 64,
+    perfPages: perfPagesFor(16 << 20, cpus),
   });
+});
+
+test('the perf buffer holds what the ring would, spread over the CPUs, at least 64 pages', () => {
+  expect(perfPagesFor(16 << 20, 2)).toBe(2048);
+  expect(perfPagesFor(16 << 20, 3)).toBe(1024);
+  expect(perfPagesFor(1 << 20, 8)).toBe(64);
+  expect(resolveOptions({ perfPages: 8 }).perfPages).toBe(8);
 });
 
 test('given values replace the defaults; undefined means not given', () => {
   expect(resolveOptions({ ringBytes: 1 << 20, within: 'main', events: ['line'], drainMs: undefined })).toEqual({
     ...DEFAULTS,
     ringBytes: 1 << 20,
+    perfPages: perfPagesFor(1 << 20),
     within: 'main',
     events: ['line'],
   });

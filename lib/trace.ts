@@ -1,13 +1,12 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
 import { BatchDecoder } from './decode';
-import { wantsNamespaceIds } from './namespaces';
-import { assertTraceable, describe, describeBinary, Description } from './describe';
+import { assertTraceable, describeBinary, describeProcess, Description } from './describe';
 import { fromNative, PytraceError } from './errors';
 import { CreationReturns, entryAtCreation, generatorCreationTarget } from './generators';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
-import { assertProcess, effectiveCapabilities } from './proc';
+import { effectiveCapabilities, resolveProcess } from './proc';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
@@ -257,9 +256,10 @@ export type AttachTarget = number | { binary: string; pid?: number };
  */
 export async function attach(target: AttachTarget, options: AttachOptions = {}): Promise<Trace> {
   const pid = typeof target === 'number' ? target : target.pid ?? -1;
-  if (pid !== -1) assertProcess(pid);
+  // /proc is read here, once: everything below works from this value.
+  const proc = pid !== -1 ? resolveProcess(pid) : null;
   assertPrivileged();
-  const description = assertTraceable(typeof target === 'number' ? describe(target) : describeBinary(target.binary));
+  const description = assertTraceable(proc && typeof target === 'number' ? describeProcess(proc) : describeBinary((target as { binary: string }).binary));
   const events = chooseEvents(description, options.events);
   if (options.within !== undefined && !(description.events['function-entry'].available && description.events['function-return'].available))
     throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`);
@@ -294,7 +294,8 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         perfPages: options.perfPages ?? 64,
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
-        nsIds: wantsNamespaceIds(pid),
+        // A process in another PID namespace knows itself by other numbers; any process may be (pid -1).
+        nsIds: proc ? proc.otherPidNamespace : true,
       },
       // A constructor that fails after making its JS channel still sends 'end': no trace then.
       (kind, buffer, records) => trace?.onMessage(kind, buffer, records),

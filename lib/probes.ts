@@ -120,12 +120,15 @@ export function discoverFile(openPath: string, path: string = openPath, read?: R
     if (semaphore !== null && semaphoreOffset === null)
       return problem('PYTRACE_BAD_ELF', `${where}: its semaphore at 0x${semaphore.toString(16)} is in no loadable segment.`, n.provider, n.name);
     // A symbol the ELF does not export (glibc 2.41's libc:memory_mallopt_* use
-    // its local mp_) stays unresolved: only attaching to that marker fails.
+    // its local mp_) stays unresolved: only attaching to that marker fails. A
+    // Python marker that cannot be fetched is a broken build: an error now.
     const symbols: Record<string, bigint> = {};
     for (const a of args) {
       if (a.operand.form !== 'rip-relative') continue;
       const s = elf.symbols[a.operand.symbol];
       if (s) symbols[a.operand.symbol] = s.value;
+      else if (n.provider === PROVIDER)
+        return problem('PYTRACE_BAD_OPERAND', `${where} refers to symbol ${a.operand.symbol}, which the ELF does not define. ${DAMAGED}`, n.provider, n.name);
     }
     locations.push({
       provider: n.provider,

@@ -71,12 +71,16 @@ std::string ParseNote(const char* desc, size_t size, bool is64, SdtNote* note) {
     into[i]->assign(desc + at, len);
     at += len + 1;
   }
+  // Zeros may follow (a descriptor size that counts the padding); anything
+  // else is a size that swallowed what comes next, such as the next notes.
+  for (size_t i = at; i < size; i++)
+    if (desc[i]) return "its descriptor runs " + std::to_string(size - at) + " bytes past its arguments string";
   return "";
 }
 
-// Every note of one SHT_NOTE section. Problems are reported for the section
-// named .note.stapsdt and for any other section once it held a stapsdt note:
-// the notes of other owners (build ids, ABI tags) are not ours to judge.
+// Every note of one SHT_NOTE section. Notes of other owners are reported in
+// the section named .note.stapsdt, or in one that held a stapsdt note; the
+// build ids and ABI tags elsewhere are not ours to judge.
 void ReadNotes(Elf_Data* data, const GElf_Shdr& sh, const char* section_name, bool is64, ElfInfo* info) {
   const char* base = static_cast<const char*>(data->d_buf);
   bool ours = !strcmp(section_name, kNoteSection);
@@ -103,12 +107,13 @@ void ReadNotes(Elf_Data* data, const GElf_Shdr& sh, const char* section_name, bo
     }
     info->notes.push_back(std::move(note));
   }
+  if (ours) info->problems.insert(info->problems.end(), problems.begin(), problems.end());
+  // A section that cannot be walked to its end may hide stapsdt notes, whoever's it is.
   if (off < data->d_size) {
     uint64_t at = sh.sh_offset + off;
-    problems.push_back({at, "", "the " + std::to_string(data->d_size - off) + " bytes of " + section_name + " from " + Hex(at) +
-                                    " are not a whole note (a name or descriptor size runs past the section): its notes from there on are skipped"});
+    info->problems.push_back({at, "", "the " + std::to_string(data->d_size - off) + " bytes of " + section_name + " from " + Hex(at) +
+                                          " are not a whole note (a name or descriptor size runs past the section): its notes from there on are skipped"});
   }
-  if (ours) info->problems.insert(info->problems.end(), problems.begin(), problems.end());
 }
 
 void ReadSymbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& sh, const std::string& path,
@@ -175,6 +180,7 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
 
   size_t shnum = 0, shstrndx = 0;
   if (elf_getshdrnum(h.elf, &shnum) != 0) Fail(path, std::string("corrupt section headers: ") + elf_errmsg(-1));
+  if (shnum == 0 && ehdr.e_shoff != 0) Fail(path, "corrupt section headers: none readable at the offset the header gives (truncated?)");
   if (shnum == 0) {
     // Section headers stripped (or their offset zeroed): the notes, which no
     // segment maps, cannot be found.
@@ -184,8 +190,20 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
   if (ehdr.e_shentsize != gelf_fsize(h.elf, ELF_T_SHDR, 1, EV_CURRENT) ||
       !InFile(ehdr.e_shoff, uint64_t(shnum) * ehdr.e_shentsize, size))
     Fail(path, "corrupt section headers: the table is not inside the file (truncated?)");
-  if (elf_getshdrstrndx(h.elf, &shstrndx) != 0 || shstrndx == SHN_UNDEF || shstrndx >= shnum)
+  GElf_Shdr names;
+  if (elf_getshdrstrndx(h.elf, &shstrndx) != 0 || shstrndx == SHN_UNDEF || shstrndx >= shnum ||
+      !gelf_getshdr(elf_getscn(h.elf, shstrndx), &names) || names.sh_type != SHT_STRTAB)
     Fail(path, "corrupt section headers: no section name table");
+  // The table names itself by the name the ELF standard reserves for it (or
+  // .strtab, which LLVM shares with the symbol names): another table, or its
+  // contents moved, would name every section wrongly.
+  const char* names_name = elf_strptr(h.elf, shstrndx, names.sh_name);
+  if (!names_name || (strcmp(names_name, ".shstrtab") && strcmp(names_name, ".strtab")))
+    Fail(path, "corrupt section headers: the section name table does not name itself .shstrtab");
+  // Neither header table may overlap a section's contents: a count or an
+  // offset that does has them read other bytes as headers.
+  uint64_t ph_from = ehdr.e_phoff, ph_to = ph_from + uint64_t(phnum) * ehdr.e_phentsize;
+  uint64_t sh_from = ehdr.e_shoff, sh_to = sh_from + uint64_t(shnum) * ehdr.e_shentsize;
   std::unordered_set<std::string> wanted(wanted_symbols.begin(), wanted_symbols.end());
   std::unordered_set<std::string> found;
   size_t index = 0;
@@ -195,6 +213,21 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
     if (!gelf_getshdr(scn, &sh)) Fail(path, "corrupt section header " + std::to_string(index) + ": " + elf_errmsg(-1));
     if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !InFile(sh.sh_offset, sh.sh_size, size))
       Fail(path, "section " + std::to_string(index) + " runs past the end of the file (truncated, or a corrupt section header)");
+    // The tables whose entries have a fixed size, as readelf checks them.
+    Elf_Type fixed = sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM ? ELF_T_SYM
+                     : sh.sh_type == SHT_REL                              ? ELF_T_REL
+                     : sh.sh_type == SHT_RELA                             ? ELF_T_RELA
+                                                                          : ELF_T_NUM;
+    if (fixed != ELF_T_NUM && sh.sh_entsize != gelf_fsize(h.elf, fixed, 1, EV_CURRENT))
+      Fail(path, "corrupt section header " + std::to_string(index) + ": entry size " + std::to_string(sh.sh_entsize) +
+                     " is not its table's");
+    if (sh.sh_type != SHT_NOBITS && sh.sh_size &&
+        ((phnum && sh.sh_offset < ph_to && ph_from < sh.sh_offset + sh.sh_size) ||
+         (sh.sh_offset < sh_to && sh_from < sh.sh_offset + sh.sh_size)))
+      Fail(path, "corrupt headers: a header table overlaps section " + std::to_string(index));
+    if (sh.sh_link >= shnum)
+      Fail(path, "corrupt section header " + std::to_string(index) + ": it links to section " + std::to_string(sh.sh_link) +
+                     ", past the last (" + std::to_string(shnum - 1) + ")");
     const char* name = elf_strptr(h.elf, shstrndx, sh.sh_name);
     if (!name) Fail(path, "corrupt section header " + std::to_string(index) + ": its name is outside the section name table");
     for (const char* s : kSections)
@@ -205,7 +238,9 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
     if (sh.sh_type == SHT_NOTE) {
       Elf_Data* data = elf_getdata(scn, nullptr);
       if (!data) Fail(path, "section " + std::string(name) + " is unreadable: " + elf_errmsg(-1));
-      if (data->d_buf) ReadNotes(data, sh, name, is64, &info);
+      if (data->d_size) ReadNotes(data, sh, name, is64, &info);
+      // Linkers drop empty sections: an empty one had its size zeroed.
+      else if (!strcmp(name, kNoteSection)) info.problems.push_back({sh.sh_offset, "", "section .note.stapsdt is empty"});
     } else if (!strcmp(name, kNoteSection)) {
       info.problems.push_back({sh.sh_offset, "", "section " + std::string(kNoteSection) + " is not a note section (type " +
                                                       std::to_string(sh.sh_type) + "): its notes are skipped"});

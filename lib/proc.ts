@@ -58,6 +58,8 @@ export interface ProcStat {
   session: number;
   ttyNr: number;
   tpgid: number;
+  /** PF_* flags (PF_KTHREAD: a kernel thread). */
+  flags: bigint;
   /** Clock ticks after boot. */
   startTime: bigint;
 }
@@ -78,6 +80,7 @@ export function parseStat(text: string): ProcStat {
     session: Number(f[3]),
     ttyNr: Number(f[4]),
     tpgid: Number(f[5]),
+    flags: BigInt(f[6]),
     startTime: BigInt(f[19]),
   };
 }

@@ -1,0 +1,114 @@
+/**
+ * Marker discovery in the world as it is: a Python that loaded a library
+ * whose markers pytrace cannot parse, a Python whose executable was replaced
+ * or deleted under it (a package upgrade), and files an unprivileged user
+ * cannot read. Counts are exact: the script calls leaf() CALLS times.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { attach, describe as describeProcess, probes } from '../../lib/index';
+import { buildFixtures } from '../helpers/fixtures';
+import { Collector, countBy, killStarted, privatePython, Python, startPython, startTracer, within } from '../helpers/python';
+
+afterEach(killStarted);
+
+const CALLS = 1000;
+const NOBODY = 65534;
+const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--inh-caps=-all'];
+
+/** Attaches to the script, lets it run, and counts its leaf() entries and returns. */
+async function leafCalls(py: Python): Promise<Record<string, number>> {
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
+  const c = new Collector(trace);
+  py.go();
+  expect(await py.result()).toEqual({ calls: CALLS });
+  await within(c.closed, 10000, 'close after the script exits');
+  expect(c.lost).toEqual([]);
+  return countBy(
+    c.frames(py.script).filter((f) => f.function === 'leaf'),
+    (f) => f.type,
+  );
+}
+
+describe('a library with markers pytrace cannot parse, loaded into the Python', () => {
+  const lib = path.join(buildFixtures(), 'libothermarkers.so');
+
+  test('probes() lists the rest and warns; describe() says what was skipped; attach() traces exactly', async () => {
+    const py = await startPython('load_library.py', [lib, String(CALLS)]);
+    const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    let found;
+    try {
+      found = probes(py.pid);
+      expect(emit.mock.calls).toEqual([[expect.stringMatching(/libothermarkers\.so: marker zfixture:unparseable_operand: .*"4@\[%rsi\]"/), { type: 'PytraceWarning', code: 'PYTRACE_BAD_OPERAND' }]]);
+    } finally {
+      emit.mockRestore();
+    }
+    expect(found.filter((p) => p.provider === 'zfixture').map((p) => p.name)).toEqual(['plain', 'register_operand']);
+    expect(found.filter((p) => p.provider === 'python')).toHaveLength(8);
+
+    const d = describeProcess(py.pid);
+    expect(d.version).toBe('3.11');
+    expect(d.warnings).toEqual([
+      { code: 'PYTRACE_BAD_OPERAND', path: fs.realpathSync(lib), provider: 'zfixture', name: 'unparseable_operand', message: expect.any(String) },
+    ]);
+    expect(d.events['function-entry'].fires).toBe(true);
+
+    expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
+  });
+});
+
+describe('an executable replaced or deleted under the running Python', () => {
+  /** Starts the script on a private copy of python3.11, then does `change` to that file. */
+  async function startThenChange(change: (file: string) => void): Promise<Python> {
+    const python = privatePython();
+    const py = await startPython('load_library.py', ['', String(CALLS)], { python });
+    change(python);
+    expect(fs.readFileSync(`/proc/${py.pid}/maps`, 'utf8')).toContain(`${python} (deleted)`);
+    return py;
+  }
+
+  test('replaced (a new file renamed over it, as a package upgrade does): attached to the mapped file, exact counts', async () => {
+    const py = await startThenChange((file) => {
+      fs.copyFileSync(file, `${file}.new`);
+      fs.renameSync(`${file}.new`, file);
+    });
+    const locations = probes(py.pid).filter((p) => p.provider === 'python');
+    expect(locations).toHaveLength(8);
+    for (const l of locations) expect(l.openPath).toMatch(new RegExp(`^/proc/${py.pid}/map_files/[0-9a-f]+-[0-9a-f]+$`));
+    expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
+  });
+
+  test('deleted: still traced, exact counts', async () => {
+    const py = await startThenChange((file) => fs.unlinkSync(file));
+    const d = describeProcess(py.pid);
+    expect(d.build).toBe('executable');
+    expect(d.version).toBe('3.11');
+    expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
+  });
+});
+
+describe('files an unprivileged user cannot read', () => {
+  async function probesAsNobody(target: string): Promise<string> {
+    const tracer = startTracer(['probes', target], AS_NOBODY);
+    const line = await tracer.line((l) => /^(error|probes)\b/.test(l));
+    await within(tracer.exited, 10000, 'tracer exit');
+    return line;
+  }
+
+  test('a root-only file is PYTRACE_PERMISSION, a PytraceError', async () => {
+    expect(await probesAsNobody('/etc/shadow')).toMatch(/^error PYTRACE_PERMISSION \/etc\/shadow: permission denied/);
+  });
+
+  test("a file in a directory it cannot enter is PYTRACE_PERMISSION, not 'no such file'", async () => {
+    const dir = fs.mkdtempSync('/tmp/pytrace-private-');
+    try {
+      fs.chmodSync(dir, 0o700);
+      fs.copyFileSync(path.join(buildFixtures(), 'libothermarkers.so'), path.join(dir, 'lib.so'));
+      expect(await probesAsNobody(path.join(dir, 'lib.so'))).toMatch(/^error PYTRACE_PERMISSION .*lib\.so: permission denied/);
+      // And one that does not exist there is no different to it: the kernel refuses the directory first.
+      expect(await probesAsNobody(path.join(dir, 'missing.so'))).toMatch(/^error PYTRACE_PERMISSION /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

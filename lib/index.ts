@@ -1,7 +1,7 @@
 export { attach, Trace } from './trace';
 export type { AttachOptions, AttachTarget, TraceStats } from './trace';
 export { probes } from './probes';
-export type { ProbeLocation } from './probes';
+export type { DiscoveryWarning, ProbeLocation } from './probes';
 export { describe, describeBinary } from './describe';
 export type { Description, EventAvailability } from './describe';
 export { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';

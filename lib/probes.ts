@@ -80,10 +80,12 @@ export function discoverFile(openPath: string, path: string = openPath, read?: R
   // Whether a problem whose provider is unknown may be the Python's own.
   const holdsPython = PYTHON_OBJECT.test(path) || elf.notes.some((n) => n.provider === PROVIDER);
   const problem = (code: ErrorCode, message: string, provider?: string, name?: string) => {
-    if (provider !== undefined ? provider === PROVIDER : holdsPython) throw new PytraceError(code, message);
-    warnings.push({ code, path, ...(provider !== undefined && { provider }), ...(name !== undefined && { name }), message });
+    if (provider !== undefined ? provider === PROVIDER : holdsPython)
+      throw new PytraceError(code, code === 'PYTRACE_BAD_ELF' ? `${message} ${DAMAGED}` : message);
+    const skipped = name !== undefined ? 'Skipped: not a Python marker.' : 'Skipped: not the Python\'s markers.';
+    warnings.push({ code, path, ...(provider !== undefined && { provider }), ...(name !== undefined && { name }), message: `${message} ${skipped}` });
   };
-  for (const p of elf.problems) problem('PYTRACE_BAD_ELF', `${path}: ${p.message}. ${DAMAGED}`, p.provider);
+  for (const p of elf.problems) problem('PYTRACE_BAD_ELF', `${path}: ${p.message}.`, p.provider);
   if (elf.notes.length === 0) return { locations: [], warnings };
   const arch: Arch = elf.machine === EM_AARCH64 ? 'aarch64' : 'x86_64';
   if (elf.machine !== EM_X86_64 && elf.machine !== EM_AARCH64)
@@ -160,7 +162,7 @@ function unreadable(pid: number, obj: MappedObject, e: unknown): DiscoveryWarnin
       `${obj.path} was deleted or replaced (a package upgrade?) since process ${pid} mapped it: reading the mapped file through /proc/${pid}/map_files needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE. Run as root, or restart the process.`,
     );
   if (e.code === 'PYTRACE_PERMISSION' || PYTHON_OBJECT.test(obj.path)) throw e;
-  return { code: e.code, path: obj.path, message: e.message };
+  return { code: e.code, path: obj.path, message: `${e.message} Skipped: not the Python's markers.` };
 }
 
 /** The marker locations of every object mapped into a process. */

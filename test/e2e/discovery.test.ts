@@ -8,7 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { attach, describe as describeProcess, probes } from '../../lib/index';
 import { buildFixtures } from '../helpers/fixtures';
-import { Collector, countBy, killStarted, privatePython, Python, startPython, startTracer, within } from '../helpers/python';
+import { sections, SHDR } from '../helpers/elf-bytes';
+import { Collector, countBy, killStarted, privatePython, Python, startPython, startTracer, tempDir, within } from '../helpers/python';
 
 afterEach(killStarted);
 
@@ -55,6 +56,24 @@ describe('a library with markers pytrace cannot parse, loaded into the Python', 
 
     expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
   });
+});
+
+test('a library with corrupt section headers (which the loader does not read): a warning, exact counts', async () => {
+  const tmp = tempDir('pytrace-corrupt-');
+  try {
+    const lib = path.join(tmp.dir, 'libcorrupt.so');
+    const bytes = fs.readFileSync(path.join(buildFixtures(), 'libothermarkers.so'));
+    const text = sections(bytes).find((s) => s.name === '.text')!;
+    bytes.writeUInt32LE(0xffff, text.at + SHDR.sh_link[0]); // a link past the last section
+    fs.writeFileSync(lib, bytes);
+    const py = await startPython('load_library.py', [lib, String(CALLS)]);
+    const d = describeProcess(py.pid);
+    expect(d.warnings).toEqual([{ code: 'PYTRACE_BAD_ELF', path: lib, message: expect.stringMatching(/libcorrupt\.so: corrupt section header \d+: it links to section 65535/) }]);
+    expect(d.locations).toHaveLength(8);
+    expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
+  } finally {
+    tmp.remove();
+  }
 });
 
 describe('an executable replaced or deleted under the running Python', () => {

@@ -97,6 +97,13 @@ describe('an executable replaced or deleted under the running Python', () => {
     expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
   });
 
+  test('without CAP_SYS_ADMIN (which reading a mapping needs): PYTRACE_PERMISSION saying the file was replaced', async () => {
+    const py = await startThenChange((file) => fs.unlinkSync(file));
+    const tracer = startTracer(['describe', String(py.pid)], ['setpriv', '--bounding-set=-sys_admin,-checkpoint_restore']);
+    const line = await tracer.line((l) => /^(error|described)\b/.test(l));
+    expect(line).toMatch(/^error PYTRACE_PERMISSION \S+python3\.11 was deleted or replaced .* needs CAP_SYS_ADMIN/);
+  });
+
   test('deleted: still traced, exact counts', async () => {
     const py = await startThenChange((file) => fs.unlinkSync(file));
     const d = describeProcess(py.pid);

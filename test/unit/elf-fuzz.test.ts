@@ -7,8 +7,10 @@
  * PytraceError, or the original minus what a warning lists as skipped; never a
  * crash, never other output without a word. Where binutils' readelf calls the
  * notes corrupt, pytrace must say so too.
+ *
+ * PYTRACE_FUZZ_SEED=N runs other variants; PYTRACE_FUZZ_VERBOSE=1 prints each.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -157,11 +159,10 @@ describe.each(FILES)('%s', (name) => {
       if (process.env.PYTRACE_FUZZ_VERBOSE) console.log(i, v.what, r.outcome, r.detail);
     });
     expect(disagreements).toEqual([]);
-    // Each outcome occurs, so the oracle is not vacuous.
+    // Unchanged results and reported ones both occur: the variants are neither all harmless nor all fatal.
     expect(tally.same).toBeGreaterThan(0);
     expect(tally.error + tally.warning).toBeGreaterThan(VARIANTS_PER_FILE / 2);
     if (process.env.PYTRACE_FUZZ_VERBOSE) console.log(name, tally);
   });
 });
 
-void execFileSync;

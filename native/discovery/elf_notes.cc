@@ -133,6 +133,55 @@ void ReadSymbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& sh, const std::string&
   }
 }
 
+// The loadable segments (to turn addresses into file offsets), checked to
+// lie inside the file. Returns the number of program headers.
+size_t ReadSegments(Elf* elf, const GElf_Ehdr& ehdr, uint64_t size, const std::string& path, ElfInfo* info) {
+  size_t phnum = 0;
+  if (elf_getphdrnum(elf, &phnum) != 0) Fail(path, std::string("corrupt program headers: ") + elf_errmsg(-1));
+  if (phnum && (ehdr.e_phentsize != gelf_fsize(elf, ELF_T_PHDR, 1, EV_CURRENT) ||
+                !InFile(ehdr.e_phoff, uint64_t(phnum) * ehdr.e_phentsize, size)))
+    Fail(path, "corrupt program headers: the table is not inside the file (truncated?)");
+  for (size_t i = 0; i < phnum; i++) {
+    GElf_Phdr ph;
+    if (!gelf_getphdr(elf, i, &ph)) Fail(path, std::string("corrupt program header: ") + elf_errmsg(-1));
+    if (ph.p_type == PT_INTERP) info->interpreter = true;
+    if (ph.p_type != PT_LOAD) continue;
+    if (!InFile(ph.p_offset, ph.p_filesz, size))
+      Fail(path, "loadable segment " + std::to_string(i) + " runs past the end of the file (truncated?)");
+    info->segments.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_flags});
+  }
+  return phnum;
+}
+
+// Where the header tables are, and how big the file is: what a section
+// header is checked against.
+struct Layout {
+  uint64_t size, ph_from, ph_to, sh_from, sh_to;
+  size_t phnum, shnum;
+};
+
+// One section header, as readelf checks it: inside the file, entries of its
+// table's size, links to existing sections, clear of the header tables (a
+// count or an offset that overlaps them has other bytes read as headers).
+void CheckSection(Elf* elf, const GElf_Shdr& sh, size_t index, const Layout& l, const std::string& path) {
+  if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !InFile(sh.sh_offset, sh.sh_size, l.size))
+    Fail(path, "section " + std::to_string(index) + " runs past the end of the file (truncated, or a corrupt section header)");
+  Elf_Type fixed = sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM ? ELF_T_SYM
+                   : sh.sh_type == SHT_REL                              ? ELF_T_REL
+                   : sh.sh_type == SHT_RELA                             ? ELF_T_RELA
+                                                                        : ELF_T_NUM;
+  if (fixed != ELF_T_NUM && sh.sh_entsize != gelf_fsize(elf, fixed, 1, EV_CURRENT))
+    Fail(path, "corrupt section header " + std::to_string(index) + ": entry size " + std::to_string(sh.sh_entsize) +
+                   " is not its table's");
+  if (sh.sh_type != SHT_NOBITS && sh.sh_size &&
+      ((l.phnum && sh.sh_offset < l.ph_to && l.ph_from < sh.sh_offset + sh.sh_size) ||
+       (sh.sh_offset < l.sh_to && l.sh_from < sh.sh_offset + sh.sh_size)))
+    Fail(path, "corrupt headers: a header table overlaps section " + std::to_string(index));
+  if (sh.sh_link >= l.shnum)
+    Fail(path, "corrupt section header " + std::to_string(index) + ": it links to section " + std::to_string(sh.sh_link) +
+                   ", past the last (" + std::to_string(l.shnum - 1) + ")");
+}
+
 }  // namespace
 
 ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wanted_symbols) {
@@ -163,20 +212,7 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
   info.shared = ehdr.e_type == ET_DYN;
   info.machine = ehdr.e_machine;
 
-  size_t phnum = 0;
-  if (elf_getphdrnum(h.elf, &phnum) != 0) Fail(path, std::string("corrupt program headers: ") + elf_errmsg(-1));
-  if (phnum && (ehdr.e_phentsize != gelf_fsize(h.elf, ELF_T_PHDR, 1, EV_CURRENT) ||
-                !InFile(ehdr.e_phoff, uint64_t(phnum) * ehdr.e_phentsize, size)))
-    Fail(path, "corrupt program headers: the table is not inside the file (truncated?)");
-  for (size_t i = 0; i < phnum; i++) {
-    GElf_Phdr ph;
-    if (!gelf_getphdr(h.elf, i, &ph)) Fail(path, std::string("corrupt program header: ") + elf_errmsg(-1));
-    if (ph.p_type == PT_INTERP) info.interpreter = true;
-    if (ph.p_type != PT_LOAD) continue;
-    if (!InFile(ph.p_offset, ph.p_filesz, size))
-      Fail(path, "loadable segment " + std::to_string(i) + " runs past the end of the file (truncated?)");
-    info.segments.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz, ph.p_memsz, ph.p_flags});
-  }
+  size_t phnum = ReadSegments(h.elf, ehdr, size, path, &info);
 
   size_t shnum = 0, shstrndx = 0;
   if (elf_getshdrnum(h.elf, &shnum) != 0) Fail(path, std::string("corrupt section headers: ") + elf_errmsg(-1));
@@ -200,10 +236,8 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
   const char* names_name = elf_strptr(h.elf, shstrndx, names.sh_name);
   if (!names_name || (strcmp(names_name, ".shstrtab") && strcmp(names_name, ".strtab")))
     Fail(path, "corrupt section headers: the section name table does not name itself .shstrtab");
-  // Neither header table may overlap a section's contents: a count or an
-  // offset that does has them read other bytes as headers.
-  uint64_t ph_from = ehdr.e_phoff, ph_to = ph_from + uint64_t(phnum) * ehdr.e_phentsize;
-  uint64_t sh_from = ehdr.e_shoff, sh_to = sh_from + uint64_t(shnum) * ehdr.e_shentsize;
+  Layout layout{size, ehdr.e_phoff, ehdr.e_phoff + uint64_t(phnum) * ehdr.e_phentsize,
+                ehdr.e_shoff, ehdr.e_shoff + uint64_t(shnum) * ehdr.e_shentsize, phnum, shnum};
   std::unordered_set<std::string> wanted(wanted_symbols.begin(), wanted_symbols.end());
   std::unordered_set<std::string> found;
   size_t index = 0;
@@ -211,23 +245,7 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
     index = elf_ndxscn(scn);
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh)) Fail(path, "corrupt section header " + std::to_string(index) + ": " + elf_errmsg(-1));
-    if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !InFile(sh.sh_offset, sh.sh_size, size))
-      Fail(path, "section " + std::to_string(index) + " runs past the end of the file (truncated, or a corrupt section header)");
-    // The tables whose entries have a fixed size, as readelf checks them.
-    Elf_Type fixed = sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM ? ELF_T_SYM
-                     : sh.sh_type == SHT_REL                              ? ELF_T_REL
-                     : sh.sh_type == SHT_RELA                             ? ELF_T_RELA
-                                                                          : ELF_T_NUM;
-    if (fixed != ELF_T_NUM && sh.sh_entsize != gelf_fsize(h.elf, fixed, 1, EV_CURRENT))
-      Fail(path, "corrupt section header " + std::to_string(index) + ": entry size " + std::to_string(sh.sh_entsize) +
-                     " is not its table's");
-    if (sh.sh_type != SHT_NOBITS && sh.sh_size &&
-        ((phnum && sh.sh_offset < ph_to && ph_from < sh.sh_offset + sh.sh_size) ||
-         (sh.sh_offset < sh_to && sh_from < sh.sh_offset + sh.sh_size)))
-      Fail(path, "corrupt headers: a header table overlaps section " + std::to_string(index));
-    if (sh.sh_link >= shnum)
-      Fail(path, "corrupt section header " + std::to_string(index) + ": it links to section " + std::to_string(sh.sh_link) +
-                     ", past the last (" + std::to_string(shnum - 1) + ")");
+    CheckSection(h.elf, sh, index, layout, path);
     const char* name = elf_strptr(h.elf, shstrndx, sh.sh_name);
     if (!name) Fail(path, "corrupt section header " + std::to_string(index) + ": its name is outside the section name table");
     for (const char* s : kSections)

@@ -13,7 +13,7 @@ export function readElfFile(path: string, symbols?: string[]): RawElf {
   }
 }
 
-/** A mapped file that is not an ELF (a data file mapped executable) has no markers, rather than a fault. */
+/** A mapped file that is not an ELF (a data file or a device mapped executable) has no markers, rather than a fault. */
 export function isNotElf(e: unknown): boolean {
-  return e instanceof PytraceError && /: not an ELF file\.$/.test(e.message);
+  return e instanceof PytraceError && /: not (an ELF|a regular) file\.$/.test(e.message);
 }

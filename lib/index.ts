@@ -1,10 +1,10 @@
 export { attach, Trace } from './api/trace';
 export type { AttachOptions, AttachTarget, TraceStats } from './api/trace';
-export type { TraceListeners, TraceEventName, LostReport, ExitReport } from './api/trace-events';
 export { probes } from './discovery/probes';
-export type { ProbeLocation } from './discovery/probes';
+export type { DiscoveryWarning, ProbeLocation } from './discovery/probes';
 export { describe, describeBinary } from './discovery/describe';
 export type { Description, EventAvailability } from './discovery/describe';
+export type { TraceListeners, TraceEventName, LostReport, ExitReport } from './api/trace-events';
 export { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';
 export type { ErrorCode } from './errors';
 export { EVENT_NAMES } from './markers';

@@ -25,10 +25,20 @@ export interface RawSection {
   size: bigint;
 }
 
+/** A note readElf() left out, and why (see native/discovery/elf_notes.h). */
+export interface RawNoteProblem {
+  offset: number;
+  provider?: string;
+  message: string;
+}
+
 export interface RawElf {
   shared: boolean;
+  /** Has PT_INTERP: an executable (PIE or not), not a library. */
+  interpreter: boolean;
   machine: number;
   notes: RawNote[];
+  problems: RawNoteProblem[];
   segments: RawSegment[];
   sections: Record<string, RawSection>;
   symbols: Record<string, { value: bigint; size: bigint }>;

@@ -10,7 +10,8 @@ namespace {
 
 Napi::Value BigU64(Napi::Env env, uint64_t v) { return Napi::BigInt::New(env, v); }
 
-// readElf(path, symbols?: string[]) -> { shared, machine, notes, segments, sections, symbols }
+// readElf(path, symbols?: string[])
+//   -> { shared, interpreter, machine, notes, problems, segments, sections, symbols }
 Napi::Value ReadElf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].ToString().Utf8Value();
@@ -22,6 +23,11 @@ Napi::Value ReadElf(const Napi::CallbackInfo& info) {
   ElfInfo elf;
   try {
     elf = ReadElfInfo(path, wanted);
+  } catch (const NativeError& e) {
+    Napi::Error error = Napi::Error::New(env, e.what());
+    error.Set("code", Napi::String::New(env, e.code));
+    if (e.err) error.Set("errno", Napi::Number::New(env, e.err));
+    throw error;
   } catch (const std::exception& e) {
     Napi::Error error = Napi::Error::New(env, e.what());
     error.Set("code", Napi::String::New(env, "PYTRACE_BAD_ELF"));
@@ -29,6 +35,7 @@ Napi::Value ReadElf(const Napi::CallbackInfo& info) {
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("shared", Napi::Boolean::New(env, elf.shared));
+  out.Set("interpreter", Napi::Boolean::New(env, elf.interpreter));
   out.Set("machine", Napi::Number::New(env, elf.machine));
   Napi::Array notes = Napi::Array::New(env, elf.notes.size());
   for (size_t i = 0; i < elf.notes.size(); i++) {
@@ -43,6 +50,16 @@ Napi::Value ReadElf(const Napi::CallbackInfo& info) {
     notes.Set(i, o);
   }
   out.Set("notes", notes);
+  Napi::Array problems = Napi::Array::New(env, elf.problems.size());
+  for (size_t i = 0; i < elf.problems.size(); i++) {
+    const NoteProblem& p = elf.problems[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("offset", Napi::Number::New(env, double(p.offset)));
+    if (!p.provider.empty()) o.Set("provider", p.provider);
+    o.Set("message", p.message);
+    problems.Set(i, o);
+  }
+  out.Set("problems", problems);
   Napi::Array segs = Napi::Array::New(env, elf.segments.size());
   for (size_t i = 0; i < elf.segments.size(); i++) {
     const Segment& s = elf.segments[i];

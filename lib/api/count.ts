@@ -7,7 +7,7 @@ import { assertTraceable, describe, describeBinary, Description } from '../disco
 import { fromNative, PytraceError } from '../errors';
 import { PROVIDER } from '../markers';
 import { NativeTarget, NativeTrace } from '../native';
-import { probesOfFile } from '../discovery/probes';
+import { discoverFile } from '../discovery/probes';
 import { pathInProcess } from '../discovery/proc';
 import { assertPrivileged, targetsFor } from './trace';
 
@@ -28,7 +28,7 @@ export interface CountOptions {
 
 function hasPythonMarkers(path: string): boolean {
   try {
-    return probesOfFile(path).some((p) => p.provider === PROVIDER);
+    return discoverFile(path).locations.some((p) => p.provider === PROVIDER);
   } catch {
     return false;
   }

@@ -1,19 +1,18 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
 import { BatchDecoder } from '../stream/decode';
-import { wantsNamespaceIds } from '../discovery/namespaces';
-import { assertTraceable, describe, describeBinary, Description } from '../discovery/describe';
+import { assertTraceable, describeBinary, describeProcess, Description } from '../discovery/describe';
 import { fromNative, PytraceError } from '../errors';
 import { CreationReturns, entryAtCreation, generatorCreationTarget } from '../planning/generators';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
-import { isDefaultEvent, resolveOptions } from './options';
-import { assertProcess, effectiveCapabilities } from '../discovery/proc';
+import { effectiveCapabilities, resolveProcess } from '../discovery/proc';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from '../planning/spec';
+import { isDefaultEvent, resolveOptions } from './options';
 import { TraceEventName, TraceListener } from './trace-events';
 
 export interface AttachOptions {
-  /** Markers to trace; default: every one that fires in this build except `line` (see lib/options.ts: defaults and allowed values). */
+  /** Markers to trace; default: every one that fires in this build except `line` (see lib/api/options.ts: defaults and allowed values). */
   events?: EventName[];
   /** 'auto' (default) uses the BPF ring buffer where the kernel has it, else the perf buffer. */
   transport?: 'auto' | 'ring' | 'perf';
@@ -272,9 +271,10 @@ export type AttachTarget = number | { binary: string; pid?: number };
 export async function attach(target: AttachTarget, options: AttachOptions = {}): Promise<Trace> {
   const opts = resolveOptions(options);
   const pid = typeof target === 'number' ? target : target.pid ?? -1;
-  if (pid !== -1) assertProcess(pid);
+  // /proc is read here, once: everything below works from this value.
+  const proc = pid !== -1 ? resolveProcess(pid) : null;
   assertPrivileged();
-  const description = assertTraceable(typeof target === 'number' ? describe(target) : describeBinary(target.binary));
+  const description = assertTraceable(proc && typeof target === 'number' ? describeProcess(proc) : describeBinary((target as { binary: string }).binary));
   const events = chooseEvents(description, options.events);
   if (options.within !== undefined && !(description.events['function-entry'].available && description.events['function-return'].available))
     throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`);
@@ -309,7 +309,8 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         perfPages: opts.perfPages,
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
-        nsIds: wantsNamespaceIds(pid),
+        // A process in another PID namespace knows itself by other numbers; any process may be (pid -1).
+        nsIds: proc ? proc.otherPidNamespace : true,
         singleUprobes: process.env.PYTRACE_UPROBE_MULTI === '0',
       },
       // A constructor that fails after making its JS channel still sends 'end': no trace then.

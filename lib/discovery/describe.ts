@@ -1,12 +1,12 @@
 /** What a Python process's build can give: version, where its markers live, what fires. */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readElfFile } from './elf';
 import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from '../errors';
 import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from '../markers';
-import { readElf } from '../native';
+import { Discovery, DiscoveryWarning, discoverFile, discoverProcess, fileOffset, ProbeLocation, PYTHON_OBJECT } from './probes';
+import { resolveProcess, TargetProcess } from './proc';
 import { isDefaultEvent } from '../api/options';
-import { ProbeLocation, fileOffset, probesOfFile, probesOfProcess } from './probes';
-import { assertProcess, exePath, mappedObjects, rootedPath } from './proc';
 
 export interface EventAvailability {
   /** The build has the marker. */
@@ -41,25 +41,41 @@ export interface Description {
   events: Record<EventName, EventAvailability>;
   /** The marker locations (provider "python"). */
   locations: ProbeLocation[];
+  /** The executable and the objects mapped executable (for a process), or the binary. */
+  objects: string[];
+  /**
+   * Markers of other providers (in libraries the process loaded) that could
+   * not be read, and were skipped; the Python's own problems are errors instead.
+   */
+  warnings: DiscoveryWarning[];
 }
 
-const PYTHON_NAME = /(?:^|\/)(?:lib)?python(\d+\.\d+)?[^/]*$/;
+/** An object as discovery reads it: its name, and where to open it. */
+interface ObjectFile {
+  path: string;
+  openPath: string;
+}
 
 export function looksLikePython(paths: string[]): boolean {
-  return paths.some((p) => PYTHON_NAME.test(p));
+  return paths.some((p) => PYTHON_OBJECT.test(p));
 }
 
-/** From "python3.11", "libpython3.11.so.1.0", or the Py_Version constant (3.11+). */
-function versionOf(objects: string[], openPath: (p: string) => string): string | null {
-  for (const p of objects) {
-    const m = PYTHON_NAME.exec(p);
+/** "3.11" -> 11: the one place a version string is taken apart. */
+export function minorVersion(version: string | null): number | null {
+  const m = version && /^3\.(\d+)$/.exec(version);
+  return m ? Number(m[1]) : null;
+}
+
+/** The one place the version is derived: from "python3.11", "libpython3.11.so.1.0", or the Py_Version constant (3.11+). */
+function versionOf(objects: ObjectFile[]): string | null {
+  for (const { path: p } of objects) {
+    const m = PYTHON_OBJECT.exec(p);
     if (m?.[1]) return m[1];
   }
-  for (const p of objects) {
+  for (const { path: p, openPath: open } of objects) {
     if (!/python/.test(p)) continue;
     try {
-      const open = openPath(p);
-      const elf = readElf(open, ['Py_Version']);
+      const elf = readElfFile(open, ['Py_Version']);
       const sym = elf.symbols.Py_Version;
       const off = sym && fileOffset(elf.segments, sym.value);
       if (off === null || off === undefined) continue;
@@ -76,13 +92,8 @@ function versionOf(objects: string[], openPath: (p: string) => string): string |
   return null;
 }
 
-function minor(version: string | null): number | null {
-  const m = version && /^3\.(\d+)$/.exec(version);
-  return m ? Number(m[1]) : null;
-}
-
 function availability(event: EventName, present: boolean, version: string | null): Availability {
-  const v = minor(version);
+  const v = minorVersion(version);
   if (!present) {
     const frame = event === 'function-entry' || event === 'function-return' || event === 'line';
     let note = `This build has no ${MARKERS.find((m) => m.event === event)!.marker} marker.`;
@@ -107,9 +118,9 @@ function availability(event: EventName, present: boolean, version: string | null
   return { available: true, fires: true };
 }
 
-function describeFrom(pid: number | null, executable: string, objects: string[], all: ProbeLocation[], open: (p: string) => string): Description {
-  const locations = all.filter((p) => p.provider === PROVIDER);
-  const version = versionOf(objects, open);
+function describeFrom(pid: number | null, executable: string, objects: ObjectFile[], found: Discovery): Description {
+  const locations = found.locations.filter((p) => p.provider === PROVIDER);
+  const version = versionOf(objects);
   const markerObject = locations[0]?.path ?? null;
   const markers = [...new Set(locations.map((l) => l.name))];
   const events = {} as Record<EventName, Availability>;
@@ -128,27 +139,31 @@ function describeFrom(pid: number | null, executable: string, objects: string[],
     markers,
     events: withDefaults(events),
     locations,
+    objects: objects.map((o) => o.path),
+    warnings: found.warnings,
   };
 }
 
 /** What process `pid` can give. */
 export function describe(pid: number): Description {
-  assertProcess(pid);
-  return describeFrom(pid, exePath(pid), mappedObjects(pid), probesOfProcess(pid), (p) => rootedPath(pid, p));
+  return describeProcess(resolveProcess(pid));
+}
+
+/** describe(), from a process already resolved. */
+export function describeProcess(proc: TargetProcess): Description {
+  return describeFrom(proc.pid, proc.exe, proc.objects, discoverProcess(proc));
 }
 
 /** What a Python binary (an executable or libpython) can give, for every process that runs it. */
 export function describeBinary(path: string): Description {
-  if (!fs.existsSync(path)) throw new PytraceError('PYTRACE_BAD_ELF', `${path}: no such file.`);
-  return describeFrom(null, path, [path], probesOfFile(path), (p) => p);
+  return describeFrom(null, path, [{ path, openPath: path }], discoverFile(path));
 }
 
 /** describe(), but a process that is not a Python with markers is an error. */
 export function assertTraceable(d: Description): Description {
   if (d.build !== 'none') return d;
   const what = d.pid === null ? d.executable : `Process ${d.pid} (${d.executable})`;
-  const objects = d.pid === null ? [d.executable] : mappedObjects(d.pid);
-  if (!looksLikePython(objects))
+  if (!looksLikePython(d.objects))
     throw new PytraceError(
       'PYTRACE_NOT_PYTHON',
       `${what} is not a Python: neither it nor its libraries are a CPython interpreter. Pass the PID of a python process${d.pid === null ? ', or the path of a python binary or libpython' : ''}.`,

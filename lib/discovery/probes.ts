@@ -1,16 +1,24 @@
-/** Marker discovery: every SDT marker location of a binary or a live process. */
-import * as fs from 'fs';
-import { PytraceError } from '../errors';
-import { readElf, RawElf, RawSegment } from '../native';
+/**
+ * Marker discovery: every SDT marker location of a binary or a live process.
+ *
+ * The world's markers are not all ours to judge: a library loaded into the
+ * Python (libz, libc, a vendor's) may carry notes pytrace cannot read. Those
+ * are skipped with a warning. Only problems with the Python's own markers
+ * (provider "python", or a file that is the interpreter) are errors.
+ */
+import { isNotElf, readElfFile } from './elf';
+import { ErrorCode, PytraceError } from '../errors';
+import { PROVIDER } from '../markers';
+import { RawElf, RawSegment } from '../native';
 import { Arch, ArgOperand, parseOperands } from './operands';
-import { addressOfFileOffset, assertProcess, mappedObjects, readMaps, rootedPath } from './proc';
+import { addressOfFileOffset, MappedObject, resolveProcess, TargetProcess } from './proc';
 
 export interface ProbeLocation {
   provider: string;
   name: string;
   /** The object holding the marker, as the target sees it. */
   path: string;
-  /** Where this process opens it (through /proc/PID/root for a process). */
+  /** Where this process opens it (through /proc/PID/root, or /proc/PID/map_files for a replaced file). */
   openPath: string;
   /** True for a shared object (libpython in --enable-shared builds). */
   shared: boolean;
@@ -33,6 +41,25 @@ export interface ProbeLocation {
   arch: Arch;
 }
 
+/** A marker, or an object's markers, left out of discovery, and why. */
+export interface DiscoveryWarning {
+  code: ErrorCode;
+  /** The object, as the target names it. */
+  path: string;
+  /** The marker, when the note was readable enough to tell. */
+  provider?: string;
+  name?: string;
+  message: string;
+}
+
+export interface Discovery {
+  locations: ProbeLocation[];
+  warnings: DiscoveryWarning[];
+}
+
+/** An interpreter's file name: python3.11, libpython3.11.so.1.0 (the version, when named). */
+export const PYTHON_OBJECT = /(?:^|\/)(?:lib)?python(\d+\.\d+)?[^/]*$/;
+
 const EM_X86_64 = 62;
 const EM_AARCH64 = 183;
 
@@ -41,73 +68,71 @@ export function fileOffset(segments: RawSegment[], vaddr: bigint): bigint | null
   return null;
 }
 
-const PT_INTERP = 3;
-
-/** A PIE executable is ET_DYN like a library; unlike one, it names an interpreter. */
-function hasInterpreter(openPath: string): boolean {
-  const fd = fs.openSync(openPath, 'r');
-  try {
-    const read = (at: number, n: number) => {
-      const b = Buffer.alloc(n);
-      fs.readSync(fd, b, 0, n, at);
-      return b;
-    };
-    const h = read(0, 64);
-    const is64 = h[4] === 2;
-    const phoff = is64 ? Number(h.readBigUInt64LE(32)) : h.readUInt32LE(28);
-    const [size, count] = is64 ? [h.readUInt16LE(54), h.readUInt16LE(56)] : [h.readUInt16LE(42), h.readUInt16LE(44)];
-    const ph = read(phoff, size * count);
-    for (let i = 0; i < count; i++) if (ph.readUInt32LE(i * size) === PT_INTERP) return true;
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function readElfOrNull(openPath: string): RawElf | null {
-  try {
-    return readElf(openPath);
-  } catch {
-    return null;
-  }
-}
+const DAMAGED = 'The file is damaged: reinstall it, or trace another build.';
 
 /**
  * The marker locations of one ELF file; `path` is how the target names it.
  * `read`: the file's readElf(), when the caller already has it.
  */
-export function probesOfFile(openPath: string, path: string = openPath, read?: RawElf): ProbeLocation[] {
-  if (!read && !fs.existsSync(openPath)) throw new PytraceError('PYTRACE_BAD_ELF', `${openPath}: no such file.`);
-  let elf = read ?? readElf(openPath);
-  if (elf.notes.length === 0) return [];
+export function discoverFile(openPath: string, path: string = openPath, read?: RawElf): Discovery {
+  let elf = read ?? readElfFile(openPath);
+  const warnings: DiscoveryWarning[] = [];
+  // Whether a problem whose provider is unknown may be the Python's own.
+  const holdsPython = PYTHON_OBJECT.test(path) || elf.notes.some((n) => n.provider === PROVIDER);
+  const problem = (code: ErrorCode, message: string, provider?: string, name?: string) => {
+    if (provider !== undefined ? provider === PROVIDER : holdsPython)
+      throw new PytraceError(code, code === 'PYTRACE_BAD_ELF' ? `${message} ${DAMAGED}` : message);
+    const skipped = name !== undefined ? 'Skipped: not a Python marker.' : 'Skipped: not the Python\'s markers.';
+    warnings.push({ code, path, ...(provider !== undefined && { provider }), ...(name !== undefined && { name }), message: `${message} ${skipped}` });
+  };
+  for (const p of elf.problems) problem('PYTRACE_BAD_ELF', `${path}: ${p.message}.`, p.provider);
+  if (elf.notes.length === 0) return { locations: [], warnings };
   const arch: Arch = elf.machine === EM_AARCH64 ? 'aarch64' : 'x86_64';
   if (elf.machine !== EM_X86_64 && elf.machine !== EM_AARCH64)
     throw new PytraceError('PYTRACE_BAD_ELF', `${path}: ELF machine ${elf.machine} is neither x86-64 nor aarch64.`);
-  const parsed = elf.notes.map((n) => parseOperands(n.args, arch));
-  const wanted = new Set<string>();
-  for (const args of parsed) for (const a of args) if (a.operand.form === 'rip-relative') wanted.add(a.operand.symbol);
-  if (wanted.size) elf = readElf(openPath, [...wanted]);
 
-  const shared = elf.shared && !hasInterpreter(openPath);
+  const parsed = elf.notes.map((n) => {
+    try {
+      return parseOperands(n.args, arch);
+    } catch (e) {
+      if (!(e instanceof PytraceError)) throw e;
+      problem(e.code, `${path}: marker ${n.provider}:${n.name}: ${e.message}`, n.provider, n.name);
+      return null;
+    }
+  });
+  const wanted = new Set<string>();
+  for (const args of parsed) for (const a of args ?? []) if (a.operand.form === 'rip-relative') wanted.add(a.operand.symbol);
+  if (wanted.size) elf = readElfFile(openPath, [...wanted]);
+
+  const shared = elf.shared && !elf.interpreter;
   const baseSection = elf.sections['.stapsdt.base'];
-  return elf.notes.map((n, i) => {
+  const locations: ProbeLocation[] = [];
+  elf.notes.forEach((n, i) => {
+    const args = parsed[i];
+    if (!args) return;
     // Prelink moves the sections but not the (unallocated) notes: the distance
     // between the note's base and the real .stapsdt.base applies to both.
     const adjust = baseSection && n.base ? baseSection.addr - n.base : 0n;
     const address = n.pc + adjust;
     const semaphore = n.semaphore ? n.semaphore + adjust : null;
     const offset = fileOffset(elf.segments, address);
-    if (offset === null)
-      throw new PytraceError('PYTRACE_BAD_ELF', `${path}: marker ${n.provider}:${n.name} at 0x${address.toString(16)} is in no loadable segment.`);
+    const semaphoreOffset = semaphore === null ? null : fileOffset(elf.segments, semaphore);
+    const where = `${path}: marker ${n.provider}:${n.name}`;
+    if (offset === null) return problem('PYTRACE_BAD_ELF', `${where} at 0x${address.toString(16)} is in no loadable segment.`, n.provider, n.name);
+    if (semaphore !== null && semaphoreOffset === null)
+      return problem('PYTRACE_BAD_ELF', `${where}: its semaphore at 0x${semaphore.toString(16)} is in no loadable segment.`, n.provider, n.name);
     // A symbol the ELF does not export (glibc 2.41's libc:memory_mallopt_* use
-    // its local mp_) stays unresolved: only attaching to that marker fails.
+    // its local mp_) stays unresolved: only attaching to that marker fails. A
+    // Python marker that cannot be fetched is a broken build: an error now.
     const symbols: Record<string, bigint> = {};
-    for (const a of parsed[i]) {
+    for (const a of args) {
       if (a.operand.form !== 'rip-relative') continue;
       const s = elf.symbols[a.operand.symbol];
       if (s) symbols[a.operand.symbol] = s.value;
+      else if (n.provider === PROVIDER)
+        return problem('PYTRACE_BAD_OPERAND', `${where} refers to symbol ${a.operand.symbol}, which the ELF does not define. ${DAMAGED}`, n.provider, n.name);
     }
-    return {
+    locations.push({
       provider: n.provider,
       name: n.name,
       path,
@@ -118,30 +143,64 @@ export function probesOfFile(openPath: string, path: string = openPath, read?: R
       base: n.base,
       baseAdjustment: adjust,
       semaphore,
-      semaphoreOffset: semaphore === null ? null : fileOffset(elf.segments, semaphore),
-      args: parsed[i],
+      semaphoreOffset,
+      args,
       argsText: n.args,
       symbols,
       arch,
-    };
+    });
   });
+  return { locations, warnings };
+}
+
+/** An object of the process that cannot be read at all: an error for the interpreter, else a warning. */
+function unreadable(pid: number, obj: MappedObject, e: unknown): DiscoveryWarning {
+  if (!(e instanceof PytraceError)) throw e;
+  if (obj.replaced && e.code === 'PYTRACE_PERMISSION')
+    throw new PytraceError(
+      'PYTRACE_PERMISSION',
+      `${obj.path} was deleted or replaced (a package upgrade?) since process ${pid} mapped it: reading the mapped file through /proc/${pid}/map_files needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE. Run as root, or restart the process.`,
+    );
+  if (e.code === 'PYTRACE_PERMISSION' || PYTHON_OBJECT.test(obj.path)) throw e;
+  return { code: e.code, path: obj.path, message: `${e.message} Skipped: not the Python's markers.` };
 }
 
 /** The marker locations of every object mapped into a process. */
-export function probesOfProcess(pid: number): ProbeLocation[] {
-  assertProcess(pid);
-  const maps = readMaps(pid);
-  const out: ProbeLocation[] = [];
-  for (const path of mappedObjects(pid)) {
-    const openPath = rootedPath(pid, path);
-    const elf = readElfOrNull(openPath); // a mapped file may not be an ELF
-    if (!elf?.notes.length) continue;
-    for (const p of probesOfFile(openPath, path, elf)) {
-      if (p.semaphoreOffset !== null) p.semaphoreAddress = addressOfFileOffset(maps, path, p.semaphoreOffset);
-      out.push(p);
+export function discoverProcess(proc: TargetProcess): Discovery {
+  const out: Discovery = { locations: [], warnings: [] };
+  for (const obj of proc.objects) {
+    let elf: RawElf;
+    try {
+      elf = readElfFile(obj.openPath);
+    } catch (e) {
+      if (!isNotElf(e)) out.warnings.push(unreadable(proc.pid, obj, e));
+      continue;
     }
+    if (!elf.notes.length && !elf.problems.length) continue;
+    const found = discoverFile(obj.openPath, obj.path, elf);
+    for (const p of found.locations) {
+      if (p.semaphoreOffset !== null) p.semaphoreAddress = addressOfFileOffset(proc.maps, obj.path, p.semaphoreOffset);
+      out.locations.push(p);
+    }
+    out.warnings.push(...found.warnings);
   }
   return out;
+}
+
+/** Warnings of probes() go to Node's process 'warning' event (printed on stderr unless handled). */
+function emitWarnings(found: Discovery): ProbeLocation[] {
+  for (const w of found.warnings) process.emitWarning(w.message, { type: 'PytraceWarning', code: w.code });
+  return found.locations;
+}
+
+/** The marker locations of one ELF file; skipped markers are emitted as process warnings. */
+export function probesOfFile(openPath: string, path: string = openPath): ProbeLocation[] {
+  return emitWarnings(discoverFile(openPath, path));
+}
+
+/** The marker locations of every object mapped into process `pid`; skipped markers are emitted as process warnings. */
+export function probesOfProcess(pid: number): ProbeLocation[] {
+  return emitWarnings(discoverProcess(resolveProcess(pid)));
 }
 
 /** probes(pid) for a process, probes(path) for a binary or library. */

@@ -1,46 +1,150 @@
-/** What /proc says about a process: its mapped objects, seen through its own root. */
+/**
+ * What /proc says about a process, read once per attach into a TargetProcess:
+ * its executable, root, mappings and the objects to read markers from, seen
+ * through its own root (or, for a file replaced since it was mapped, through
+ * the mapping itself).
+ */
 import * as fs from 'fs';
 import { PytraceError } from '../errors';
+import { wantsNamespaceIds } from './namespaces';
 
 export interface Mapping {
   start: bigint;
   end: bigint;
   offset: bigint;
   perms: string;
+  /** As the process names it (inside its root), without the kernel's " (deleted)". */
   path: string;
+  /** The file was deleted, or replaced (as a package upgrade does), since it was mapped. */
+  deleted: boolean;
 }
 
-export function assertProcess(pid: number): void {
+/** A file-backed object mapped executable: where its markers are read from. */
+export interface MappedObject {
+  /** As the process names it. */
+  path: string;
+  /**
+   * Where this process opens it: through the target's root; for a replaced
+   * file, the mapped inode itself (/proc/PID/map_files/START-END), since the
+   * path now names another file.
+   */
+  openPath: string;
+  replaced: boolean;
+}
+
+/** Everything an attach needs from /proc, read once. */
+export interface TargetProcess {
+  pid: number;
+  /** The process's root directory, as we see it ("/" unless chroot'ed). */
+  root: string;
+  /** The executable, as the process names it. */
+  exe: string;
+  maps: Mapping[];
+  /** Distinct file-backed objects mapped executable, the executable first. */
+  objects: MappedObject[];
+  /** The process is in another PID namespace than ours (a container). */
+  otherPidNamespace: boolean;
+}
+
+/** /proc/PID/stat's fields that pytrace uses. */
+export interface ProcStat {
+  pid: number;
+  /** The command name, which may contain spaces and parentheses. */
+  comm: string;
+  /** R, S, D, Z, T, ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  ttyNr: number;
+  tpgid: number;
+  /** PF_* flags (PF_KTHREAD: a kernel thread). */
+  flags: bigint;
+  /** Clock ticks after boot. */
+  startTime: bigint;
+}
+
+/** Parses /proc/PID/stat: comm is whatever lies between the first "(" and the last ")". */
+export function parseStat(text: string): ProcStat {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`not a /proc/PID/stat line: ${JSON.stringify(text.slice(0, 80))}`);
+  const f = text.slice(close + 2).trim().split(' ');
+  // f[0] is field 3 (state); stat(5) numbers the fields from 1.
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: f[0],
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    session: Number(f[3]),
+    ttyNr: Number(f[4]),
+    tpgid: Number(f[5]),
+    flags: BigInt(f[6]),
+    startTime: BigInt(f[19]),
+  };
+}
+
+/** /proc/PID/stat, parsed; null once the process is gone. */
+export function readStat(pid: number | 'self'): ProcStat | null {
+  try {
+    return parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function assertPid(pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0)
     throw new PytraceError('PYTRACE_NO_PROCESS', `"${pid}" is not a process id: pass a positive integer PID.`);
-  if (!fs.existsSync(`/proc/${pid}`))
-    throw new PytraceError('PYTRACE_NO_PROCESS', `No process has PID ${pid}: check the PID (ps -e | grep python).`);
-  // /proc/TID exists for every thread too, unlisted; the kernel's process handle (pidfd) refuses one.
-  const tgid = /^Tgid:\s*(\d+)$/m.exec(readProc(pid, 'status'))?.[1];
-  if (tgid !== undefined && Number(tgid) !== pid)
-    throw new PytraceError('PYTRACE_NO_PROCESS', `${pid} is a thread of process ${tgid}, not a process: pass ${tgid}.`);
 }
 
 function readProc(pid: number, what: string): string {
   try {
     return fs.readFileSync(`/proc/${pid}/${what}`, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH')
-      throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${pid} exited (reading /proc/${pid}/${what}).`);
-    if (code === 'EACCES' || code === 'EPERM')
-      throw new PytraceError(
-        'PYTRACE_PERMISSION',
-        `Cannot read /proc/${pid}/${what}: permission denied. Run as root, or with CAP_SYS_PTRACE, CAP_BPF and CAP_PERFMON.`,
-      );
-    throw e;
+    throw procError(pid, what, e);
   }
 }
 
-export function readMaps(pid: number): Mapping[] {
+function procError(pid: number, what: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ESRCH')
+    return new PytraceError('PYTRACE_NO_PROCESS', `Process ${pid} exited (reading /proc/${pid}/${what}).`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new PytraceError(
+      'PYTRACE_PERMISSION',
+      `Cannot read /proc/${pid}/${what}: permission denied. Run as root, or with CAP_SYS_PTRACE to trace another user's process (and CAP_BPF, CAP_PERFMON).`,
+    );
+  return e;
+}
+
+/** The status lines that tell a process from a thread, and a zombie. */
+function readStatus(pid: number): { tgid?: number; state?: string } {
+  if (!fs.existsSync(`/proc/${pid}`))
+    throw new PytraceError('PYTRACE_NO_PROCESS', `No process has PID ${pid}: check the PID (ps -e | grep python).`);
+  const status = readProc(pid, 'status');
+  const tgid = /^Tgid:\s*(\d+)$/m.exec(status)?.[1];
+  return { tgid: tgid === undefined ? undefined : Number(tgid), state: /^State:\s*(\S)/m.exec(status)?.[1] };
+}
+
+export function assertProcess(pid: number): void {
+  assertPid(pid);
+  assertNotThread(pid, readStatus(pid).tgid);
+}
+
+// /proc/TID exists for every thread too, unlisted; the kernel's process handle (pidfd) refuses one.
+function assertNotThread(pid: number, tgid: number | undefined): void {
+  if (tgid !== undefined && tgid !== pid)
+    throw new PytraceError('PYTRACE_NO_PROCESS', `${pid} is a thread of process ${tgid}, not a process: pass ${tgid}.`);
+}
+
+const DELETED = / \(deleted\)$/;
+
+/** Parses /proc/PID/maps: file-backed mappings, their paths made relative to `root`. */
+export function parseMaps(text: string, root = '/'): Mapping[] {
   const out: Mapping[] = [];
-  const root = processRoot(pid);
-  for (const line of readProc(pid, 'maps').split('\n')) {
+  for (const line of text.split('\n')) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \d+\s+(.*)$/.exec(line);
     if (!m || !m[5].startsWith('/')) continue;
     out.push({
@@ -48,11 +152,13 @@ export function readMaps(pid: number): Mapping[] {
       end: BigInt('0x' + m[2]),
       perms: m[3],
       offset: BigInt('0x' + m[4]),
-      path: inRoot(root, m[5].replace(/ \(deleted\)$/, '')),
+      path: inRoot(root, m[5].replace(DELETED, '')),
+      deleted: DELETED.test(m[5]),
     });
   }
   return out;
 }
+
 
 /**
  * The kernel writes a chroot'ed process's paths (maps, exe) as seen from our
@@ -76,21 +182,20 @@ export function pathInProcess(pid: number, path: string): string {
   return inRoot(processRoot(pid), path);
 }
 
-/** The executable's path inside the process's mount namespace. */
-export function exePath(pid: number): string {
+function readExe(pid: number, state: string | undefined): string {
   try {
-    return pathInProcess(pid, fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''));
+    return fs.readlinkSync(`/proc/${pid}/exe`).replace(DELETED, '');
   } catch (e) {
-    const stat = readProc(pid, 'stat'); // turns a vanished process into our error
     const code = (e as NodeJS.ErrnoException).code;
-    // stat is world-readable, exe is not: another user's process refuses here.
+    // status is world-readable, exe is not: another user's process refuses here.
     if (code === 'EACCES' || code === 'EPERM')
       throw new PytraceError(
         'PYTRACE_PERMISSION',
         `Cannot read /proc/${pid}/exe: permission denied. Run as root, or with CAP_SYS_PTRACE to trace another user's process.`,
       );
+    if (code === 'ENOENT' && !fs.existsSync(`/proc/${pid}`)) throw procError(pid, 'exe', e);
     // No executable: a zombie (exited, not yet reaped) or a kernel thread.
-    if (code === 'ENOENT' && stat[stat.lastIndexOf(')') + 2] === 'Z')
+    if (code === 'ENOENT' && state === 'Z')
       throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${pid} has exited (a zombie not yet reaped by its parent).`);
     if (code === 'ENOENT')
       throw new PytraceError('PYTRACE_NOT_PYTHON', `Process ${pid} is a kernel thread, not a Python: pass the PID of a python process.`);
@@ -103,12 +208,37 @@ export function rootedPath(pid: number, path: string): string {
   return `/proc/${pid}/root${path}`;
 }
 
-/** Distinct file-backed objects mapped executable, the executable first. */
-export function mappedObjects(pid: number): string[] {
-  const exe = exePath(pid);
-  const seen = new Set<string>([exe]);
-  for (const m of readMaps(pid)) if (m.perms.includes('x')) seen.add(m.path);
-  return [...seen];
+/** The objects worth reading markers from: mapped executable, one entry per path, the executable first. */
+export function mappedObjects(pid: number, exe: string, maps: Mapping[]): MappedObject[] {
+  const byPath = new Map<string, MappedObject>();
+  const add = (path: string, m?: Mapping) => {
+    if (byPath.has(path)) return;
+    const replaced = m?.deleted ?? false;
+    const openPath = replaced ? `/proc/${pid}/map_files/${m!.start.toString(16)}-${m!.end.toString(16)}` : rootedPath(pid, path);
+    byPath.set(path, { path, openPath, replaced });
+  };
+  const executable = maps.filter((m) => m.perms.includes('x'));
+  add(exe, executable.find((m) => m.path === exe) ?? maps.find((m) => m.path === exe));
+  for (const m of executable) add(m.path, m);
+  return [...byPath.values()];
+}
+
+/** Reads, once, what attaching to process `pid` needs from /proc. */
+export function resolveProcess(pid: number): TargetProcess {
+  assertPid(pid);
+  const status = readStatus(pid);
+  assertNotThread(pid, status.tgid);
+  const root = processRoot(pid);
+  const exe = inRoot(root, readExe(pid, status.state));
+  const maps = parseMaps(readProc(pid, 'maps'), root);
+  return {
+    pid,
+    root,
+    exe,
+    maps,
+    objects: mappedObjects(pid, exe, maps),
+    otherPidNamespace: wantsNamespaceIds(pid),
+  };
 }
 
 /** Runtime address in `pid` of a file offset in `path`, or undefined if unmapped. */

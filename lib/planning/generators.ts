@@ -6,6 +6,7 @@
  * there tells pytrace, which then adds the missing return, so entries and
  * returns pair per thread and depths stay right.
  */
+import { minorVersion } from '../discovery/describe';
 import { FrameEvent } from '../markers';
 import { NativeTarget, readElf } from '../native';
 import { ProbeLocation, fileOffset } from '../discovery/probes';
@@ -24,8 +25,7 @@ const MAKE_CORO = '_Py_MakeCoro';
 
 /** CPython 3.15 and later (PR 142397 restored the call markers that way). */
 export function entryAtCreation(version: string | null): boolean {
-  const m = version && /^3\.(\d+)$/.exec(version);
-  return m ? Number(m[1]) >= 15 : false;
+  return (minorVersion(version) ?? 0) >= 15;
 }
 
 /** The uprobe on _Py_MakeCoro in the object holding `loc`; null if it does not export it. */

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import { PytraceError } from '../errors';
 import { RawElf, RawSegment, readElf } from '../native';
-import { assertProcess, exePath, Mapping, readMaps, rootedPath } from '../discovery/proc';
+import { Mapping, resolveProcess, TargetProcess } from '../discovery/proc';
 import { DEBUG_OFFSETS_BYTES, DEBUG_OFFSET_VERSIONS, debugOffsetsLayout, parseDebugOffsets } from './debug-offsets';
 import { HEADER_VERSIONS, headerLayout, PythonLayout } from './layout';
 import { TargetMemory } from './memory';
@@ -44,9 +44,9 @@ const KNOWN = [...HEADER_VERSIONS, ...DEBUG_OFFSET_VERSIONS].join(', ');
 
 /** The interpreter of process `pid`, its version and its layout. */
 export function findRuntime(pid: number): PythonRuntime {
-  assertProcess(pid);
-  const maps = readMaps(pid);
-  const found = interpreterObject(pid, maps);
+  const proc = resolveProcess(pid);
+  const maps = proc.maps;
+  const found = interpreterObject(proc);
   if (!found)
     throw new PytraceError(
       'PYTRACE_NOT_PYTHON',
@@ -82,39 +82,23 @@ export function findRuntime(pid: number): PythonRuntime {
   }
 }
 
-/** The executable if it defines _PyRuntime (a static build), else a mapped libpython. */
-function interpreterObject(pid: number, maps: Mapping[]): { path: string; file: string; elf: RawElf } | undefined {
-  const candidates = [exePath(pid), ...new Set(maps.map((m) => m.path).filter((p) => /\/libpython3\.\d+[^/]*\.so/.test(p)))];
-  for (const path of candidates) {
-    const file = mappedFile(pid, maps, path);
+/**
+ * The executable if it defines _PyRuntime (a static build), else a mapped
+ * libpython; read where the process has it (its root, or the mapping itself
+ * when an upgrade replaced the file).
+ */
+function interpreterObject(proc: TargetProcess): { path: string; file: string; elf: RawElf } | undefined {
+  const candidates = proc.objects.filter((o) => o.path === proc.exe || /\/libpython3\.\d+[^/]*\.so/.test(o.path));
+  for (const o of candidates) {
     let elf: RawElf;
     try {
-      elf = readElf(file, SYMBOLS);
+      elf = readElf(o.openPath, SYMBOLS);
     } catch {
       continue; // not an ELF file we can read: not the interpreter
     }
-    if (elf.symbols._PyRuntime) return { path, file, elf };
+    if (elf.symbols._PyRuntime) return { path: o.path, file: o.openPath, elf };
   }
   return undefined;
-}
-
-/**
- * The file the process has mapped at `path`: through /proc/PID/map_files,
- * which is still the mapped file after an upgrade replaced or deleted the
- * one at that path; else the path through the process's root.
- */
-function mappedFile(pid: number, maps: Mapping[], path: string): string {
-  const m = maps.find((m) => m.path === path);
-  if (m) {
-    const file = `/proc/${pid}/map_files/${m.start.toString(16)}-${m.end.toString(16)}`;
-    try {
-      fs.accessSync(file, fs.constants.R_OK);
-      return file;
-    } catch {
-      /* no map_files here (needs CAP_SYS_ADMIN): the path will do */
-    }
-  }
-  return rootedPath(pid, path);
 }
 
 /**

@@ -8,7 +8,7 @@ import * as path from 'path';
 
 export const SOURCES = path.resolve(__dirname, '../fixtures/sdt');
 export const BIN = path.resolve(__dirname, '../fixtures/bin');
-export const OUTPUTS = ['sdt-fixture', 'libsdtfixture.so'];
+export const OUTPUTS = ['sdt-fixture', 'libsdtfixture.so', 'libothermarkers.so'];
 
 function mtime(file: string): number {
   try {

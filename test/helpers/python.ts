@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EVENT_NAMES, FrameEvent, probes, Trace, TraceEvent } from '../../lib/index';
 import { MARKERS } from '../../lib/markers';
+import { readStat } from '../../lib/discovery/proc';
 import { readSemaphore } from './target-memory';
 
 /** Debian's build carries the markers; a `python3` on PATH may not. */
@@ -330,12 +331,7 @@ export function markedLine(file: string, tag: string): number {
 
 /** A process's state letter from /proc/PID/stat (R, S, Z, ...), or null once it is gone. */
 export function processState(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2];
-  } catch {
-    return null;
-  }
+  return readStat(pid)?.state ?? null;
 }
 
 const PF_KTHREAD = 0x00200000n;
@@ -344,14 +340,8 @@ const PF_KTHREAD = 0x00200000n;
 export function kernelThread(): number | undefined {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after "(comm) ": state, ppid, pgrp, session, tty, tpgid, flags.
-      const flags = BigInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
-      if (flags & PF_KTHREAD) return Number(name);
-    } catch {
-      /* gone meanwhile */
-    }
+    const stat = readStat(Number(name)); // null: gone meanwhile
+    if (stat && stat.flags & PF_KTHREAD) return Number(name);
   }
   return undefined;
 }

@@ -11,6 +11,7 @@
  *       unref:  attach, unref(), print "attached": nothing else keeps node running.
  *       reref:  attach, unref() then ref(), print "attached": the trace keeps node running.
  *       describe: print "described VERSION" (describe(PID), no attach).
+ *       probes: print "probes N" (probes(PID or PATH)), N locations.
  * A failure prints "error CODE MESSAGE" and exits with status 3. Run it with
  * --force-node-api-uncaught-exceptions-policy=true (startTracer does): an
  * exception thrown in a callback from the addon then fails the process.
@@ -30,7 +31,12 @@ require.extensions['.ts'] = (module, file) => {
 
 async function main() {
   const [mode, pidText, eventsText] = process.argv.slice(2);
-  const { attach, describe } = require(path.resolve(__dirname, '../../lib/index.ts'));
+  const { attach, describe, probes, PytraceError } = require(path.resolve(__dirname, '../../lib/index.ts'));
+  errorClass = PytraceError;
+  if (mode === 'probes') {
+    console.log(`probes ${probes(pidText).length}`);
+    return;
+  }
   if (mode === 'describe') {
     console.log(`described ${describe(Number(pidText)).version}`);
     return;
@@ -47,8 +53,12 @@ async function main() {
   }
 }
 
+let errorClass;
+
 main().catch((e) => {
-  console.log(`error ${e.code ?? 'none'} ${String(e.message).replace(/\n/g, ' ')}`);
+  // A failure that is not a PytraceError says so: "error(Error) CODE ...".
+  const kind = errorClass && e instanceof errorClass ? '' : `(${e.name})`;
+  console.log(`error${kind} ${e.code ?? 'none'} ${String(e.message).replace(/\n/g, ' ')}`);
   // Not process.exit(): callbacks still queued after a failure must run, and not throw.
   process.exitCode = 3;
 });

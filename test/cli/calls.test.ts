@@ -95,7 +95,7 @@ test('--format dtrace prints call_stack.d\'s layout, until the target exits', as
   const from = process.hrtime.bigint();
   const cli = pytrace('calls', String(py.pid));
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   py.endInput();
   expect((await cli.exited).code).toBe(0);
   const to = process.hrtime.bigint();
@@ -117,7 +117,7 @@ test('--within start prints exactly the HOWTO\'s sample output', async () => {
   const from = process.hrtime.bigint();
   const cli = pytrace('calls', String(py.pid), '--within', 'start');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   py.endInput();
   expect((await cli.exited).code).toBe(0);
   expect(dtraceLines(cli.lines, from, process.hrtime.bigint())).toEqual(HOWTO);
@@ -127,7 +127,7 @@ test('--format stap prints show-call-hierarchy.stp\'s layout; Ctrl-C stops it', 
   const py = await target('call_stack.py');
   const cli = pytrace('calls', String(py.pid), '--format', 'stap');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   await cli.waitFor(/<= function_4 in .*:14\n/);
   cli.kill('SIGINT');
   expect(await cli.exited).toEqual({ code: 0, signal: null });
@@ -147,7 +147,7 @@ test('--within start --format stap: the subtree only', async () => {
   const py = await target('call_stack.py');
   const cli = pytrace('calls', String(py.pid), '--within', 'start', '--format', 'stap');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   py.endInput();
   expect((await cli.exited).code).toBe(0);
   expect(stapLines(cli.lines, py.pid)).toEqual(STAP_START);
@@ -157,7 +157,7 @@ test('--json: one object per event, with its depth', async () => {
   const py = await target('call_stack.py');
   const cli = pytrace('calls', String(py.pid), '--within', 'function_2', '--json');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   py.endInput();
   expect((await cli.exited).code).toBe(0);
   const events = cli.lines.map((l) => JSON.parse(l));
@@ -181,7 +181,7 @@ test('depth and time per thread: three threads, each its own hierarchy', async (
   const py = await target('threads.py', String(calls));
   const cli = pytrace('calls', String(py.pid), '--within', 'outer', '--format', 'stap');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   expect((await cli.exited).code).toBe(0);
   const byThread = new Map<number, string[]>();
   for (const line of cli.lines) {

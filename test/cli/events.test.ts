@@ -11,10 +11,10 @@ async function traced(command: string, step: string, stop: 'sigint' | 'exit'): P
   const py = await target('events.py');
   const cli = pytrace(command, String(py.pid), '--json');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write(`${step}\n`);
+  py.send(`${step}\n`);
   await py.waitFor(new RegExp(`^done ${step}$`, 'm'));
   if (stop === 'sigint') cli.kill('SIGINT');
-  else py.write('exit\n');
+  else py.send('exit\n');
   expect(await cli.exited).toEqual({ code: 0, signal: null });
   expect(cli.stderr).toMatch(FINISHED);
   const objects = cli.lines.map((l) => JSON.parse(l));
@@ -95,7 +95,7 @@ test('audit text layout: the arguments as Python shows a tuple', async () => {
   const py = await target('events.py');
   const cli = pytrace('audit', String(py.pid));
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('audit\nexit\n');
+  py.send('audit\nexit\n');
   await cli.exited;
   expect(cli.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ +\\d+ pytrace\\.test\\(1,\\)$`)));
   expect(cli.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ +\\d+ open\\('${script('events.py')}', 'r', 524288\\)$`)));
@@ -105,7 +105,7 @@ test('text layout: TIMESTAMP TID EVENT DETAILS, and the summary', async () => {
   const py = await target('events.py');
   const cli = pytrace('gc', String(py.pid));
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('gc\nexit\n');
+  py.send('gc\nexit\n');
   expect((await cli.exited).code).toBe(0);
   const tid = String(py.pid).padStart(7);
   const lines = cli.lines;

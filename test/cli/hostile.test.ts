@@ -45,9 +45,9 @@ async function both(args: string[], step: string): Promise<{ text: string[]; jso
   const json = pytrace(args[0], String(py.pid), '--json');
   await text.waitFor(ATTACHED, 'stderr');
   await json.waitFor(ATTACHED, 'stderr');
-  py.write(`${step}\n`);
+  py.send(`${step}\n`);
   await py.waitFor(new RegExp(`^done ${step}$`, 'm'));
-  py.write('exit\n');
+  py.send('exit\n');
   expect((await text.exited).code).toBe(0);
   expect((await json.exited).code).toBe(0);
   expectNoRawControls(text.stdout.split('\n'));
@@ -121,7 +121,7 @@ test('top: rows escaped and fitted, names elided with "…"; JSON exact', async 
   const json = pytrace('top', '--pid', String(py.pid), '--interval', '0.5', '--iterations', '2', '--json');
   await text.waitFor(/counting calls/, 'stderr');
   await json.waitFor(/counting calls/, 'stderr');
-  py.write('loop\n');
+  py.send('loop\n');
   expect((await text.exited).code).toBe(0);
   expect((await json.exited).code).toBe(0);
   expectNoRawControls(text.stdout.split('\n'));
@@ -140,7 +140,7 @@ test('top: rows escaped and fitted, names elided with "…"; JSON exact', async 
 test('run: the command\'s names escaped in the hierarchy', async () => {
   const cli = pytrace('run', '--', PYTHON, path.resolve(__dirname, '../cli-scripts/hostile.py'), dir);
   await cli.waitFor(/^ready$/m);
-  cli.write('calls\nexit\n');
+  cli.send('calls\nexit\n');
   expect((await cli.exited).code).toBe(0);
   const lines = cli.stdout.split('\n');
   expectNoRawControls(lines);

@@ -7,7 +7,7 @@ test('--within start: the lines of start and of what it calls, in order', async 
   const py = await target('call_stack.py');
   const cli = pytrace('lines', String(py.pid), '--within', 'start');
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('\n');
+  py.send('\n');
   py.endInput();
   expect((await cli.exited).code).toBe(0);
   const file = script('call_stack.py');

@@ -34,7 +34,7 @@ test('--pid --json: one object per interval, most frequent first', async () => {
   const py = await target('busy.py', '5');
   const cli = pytrace('top', '--pid', String(py.pid), '--interval', '0.3', '--iterations', '3', '--json');
   await cli.waitFor(COUNTING, 'stderr');
-  py.write('\n');
+  py.send('\n');
   expect((await cli.exited).code).toBe(0);
   const intervals = cli.lines.map((l) => JSON.parse(l));
   expect(intervals).toHaveLength(3);
@@ -54,7 +54,7 @@ test('--pid --json: one object per interval, most frequent first', async () => {
 
 test('the HOWTO\'s layout on 132 columns: printf("%6s %80s %6s %30s %6s"), then the totals', async () => {
   const py = await target('busy.py', '5');
-  py.write('\n');
+  py.send('\n');
   const cli = pytraceWith({ COLUMNS: '132' }, 'top', '--pid', String(py.pid), '--interval', '0.4', '--iterations', '1', '--limit', '2');
   expect((await cli.exited).code).toBe(0);
   const lines = cli.stdout.split('\n');
@@ -90,7 +90,7 @@ test('not a terminal, no $COLUMNS: 80 columns, a long path elided in the middle 
   const file = deepBusy();
   const py = new Proc(PYTHON, [file, '5']);
   await py.waitFor(/^ready$/m);
-  py.write('\n');
+  py.send('\n');
   const env = { ...process.env };
   delete env.COLUMNS;
   const cli = new Proc(process.execPath, [CLI, 'top', '--pid', String(py.pid), '--interval', '0.4', '--iterations', '1', '--limit', '2'], { env });
@@ -105,7 +105,7 @@ test('not a terminal, no $COLUMNS: 80 columns, a long path elided in the middle 
 
 test('on a terminal: as wide as the terminal, refreshed in place', async () => {
   const py = await target('busy.py', '5');
-  py.write('\n');
+  py.send('\n');
   // A pseudo-terminal 100 columns wide, as a user's would be.
   const inPty = `import fcntl, os, pty, struct, sys, termios
 pid, fd = pty.fork()
@@ -150,8 +150,8 @@ test('without --pid: two processes, one started after top, counted exactly', asy
   const cli = pytrace('top', '--interval', '0.3', '--limit', '100000', '--json');
   await cli.waitFor(COUNTING, 'stderr');
   const after = await target('counted.py', '20000');
-  before.write('\n');
-  after.write('\n');
+  before.send('\n');
+  after.send('\n');
   await before.waitFor(/^done$/m);
   await after.waitFor(/^done$/m);
   // Every call is counted in exactly one interval: wait until the sums are complete.
@@ -172,7 +172,7 @@ test('without --pid: every Python process, those started later included', async 
   const cli = pytrace('top', '--interval', '0.3', '--limit', '100000', '--json');
   await cli.waitFor(COUNTING, 'stderr');
   const py = await target('busy.py', '3');
-  py.write('\n');
+  py.send('\n');
   // Two intervals with its calls: the second a whole one while the loop ran.
   const mine = () => cli.lines.map((l) => JSON.parse(l)).filter((i) => i.top.some((r: Row) => r.pid === py.pid && r.function === 'warm'));
   for (let waited = 0; mine().length < 2; waited += 50) {

@@ -61,7 +61,7 @@ test('PYTRACE_NO_PROCESS: a python that has exited but is not yet reaped (a zomb
 
 test('PYTRACE_NO_PROCESS: the id of a thread rather than of its process', async () => {
   const py = await startPython('with_thread.py', [], { python: privatePython() });
-  const tid = Number(py.stdoutLines[0]);
+  const tid = Number(py.lines[0]);
   expect(tid).not.toBe(py.pid);
   for (const events of [undefined, ['function-entry' as const]]) {
     const e = await attachError(attach(tid, { events }));

@@ -39,7 +39,7 @@ async function failure(run: () => unknown | Promise<unknown>): Promise<string> {
 test('100 failed attaches of different kinds leave no descriptor open', async () => {
   // A private copy of the interpreter: the uprobe conflict below concerns its inode alone.
   const py = await startPython('with_thread.py', [], { python: privatePython() });
-  const tid = Number(py.stdoutLines[0]);
+  const tid = Number(py.lines[0]);
   const d = describeProcess(py.pid);
   const targets = targetsFor(d, ['function-return']);
   // Another tracer's uprobe on the same location with another semaphore

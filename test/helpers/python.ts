@@ -3,13 +3,14 @@
  * test has attached, semaphores read from the target's memory, and events
  * collected until the trace closes.
  */
-import { ChildProcess, spawn, SpawnOptions } from 'child_process';
+import { SpawnOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { EVENT_NAMES, FrameEvent, probes, Trace, TraceEvent } from '../../lib/index';
 import { MARKERS } from '../../lib/markers';
 import { readStat } from '../../lib/discovery/proc';
+import { atCleanup, Child, startChild, track } from './child';
 import { readSemaphore } from './target-memory';
 
 /** Debian's build carries the markers; a `python3` on PATH may not. */
@@ -21,107 +22,8 @@ export function script(name: string): string {
   return path.join(SCRIPTS, name);
 }
 
-/** Rejects if `p` has not settled within `ms`. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns true or `ms` pass; returns its last answer. */
-export async function until(check: () => boolean, ms: number, every = 10): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() >= end) return false;
-    await sleep(every);
-  }
-}
-
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A child process whose stdout lines can be awaited. */
-export class Child {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly exited: Promise<Exit>;
-  exit?: Exit;
-  private out = '';
-  private err = '';
-  private waiters: { match: (line: string) => boolean; resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
-  private lines: string[] = [];
-
-  constructor(command: string, args: string[], options: SpawnOptions = {}) {
-    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
-    if (this.child.pid === undefined) throw new Error(`cannot start ${command}`);
-    this.pid = this.child.pid;
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stdout!.on('data', (chunk: string) => {
-      this.out += chunk;
-      let nl: number;
-      while ((nl = this.out.indexOf('\n')) >= 0) {
-        const line = this.out.slice(0, nl);
-        this.out = this.out.slice(nl + 1);
-        this.lines.push(line);
-        this.waiters = this.waiters.filter((w) => (w.match(line) ? (w.resolve(line), false) : true));
-      }
-    });
-    this.child.stderr!.on('data', (chunk: string) => (this.err += chunk));
-    // A dead child's stdin refuses writes; that is not the test's failure.
-    this.child.stdin!.on('error', () => undefined);
-    this.exited = new Promise((resolve) =>
-      // 'close': stdout is drained too, so no line can still arrive.
-      this.child.on('close', (code, signal) => {
-        this.exit = { code, signal };
-        for (const w of this.waiters.splice(0)) w.reject(new Error(`${this.describe()} exited (${code ?? signal}) without the awaited line; stderr: ${this.err.trim()}`));
-        resolve(this.exit);
-      }),
-    );
-  }
-
-  get stderr(): string {
-    return this.err;
-  }
-
-  get stdoutLines(): string[] {
-    return [...this.lines];
-  }
-
-  private describe(): string {
-    return this.child.spawnargs.map((a) => path.basename(a)).join(' ');
-  }
-
-  /** The first stdout line (already printed or to come) that `match` accepts. */
-  line(match: (line: string) => boolean, ms = 10000): Promise<string> {
-    const seen = this.lines.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    if (this.exit) return Promise.reject(new Error(`${this.describe()} has exited; stderr: ${this.err.trim()}`));
-    const p = new Promise<string>((resolve, reject) => this.waiters.push({ match, resolve, reject }));
-    return within(p, ms, `${this.describe()}: waiting for output`).catch((e: Error) => {
-      throw new Error(`${e.message}; stderr: ${this.err.trim()}`);
-    });
-  }
-
-  send(text: string): void {
-    this.child.stdin!.write(text);
-  }
-
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.running) this.child.kill(signal);
-  }
-}
+export { Child, killStarted, sleep, startChild, until, within } from './child';
+export type { Exit } from './child';
 
 /**
  * A python3.11 running test/scripts/NAME. Every script prints "ready" and
@@ -154,16 +56,9 @@ export class Python extends Child {
 
 export async function startPython(name: string, args: string[] = [], options: SpawnOptions & { python?: string } = {}): Promise<Python> {
   const py = new Python(name, args, options);
-  started.push(py);
+  track(py);
   await py.ready();
   return py;
-}
-
-/** A child process killed by killStarted(). */
-export function startChild(command: string, args: string[], options: SpawnOptions = {}): Child {
-  const c = new Child(command, args, options);
-  started.push(c);
-  return c;
 }
 
 /**
@@ -177,17 +72,6 @@ export function startTracer(args: string[], wrapper: string[] = [], env: Record<
   return startChild(argv[0], argv.slice(1), { env: { ...process.env, ...env } });
 }
 
-const started: Child[] = [];
-const cleanups: (() => void)[] = [];
-
-/** Kills whatever the test started and left running, removes its files (call in afterEach). */
-export async function killStarted(): Promise<void> {
-  const left = started.splice(0);
-  for (const c of left) c.kill('SIGKILL');
-  await Promise.all(left.map((c) => c.exited));
-  for (const clean of cleanups.splice(0)) clean();
-}
-
 /**
  * A fresh copy of python3.11, for tests that assert exact semaphore values. A
  * copy is another inode: a system-wide trace of /usr/bin/python3.11 by some
@@ -198,7 +82,7 @@ export async function killStarted(): Promise<void> {
  */
 export function privatePython(): string {
   const tmp = tempDir('pytrace-python-');
-  cleanups.push(tmp.remove);
+  atCleanup(tmp.remove);
   fs.chmodSync(tmp.dir, 0o755); // other users run it too
   const file = path.join(tmp.dir, 'python3.11');
   fs.copyFileSync(PYTHON, file);

@@ -1,4 +1,5 @@
 /** Writing what the commands print: buffered stdout lines, NDJSON, durations. */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as tty from 'tty';
 import { CliError } from './args';
@@ -130,9 +131,12 @@ export class Output {
   }
 }
 
+// A bigint is marked on its way through JSON.stringify with a prefix no traced string can forge (a random key).
+const BIGINT_MARK = `\u0000${randomBytes(12).toString('hex')}:`;
+const BIGINT_MARKED = new RegExp(`"\\\\u0000${BIGINT_MARK.slice(1)}(-?\\d+)"`, 'g');
 /** JSON with bigints written as exact numbers (timestamps in ns exceed 2^53 on long uptimes). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `\u0000${v}` : v)).replace(/"\\u0000(-?\d+)"/g, '$1');
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${BIGINT_MARK}${v}` : v)).replace(BIGINT_MARKED, '$1');
 }
 
 /** "465.8 us", "12.345 ms": a duration in a unit that suits it. */

@@ -28,6 +28,7 @@ const O_TS = E.ts;
 const O_ARG = E.arg;
 const O_NS_PID = E.ns_pid;
 const O_NS_TID = E.ns_tid;
+const ARG_SIZE = 8; // s64 arg[PT_MAX_ARGS]
 
 /** Names sent inline, by (pid, address in the target). */
 class SentNames {
@@ -104,8 +105,9 @@ const SLOTS = 4096;
 /** Names are 8-byte aligned: the bits above those pick the slot. */
 const slotOf = (address: number) => ((address & 0xffffffff) >>> 3) & (SLOTS - 1);
 
-/** An s64 as a double, from its halves: exact below 2^53, and cheaper than a BigInt (measured). */
-const s64 = (view: DataView, at: number) => view.getInt32(at + 4, true) * 4294967296 + view.getUint32(at, true);
+/** An s64 as a double, from its little-endian halves: exact below 2^53, and cheaper than a BigInt (measured). */
+const HIGH_HALF = 4;
+const s64 = (view: DataView, at: number) => view.getInt32(at + HIGH_HALF, true) * 4294967296 + view.getUint32(at, true);
 
 const FRAME_TYPES: Record<number, 'function-entry' | 'function-return' | 'line'> = {
   [T.PT_EV_FUNCTION_ENTRY]: 'function-entry',
@@ -187,8 +189,8 @@ export class BatchDecoder {
     const ts = view.getBigUint64(at + O_TS, true);
     // Addresses (< 2^47), C ints, longs and Py_ssize_t: exact as doubles.
     const a0 = s64(view, at + O_ARG);
-    const a1 = s64(view, at + O_ARG + 8);
-    const a2 = s64(view, at + O_ARG + 16);
+    const a1 = s64(view, at + O_ARG + ARG_SIZE);
+    const a2 = s64(view, at + O_ARG + 2 * ARG_SIZE);
     this.cursor = at + HEADER_SIZE;
     switch (type) {
       case T.PT_EV_FUNCTION_ENTRY:

@@ -65,6 +65,7 @@ export interface NativeTarget {
     asciiData: number;
     compactData: number;
     longTag: boolean;
+    tupleItems: number;
   };
 }
 

@@ -114,7 +114,7 @@ export function auditLayout(loc: ProbeLocation, version: string | null): NativeT
   const [strType, bytesType, longType, tupleType, none] = AUDIT_SYMBOLS.map(rel);
   if (strType === undefined || bytesType === undefined || longType === undefined || tupleType === undefined || none === undefined) return undefined;
   // 3.12 dropped the wstr pointer (and wstr_length) from str objects and
-  // moved an int's sign and size into lv_tag.
+  // moved an int's sign and size into lv_tag; 3.14 caches a tuple's hash before its items.
   const old = minor <= 11;
-  return { strType, bytesType, longType, tupleType, none, asciiData: old ? 48 : 40, compactData: old ? 72 : 56, longTag: !old };
+  return { strType, bytesType, longType, tupleType, none, asciiData: old ? 48 : 40, compactData: old ? 72 : 56, longTag: !old, tupleItems: minor >= 14 ? 32 : 24 };
 }

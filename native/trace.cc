@@ -123,6 +123,7 @@ Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
       target.audit.ascii_data = static_cast<uint8_t>(U64(a, "asciiData", 48));
       target.audit.compact_data = static_cast<uint8_t>(U64(a, "compactData", 72));
       target.audit.long_tag = a.Get("longTag").ToBoolean();
+      target.audit.tuple_items = static_cast<uint8_t>(U64(a, "tupleItems", 24));
     }
     if (target.program == UprobeTarget::kEvent || target.program == UprobeTarget::kCount)
       target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());

@@ -15,7 +15,6 @@
 
 #define PY_OB_TYPE 8
 #define PY_OB_SIZE 16      /* PyVarObject.ob_size, str length, int lv_tag */
-#define PY_TUPLE_ITEMS 24
 #define PY_STR_STATE 32
 #define PY_BYTES_DATA 32
 #define PY_LONG_DIGITS 24
@@ -162,7 +161,7 @@ __noinline __u32 append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32
 
 		if (i >= size || used > PT_INLINE_MAX - AUDIT_ITEM_MAX)
 			break;
-		used = append_audit_value(ctx, s, used, l, read_u64(tuple + PY_TUPLE_ITEMS + i * 8));
+		used = append_audit_value(ctx, s, used, l, read_u64(tuple + l->tuple_items + i * 8));
 		if (used == header)
 			break;
 		inner_size = s->tuple_size;
@@ -170,7 +169,7 @@ __noinline __u32 append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32
 		if (inner_size == (__u64)-1)
 			continue;
 		/* a tuple in the tuple: its first items follow it */
-		__u64 inner = read_u64(tuple + PY_TUPLE_ITEMS + i * 8);
+		__u64 inner = read_u64(tuple + l->tuple_items + i * 8);
 		__u32 n = 0;
 
 		for (int j = 0; j < PT_AUDIT_NESTED; j++) {
@@ -178,7 +177,7 @@ __noinline __u32 append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32
 
 			if (j >= inner_size || used > PT_INLINE_MAX - AUDIT_ITEM_MAX)
 				break;
-			used = append_audit_value(ctx, s, used, l, read_u64(inner + PY_TUPLE_ITEMS + j * 8));
+			used = append_audit_value(ctx, s, used, l, read_u64(inner + l->tuple_items + j * 8));
 			if (used == before)
 				break;
 			n++;

@@ -183,7 +183,8 @@ struct pt_audit_layout {
 	pt_u8 ascii_data;    /* offset of a compact ASCII str's characters: 48 (<= 3.11), 40 */
 	pt_u8 compact_data;  /* of a compact non-ASCII str's: 72 (<= 3.11), 56 */
 	pt_u8 long_tag;      /* 3.12+: an int's size and sign are in lv_tag */
-	pt_u8 pad[4];
+	pt_u8 tuple_items;   /* offset of a tuple's items: 24, 32 from 3.14 (its cached hash before them) */
+	pt_u8 pad[3];
 };
 
 /* An audit record's items, after its inline strings: arg[1] is the tuple's

@@ -6,21 +6,9 @@
  */
 import { attach, countCalls, FrameEvent } from '../../lib/index';
 import { Collector, killStarted, startPython } from '../helpers/python';
+import { cut, expectedLongNameFrames, isLongNameFrame, shownFrame } from '../helpers/string-cases';
 
 afterEach(killStarted);
-
-const NAME_MAX = 4096;
-
-/** What a name longer than NAME_MAX bytes becomes: its longest prefix of whole characters within NAME_MAX. */
-function cut(s: string): { text: string; truncated: boolean } {
-  if (Buffer.byteLength(s) <= NAME_MAX) return { text: s, truncated: false };
-  let text = '';
-  for (const ch of s) {
-    if (Buffer.byteLength(text + ch) > NAME_MAX) break;
-    text += ch;
-  }
-  return { text, truncated: true };
-}
 
 describe.each(['ring', 'perf'] as const)('names (%s)', (transport) => {
   test('every call names its own function at reused addresses', async () => {
@@ -50,15 +38,7 @@ describe.each(['ring', 'perf'] as const)('names (%s)', (transport) => {
     const cases = await py.result<[string, string][]>();
     await events.closed;
 
-    const shown = (e: FrameEvent) => ({ type: e.type, filename: e.filename, function: e.function, truncated: e.truncated ?? false });
-    const mine = (events.events as FrameEvent[]).filter((e) => (e.filename.startsWith('/srv/') || e.filename.startsWith('/a')) && e.function !== '<module>');
-    const expected = cases.flatMap(([file, fn]) => {
-      const f = cut(file);
-      const n = cut(fn);
-      const one = { filename: f.text, function: n.text, truncated: f.truncated || n.truncated };
-      return [0, 1, 2].flatMap(() => [{ type: 'function-entry', ...one }, { type: 'function-return', ...one }]);
-    });
-    expect(mine.map(shown)).toEqual(expected);
+    expect((events.events as FrameEvent[]).filter(isLongNameFrame).map(shownFrame)).toEqual(expectedLongNameFrames(cases, 3));
     // The cases mean what they say: lengths in bytes, and a cut inside a character.
     expect(cases.map(([f, n]) => [Buffer.byteLength(f), Buffer.byteLength(n)])).toEqual([
       [300, 300],
@@ -68,7 +48,7 @@ describe.each(['ring', 'perf'] as const)('names (%s)', (transport) => {
       [4205, 4201],
     ]);
     expect(Buffer.byteLength(cut(cases[4][1]).text)).toBe(4095);
-    expect(mine.some((e) => e.filename.includes('\ufffd') || e.function.includes('\ufffd'))).toBe(false);
+    expect((events.events as FrameEvent[]).some((e) => e.filename.includes('\ufffd') || e.function.includes('\ufffd'))).toBe(false);
     expect(trace.stats().lost).toBe(0);
   });
 });
@@ -79,7 +59,7 @@ test('top (counts in the kernel): long names whole, or cut and flagged, with exa
   try {
     py.go();
     const cases = await py.result<[string, string][]>();
-    const counts = counter.read().filter((c) => (c.filename.startsWith('/srv/') || c.filename.startsWith('/a')) && c.function !== '<module>');
+    const counts = counter.read().filter(isLongNameFrame);
     const key = (c: { filename: string; function: string }) => `${c.filename}\n${c.function}`;
     const shown = counts.map((c) => ({ filename: c.filename, function: c.function, count: c.count, truncated: c.truncated ?? false })).sort((a, b) => key(a).localeCompare(key(b)));
     const expected = cases

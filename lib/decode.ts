@@ -40,9 +40,8 @@ class SentNames {
   private slotPid = new Int32Array(SLOTS).fill(-1);
   private slotAddress = new Float64Array(SLOTS);
   private slotName: string[] = new Array<string>(SLOTS).fill('');
-  private slotCut = new Uint8Array(SLOTS);
-  /** Whether the name get() returned last was cut. */
-  lastCut = false;
+  /** How many names in `cut`: while none, no event needs a look there. */
+  cutCount = 0;
 
   set(pid: number, address: number, name: string, truncated: boolean): void {
     let m = this.byPid.get(pid);
@@ -51,35 +50,35 @@ class SentNames {
     let cut = this.cut.get(pid);
     if (truncated) {
       if (!cut) this.cut.set(pid, (cut = new Set()));
+      if (!cut.has(address)) this.cutCount++;
       cut.add(address);
-    } else cut?.delete(address);
-    this.remember(pid, address, name, truncated);
+    } else if (cut?.delete(address)) this.cutCount--;
+    this.remember(pid, address, name);
+  }
+
+  isCut(pid: number, address: number): boolean {
+    return this.cut.get(pid)?.has(address) ?? false;
   }
 
   /** `fresh`: the kernel could not read it; whatever is kept is stale. */
   get(pid: number, address: number, fresh = false): string {
     if (!fresh) {
       const slot = slotOf(address);
-      if (this.slotAddress[slot] === address && this.slotPid[slot] === pid) {
-        this.lastCut = this.slotCut[slot] !== 0;
-        return this.slotName[slot];
-      }
+      if (this.slotAddress[slot] === address && this.slotPid[slot] === pid) return this.slotName[slot];
       const name = this.byPid.get(pid)?.get(address);
       if (name !== undefined) {
-        this.lastCut = this.cut.get(pid)?.has(address) ?? false;
-        this.remember(pid, address, name, this.lastCut);
+        this.remember(pid, address, name);
         return name;
       }
     }
     return this.recover(pid, address);
   }
 
-  private remember(pid: number, address: number, name: string, truncated: boolean): void {
+  private remember(pid: number, address: number, name: string): void {
     const slot = slotOf(address);
     this.slotPid[slot] = pid;
     this.slotAddress[slot] = address;
     this.slotName[slot] = name;
-    this.slotCut[slot] = truncated ? 1 : 0;
   }
 
   /**
@@ -90,12 +89,12 @@ class SentNames {
   private recover(pid: number, address: number): string {
     const s = readTargetString(pid, address) ?? { text: '<unknown>', truncated: false };
     this.set(pid, address, s.text, s.truncated);
-    this.lastCut = s.truncated;
     return s.text;
   }
 
   forget(pid: number): void {
     this.byPid.delete(pid);
+    this.cutCount -= this.cut.get(pid)?.size ?? 0;
     this.cut.delete(pid);
     this.slotPid.fill(-1);
   }
@@ -109,15 +108,26 @@ const slotOf = (address: number) => ((address & 0xffffffff) >>> 3) & (SLOTS - 1)
 const HIGH_HALF = 4;
 const s64 = (view: DataView, at: number) => view.getInt32(at + HIGH_HALF, true) * 4294967296 + view.getUint32(at, true);
 
-const FRAME_TYPES: Record<number, 'function-entry' | 'function-return' | 'line'> = {
-  [T.PT_EV_FUNCTION_ENTRY]: 'function-entry',
-  [T.PT_EV_FUNCTION_RETURN]: 'function-return',
-  [T.PT_EV_LINE]: 'line',
-};
+/**
+ * Record type -> what to decode: a table, so that the switch below compares
+ * literal constants (a jump table) rather than the layout's values; 0: unknown.
+ */
+const ENTRY = 1, RETURN = 2, LINE = 3, GC_START = 4, GC_DONE = 5, IMPORT_START = 6, IMPORT_DONE = 7, AUDIT = 8, CREATED = 9;
+const KIND = new Uint8Array(256);
+KIND[T.PT_EV_FUNCTION_ENTRY] = ENTRY;
+KIND[T.PT_EV_FUNCTION_RETURN] = RETURN;
+KIND[T.PT_EV_LINE] = LINE;
+KIND[T.PT_EV_GC_START] = GC_START;
+KIND[T.PT_EV_GC_DONE] = GC_DONE;
+KIND[T.PT_EV_IMPORT_START] = IMPORT_START;
+KIND[T.PT_EV_IMPORT_DONE] = IMPORT_DONE;
+KIND[T.PT_EV_AUDIT] = AUDIT;
+KIND[GENERATOR_CREATED] = CREATED;
+const FRAME_TYPES = ['', 'function-entry', 'function-return', 'line'] as const;
 
 export class BatchDecoder {
   private names = new SentNames();
-  /** Whether a string of the record being decoded was cut. */
+  /** A string of the record being decoded was cut (set rarely, cleared by the event that takes it). */
   private cutInRecord = false;
 
   /** Calls `each` for every record of the batch it can decode, in order; returns how many. */
@@ -145,7 +155,6 @@ export class BatchDecoder {
   }
 
   private record(view: DataView, buf: Buffer, at: number, size: number): TraceEvent | GeneratorCreated | null {
-    this.cutInRecord = false;
     const ev = this.fields(view, buf, at, size);
     if (!ev) return null;
     // The kernel fills them in only when asked; equal to the host's: not in a container.
@@ -155,7 +164,10 @@ export class BatchDecoder {
       ev.nsPid = nsPid;
       ev.nsTid = nsTid;
     }
-    if (this.cutInRecord && ev.type !== 'generator-created') ev.truncated = true;
+    if (this.cutInRecord) {
+      this.cutInRecord = false;
+      if (ev.type !== 'generator-created') ev.truncated = true;
+    }
     return ev;
   }
 
@@ -178,7 +190,7 @@ export class BatchDecoder {
     const unread = (view.getUint8(at + O_UNREAD) & bit) !== 0;
     if (!unread && !cacheable) return '';
     const v = this.names.get(pid, address, unread);
-    if (this.names.lastCut) this.cutInRecord = true;
+    if (this.names.cutCount !== 0 && this.names.isCut(pid, address)) this.cutInRecord = true;
     return v;
   }
 
@@ -192,25 +204,26 @@ export class BatchDecoder {
     const a1 = s64(view, at + O_ARG + ARG_SIZE);
     const a2 = s64(view, at + O_ARG + 2 * ARG_SIZE);
     this.cursor = at + HEADER_SIZE;
-    switch (type) {
-      case T.PT_EV_FUNCTION_ENTRY:
-      case T.PT_EV_FUNCTION_RETURN:
-      case T.PT_EV_LINE: {
+    const kind = KIND[type];
+    switch (kind) {
+      case ENTRY:
+      case RETURN:
+      case LINE: {
         const filename = this.string(view, buf, at, 0, a0, true);
         const fn = this.string(view, buf, at, 1, a1, true);
-        return { type: FRAME_TYPES[type], pid, tid, ts, filename, function: fn, lineno: a2 };
+        return { type: FRAME_TYPES[kind], pid, tid, ts, filename, function: fn, lineno: a2 };
       }
-      case T.PT_EV_GC_START:
+      case GC_START:
         return { type: 'gc-start', pid, tid, ts, generation: a0 };
-      case T.PT_EV_GC_DONE:
+      case GC_DONE:
         return { type: 'gc-done', pid, tid, ts, collected: a0 };
-      case T.PT_EV_IMPORT_START:
+      case IMPORT_START:
         return { type: 'import-find-load-start', pid, tid, ts, module: this.string(view, buf, at, 0, a0, false) };
-      case T.PT_EV_IMPORT_DONE:
+      case IMPORT_DONE:
         return { type: 'import-find-load-done', pid, tid, ts, module: this.string(view, buf, at, 0, a0, false), found: a1 !== 0 };
-      case GENERATOR_CREATED:
+      case CREATED:
         return { type: 'generator-created', pid, tid, ts };
-      case T.PT_EV_AUDIT: {
+      case AUDIT: {
         const event = this.string(view, buf, at, 0, a0, false);
         if (a1 < 0) return { type: 'audit', pid, tid, ts, event };
         const { items } = auditItems(buf, this.cursor, at + size, a2);

@@ -194,6 +194,16 @@ export class BatchDecoder {
     return v;
   }
 
+  /** arg[1]: the tuple's size (-1: not read), arg[2]: how many items follow the event's name. */
+  private audit(view: DataView, buf: Buffer, at: number, size: number, a0: number, a1: number, a2: number): TraceEvent {
+    const pid = view.getUint32(at + O_PID, true);
+    const tid = view.getUint32(at + O_TID, true);
+    const ts = view.getBigUint64(at + O_TS, true);
+    const event = this.string(view, buf, at, 0, a0, false);
+    if (a1 < 0) return { type: 'audit', pid, tid, ts, event };
+    return { type: 'audit', pid, tid, ts, event, args: auditItems(buf, this.cursor, at + size, a2).items, argCount: a1 };
+  }
+
   private fields(view: DataView, buf: Buffer, at: number, size: number): TraceEvent | GeneratorCreated | null {
     const type = view.getUint8(at + O_TYPE);
     const pid = view.getUint32(at + O_PID, true);
@@ -223,12 +233,8 @@ export class BatchDecoder {
         return { type: 'import-find-load-done', pid, tid, ts, module: this.string(view, buf, at, 0, a0, false), found: a1 !== 0 };
       case CREATED:
         return { type: 'generator-created', pid, tid, ts };
-      case AUDIT: {
-        const event = this.string(view, buf, at, 0, a0, false);
-        if (a1 < 0) return { type: 'audit', pid, tid, ts, event };
-        const { items } = auditItems(buf, this.cursor, at + size, a2);
-        return { type: 'audit', pid, tid, ts, event, args: items, argCount: a1 };
-      }
+      case AUDIT:
+        return this.audit(view, buf, at, size, a0, a1, a2);
       default:
         return null; // a type this decoder does not know: undecodable, counted as lost
     }

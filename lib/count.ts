@@ -175,6 +175,7 @@ function countTargets(d: Description, pid: number): NativeTarget[] {
     return []; // a build without call markers has nothing to count
   const targets = targetsFor(d, ['function-entry'], undefined, 'count').map((t) => ({ ...t, pid }));
   // Counts are kept by name address: a code object created may reuse one.
+  // (Without the constructor's symbol, each read still starts a generation.)
   const entry = d.locations.find((l) => l.name === 'function__entry');
   const created = entry && codeCreationTarget(entry);
   if (created) targets.unshift({ ...created, pid });

@@ -1,4 +1,7 @@
 /** CPython's markers, the events they become, and the fields each event carries. */
+import { layout } from './native';
+
+const T = layout.eventType;
 
 export type EventName =
   | 'function-entry'
@@ -21,15 +24,15 @@ export interface MarkerInfo {
 }
 
 export const MARKERS: readonly MarkerInfo[] = [
-  { event: 'function-entry', marker: 'function__entry', type: 1, args: ['string', 'string', 'number'] },
-  { event: 'function-return', marker: 'function__return', type: 2, args: ['string', 'string', 'number'] },
-  { event: 'line', marker: 'line', type: 3, args: ['string', 'string', 'number'] },
-  { event: 'gc-start', marker: 'gc__start', type: 4, args: ['number'] },
-  { event: 'gc-done', marker: 'gc__done', type: 5, args: ['number'] },
-  { event: 'import-find-load-start', marker: 'import__find__load__start', type: 6, args: ['string'] },
-  { event: 'import-find-load-done', marker: 'import__find__load__done', type: 7, args: ['string', 'number'] },
+  { event: 'function-entry', marker: 'function__entry', type: T.PT_EV_FUNCTION_ENTRY, args: ['string', 'string', 'number'] },
+  { event: 'function-return', marker: 'function__return', type: T.PT_EV_FUNCTION_RETURN, args: ['string', 'string', 'number'] },
+  { event: 'line', marker: 'line', type: T.PT_EV_LINE, args: ['string', 'string', 'number'] },
+  { event: 'gc-start', marker: 'gc__start', type: T.PT_EV_GC_START, args: ['number'] },
+  { event: 'gc-done', marker: 'gc__done', type: T.PT_EV_GC_DONE, args: ['number'] },
+  { event: 'import-find-load-start', marker: 'import__find__load__start', type: T.PT_EV_IMPORT_START, args: ['string'] },
+  { event: 'import-find-load-done', marker: 'import__find__load__done', type: T.PT_EV_IMPORT_DONE, args: ['string', 'number'] },
   // The second argument is the tuple object: the kernel reads its first items.
-  { event: 'audit', marker: 'audit', type: 8, args: ['string', 'number'] },
+  { event: 'audit', marker: 'audit', type: T.PT_EV_AUDIT, args: ['string', 'number'] },
 ];
 
 export const EVENT_NAMES: readonly EventName[] = MARKERS.map((m) => m.event);
@@ -40,6 +43,11 @@ export function markerOf(event: EventName): MarkerInfo {
 }
 
 interface Base {
+  /**
+   * A name of the event (file, function, module, audit event name) was longer
+   * than 4096 bytes: it holds the first 4096 at most, cut on a character boundary.
+   */
+  truncated?: true;
   /** Host ids. */
   pid: number;
   tid: number;
@@ -65,16 +73,50 @@ export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }
 export interface ImportStartEvent extends Base { type: 'import-find-load-start'; module: string }
 export interface ImportDoneEvent extends Base { type: 'import-find-load-done'; module: string; found: boolean }
 /**
- * An audit argument: str, bytes, int and None by value; any other object as
- * its type's name; undefined where it could not be read (a non-ASCII str).
+ * An audit argument, in one form that JSON shows as it is:
+ * - a str: a string; bytes: `{ bytes: "<hex>" }`; an int: a number (a bigint
+ *   beyond 2^53); None: null; a tuple (one level deep, e.g. a socket address
+ *   `('127.0.0.1', 80)`): an array of these;
+ * - a value cut to what the kernel reads (str and bytes: 256 bytes, a tuple:
+ *   its first 4 items): the same with `truncated: true`, as `{ str, truncated }`,
+ *   `{ bytes, truncated }` or `{ tuple, size, truncated }`;
+ * - any other object, or one whose value was not read (an int beyond 240
+ *   bits, a tuple deeper down): `{ type: "<its type's name>" }`.
+ * lib/cli/audit-repr.ts shows them as Python's repr() would.
  */
-export type AuditArg = string | Buffer | number | bigint | null | { type: string } | undefined;
+export type AuditArg =
+  | string
+  | number
+  | bigint
+  | null
+  | AuditArg[]
+  | AuditBytes
+  | AuditCutStr
+  | AuditCutTuple
+  | AuditOther;
+export interface AuditBytes {
+  bytes: string;
+  truncated?: true;
+}
+export interface AuditCutStr {
+  str: string;
+  truncated: true;
+}
+export interface AuditCutTuple {
+  tuple: AuditArg[];
+  /** How many items the tuple has. */
+  size: number;
+  truncated: true;
+}
+export interface AuditOther {
+  type: string;
+}
 export interface AuditEvent extends Base {
   type: 'audit';
   event: string;
   /**
-   * The first items (at most 4; str and bytes: their first 64 bytes) of the
-   * argument tuple, on CPython 3.8 to 3.15 builds that export their type objects.
+   * The first items (at most 6) of the argument tuple, on CPython 3.8 to 3.15
+   * builds that export their type objects.
    */
   args?: AuditArg[];
   /** The tuple's size. */

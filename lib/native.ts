@@ -66,7 +66,17 @@ export interface NativeTarget {
   program: 'event' | 'count' | 'anchor' | 'code-created';
   spec?: { type: number; args: NativeArgSpec[]; trackOnly?: boolean };
   /** For audit locations: where the tuple items' types are (relative to the location). */
-  audit?: { strType: number; bytesType: number; longType: number; none: number; asciiData: number; longTag: boolean };
+  audit?: {
+    strType: number;
+    bytesType: number;
+    longType: number;
+    tupleType: number;
+    none: number;
+    asciiData: number;
+    compactData: number;
+    longTag: boolean;
+    tupleItems: number;
+  };
 }
 
 export interface NativeTraceOptions {
@@ -88,11 +98,19 @@ export interface NativeTraceOptions {
   singleUprobes?: boolean;
 }
 
+/** A name the call counts refer to, as the kernel read it (struct pt_name). */
+export interface NativeCountName {
+  address: number;
+  bytes: Buffer;
+  /** enum pt_name_flags */
+  flags: number;
+}
+
 export interface NativeCallCount {
   pid: number;
   lineno: number;
-  filename: string;
-  function: string;
+  filename: NativeCountName;
+  function: NativeCountName;
   count: number;
 }
 
@@ -117,6 +135,53 @@ export interface NativeTrace {
   unref(): void;
 }
 
+/** A record's size and its fields' byte offsets, by their C names. */
+export interface RecordLayout<F extends string> {
+  size: number;
+  offsets: Record<F, number>;
+}
+
+/** native/bpf/usdt_event.h, as the addon was compiled with it (native/layout.cc). */
+export interface NativeLayout {
+  event: RecordLayout<'size' | 'type' | 'string_mask' | 'pid' | 'tid' | 'unread_mask' | 'truncated_mask' | 'str_len' | 'ts' | 'arg' | 'ns_pid' | 'ns_tid'>;
+  auditItem: RecordLayout<'kind' | 'flags' | 'len' | 'count'>;
+  eventType: Record<
+    | 'PT_EV_FUNCTION_ENTRY'
+    | 'PT_EV_FUNCTION_RETURN'
+    | 'PT_EV_LINE'
+    | 'PT_EV_GC_START'
+    | 'PT_EV_GC_DONE'
+    | 'PT_EV_IMPORT_START'
+    | 'PT_EV_IMPORT_DONE'
+    | 'PT_EV_AUDIT'
+    | 'PT_EV_GENERATOR_CREATED',
+    number
+  >;
+  argKind: Record<'PT_ARG_NONE' | 'PT_ARG_CONST' | 'PT_ARG_REG' | 'PT_ARG_REG_DEREF' | 'PT_ARG_SIB_DEREF' | 'PT_ARG_IP_DEREF', number>;
+  auditKind: Record<
+    | 'PT_AUDIT_OTHER'
+    | 'PT_AUDIT_STR'
+    | 'PT_AUDIT_BYTES_VALUE'
+    | 'PT_AUDIT_INT'
+    | 'PT_AUDIT_NONE'
+    | 'PT_AUDIT_UNREADABLE'
+    | 'PT_AUDIT_STR_LATIN1'
+    | 'PT_AUDIT_STR_UCS2'
+    | 'PT_AUDIT_STR_UCS4'
+    | 'PT_AUDIT_TUPLE',
+    number
+  >;
+  auditFlags: Record<'PT_AUDIT_CUT' | 'PT_AUDIT_NEGATIVE', number>;
+  nameFlags: Record<'PT_NAME_TRUNCATED' | 'PT_NAME_UNREAD', number>;
+  limits: Record<
+    'PT_MAX_ARGS' | 'PT_MAX_SPECS' | 'PT_NAME_MAX' | 'PT_WITHIN_MAX' | 'PT_AUDIT_ITEMS' | 'PT_AUDIT_NESTED' | 'PT_AUDIT_BYTES' | 'PT_AUDIT_INT_DIGITS',
+    number
+  >;
+  /** Offsets in the user-visible struct pt_regs, by the register's full name. */
+  registers: { x86_64: Record<string, number>; aarch64: Record<string, number> };
+}
+
+export const layout: NativeLayout = addon.layout;
 export const readElf: (path: string, symbols?: string[]) => RawElf = addon.readElf;
 export const kernelHasRingBuffer: () => boolean = addon.kernelHasRingBuffer;
 export const NativeTrace: new (options: NativeTraceOptions, onMessage: NativeMessage) => NativeTrace =

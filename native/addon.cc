@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "discovery/elf_notes.h"
+#include "layout.h"
 #include "native_error.h"
 #include "trace.h"
 
@@ -98,6 +99,7 @@ Napi::Value HasRingBuffer(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readElf", Napi::Function::New(env, ReadElf));
+  exports.Set("layout", LayoutObject(env));
   exports.Set("kernelHasRingBuffer", Napi::Function::New(env, HasRingBuffer));
   exports.Set("NativeTrace", NativeTrace::Define(env));
   return exports;

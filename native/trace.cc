@@ -138,9 +138,12 @@ Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
       target.audit.str_type = static_cast<int64_t>(U64(a, "strType", 0));
       target.audit.bytes_type = static_cast<int64_t>(U64(a, "bytesType", 0));
       target.audit.long_type = static_cast<int64_t>(U64(a, "longType", 0));
+      target.audit.tuple_type = static_cast<int64_t>(U64(a, "tupleType", 0));
       target.audit.none = static_cast<int64_t>(U64(a, "none", 0));
       target.audit.ascii_data = static_cast<uint8_t>(U64(a, "asciiData", 48));
+      target.audit.compact_data = static_cast<uint8_t>(U64(a, "compactData", 72));
       target.audit.long_tag = a.Get("longTag").ToBoolean();
+      target.audit.tuple_items = static_cast<uint8_t>(U64(a, "tupleItems", 24));
     }
     if (target.program == UprobeTarget::kEvent || target.program == UprobeTarget::kCount)
       target.spec = ReadSpec(t.Get("spec").As<Napi::Object>());
@@ -172,19 +175,27 @@ Napi::Value NativeTrace::Stats(const Napi::CallbackInfo& info) {
   return s;
 }
 
-// takeCallCounts() -> [{pid, lineno, filename, function, count}], since the last call.
+// takeCallCounts() -> [{pid, lineno, filename, function, count}], since the
+// last call; a name is {address, bytes: Buffer, flags} (enum pt_name_flags).
 Napi::Value NativeTrace::TakeCallCounts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!session_) throw Napi::Error::New(env, "The trace is closed");
   std::vector<CallCount> counts = session_->TakeCallCounts();
+  auto name = [env](uint64_t address, const CountName& n) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("address", Napi::Number::New(env, static_cast<double>(address)));
+    o.Set("bytes", Napi::Buffer<char>::Copy(env, n.bytes.data(), n.bytes.size()));
+    o.Set("flags", Napi::Number::New(env, n.flags));
+    return o;
+  };
   Napi::Array out = Napi::Array::New(env, counts.size());
   for (size_t i = 0; i < counts.size(); i++) {
     const pt_count_key& k = counts[i].key;
     Napi::Object o = Napi::Object::New(env);
     o.Set("pid", Napi::Number::New(env, k.pid));
     o.Set("lineno", Napi::Number::New(env, static_cast<int32_t>(k.lineno)));
-    o.Set("filename", Napi::String::New(env, k.filename, strnlen(k.filename, sizeof k.filename)));
-    o.Set("function", Napi::String::New(env, k.funcname, strnlen(k.funcname, sizeof k.funcname)));
+    o.Set("filename", name(k.filename, counts[i].filename));
+    o.Set("function", name(k.funcname, counts[i].funcname));
     o.Set("count", Napi::Number::New(env, static_cast<double>(counts[i].count)));
     out.Set(i, o);
   }

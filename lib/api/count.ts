@@ -1,14 +1,18 @@
 /**
- * Call counts kept in the kernel (a BPF hash map keyed by pid, file, line and
- * function): the top-like view, with no per-call record leaving the kernel.
+ * Call counts kept in the kernel (a BPF hash map keyed by pid, line and the
+ * addresses of the file and function names, in a code generation): the
+ * top-like view, with no per-call record leaving the kernel. The kernel reads
+ * each name once per generation; see native/bpf/call_counts.bpf.h.
  */
 import * as fs from 'fs';
 import { assertTraceable, describe, describeBinary, Description } from '../discovery/describe';
 import { fromNative, PytraceError } from '../errors';
 import { PROVIDER } from '../markers';
-import { NativeTarget, NativeTrace } from '../native';
-import { discoverFile } from '../discovery/probes';
+import { layout, NativeCallCount, NativeCountName, NativeTarget, NativeTrace } from '../native';
 import { pathInProcess } from '../discovery/proc';
+import { codeCreationTarget } from '../planning/spec';
+import { nameText, readTargetString } from '../stream/target-strings';
+import { discoverFile } from '../discovery/probes';
 import { assertPrivileged, targetsFor } from './trace';
 
 export interface CallCount {
@@ -17,6 +21,8 @@ export interface CallCount {
   function: string;
   lineno: number;
   count: number;
+  /** The file or function name was longer than 4096 bytes: cut on a character boundary. */
+  truncated?: true;
 }
 
 export interface CountOptions {
@@ -126,7 +132,7 @@ export class CallCounter {
   /** Counts since the previous read (or the start), most frequent first. */
   read(): CallCount[] {
     if (!this.native) throw new PytraceError('PYTRACE_CLOSED', 'The call counter is closed.');
-    const counts = this.native.takeCallCounts();
+    const counts = merged(this.native.takeCallCounts());
     if (!this.options.binaries) this.coverNewBinaries();
     return counts.sort((a, b) => b.count - a.count);
   }
@@ -137,10 +143,43 @@ export class CallCounter {
   }
 }
 
+const NAME = layout.nameFlags;
+
+function nameOf(pid: number, n: NativeCountName): { text: string; truncated: boolean } {
+  if (n.flags & NAME.PT_NAME_UNREAD) return readTargetString(pid, n.address) ?? { text: '<unknown>', truncated: false };
+  const truncated = (n.flags & NAME.PT_NAME_TRUNCATED) !== 0;
+  return { text: nameText(n.bytes, 0, n.bytes.length, truncated), truncated };
+}
+
+/** One count per (pid, file, line, function): the kernel's are per code generation too. */
+function merged(raw: NativeCallCount[]): CallCount[] {
+  const byName = new Map<string, CallCount>();
+  for (const r of raw) {
+    const file = nameOf(r.pid, r.filename);
+    const fn = nameOf(r.pid, r.function);
+    const key = JSON.stringify([r.pid, file.text, r.lineno, fn.text]);
+    const seen = byName.get(key);
+    if (seen) {
+      seen.count += r.count;
+      continue;
+    }
+    const c: CallCount = { pid: r.pid, filename: file.text, function: fn.text, lineno: r.lineno, count: r.count };
+    if (file.truncated || fn.truncated) c.truncated = true;
+    byName.set(key, c);
+  }
+  return [...byName.values()];
+}
+
 function countTargets(d: Description, pid: number): NativeTarget[] {
   if (!d.events['function-entry'].available)
     return []; // a build without call markers has nothing to count
-  return targetsFor(d, ['function-entry'], undefined, 'count').map((t) => ({ ...t, pid }));
+  const targets = targetsFor(d, ['function-entry'], undefined, 'count').map((t) => ({ ...t, pid }));
+  // Counts are kept by name address: a code object created may reuse one.
+  // (Without the constructor's symbol, each read still starts a generation.)
+  const entry = d.locations.find((l) => l.name === 'function__entry');
+  const created = entry && codeCreationTarget(entry);
+  if (created) targets.unshift({ ...created, pid });
+  return targets;
 }
 
 export async function countCalls(options: CountOptions = {}): Promise<CallCounter> {

@@ -124,7 +124,8 @@ export class Trace extends EventEmitter {
         emit(ev);
       });
       this.delivered += emitted;
-      // A record the decoder cannot read ends its batch: what follows is lost, and said so.
+      // A record of a type the decoder does not know is skipped, and one it cannot
+      // read ends its batch: both are lost, and said so.
       this.undecodable += records - decoded;
       this.reportLoss();
     } else if (kind === 'exit') {

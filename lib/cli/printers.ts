@@ -4,7 +4,8 @@
  * print it, NDJSON, and a plain one-line-per-event layout.
  */
 import * as path from 'path';
-import { AuditArg, TraceEvent } from '../index';
+import { reprArgs } from './audit-repr';
+import { TraceEvent } from '../index';
 import { markerOf } from '../markers';
 import { printable, shown, wasCut } from './escape';
 import { formatDuration, Output, toJson } from './output';
@@ -25,20 +26,6 @@ interface ThreadState {
   baseUs: bigint;
 }
 
-/** The arguments as Python would show the tuple: ('/etc/passwd', 'r', 524288). */
-function auditArgs(args: AuditArg[], count: number): string {
-  const items = args.map((a) => {
-    if (a === null) return 'None';
-    if (a === undefined) return '<str>'; // not ASCII: not read in the kernel
-    if (typeof a === 'string') return `'${printable(a).replace(/'/g, "\\'")}'`;
-    if (Buffer.isBuffer(a)) return `b'${[...a].map((c) => (c >= 32 && c < 127 && c !== 39 && c !== 92 ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`)).join('')}'`;
-    if (typeof a === 'object') return `<${printable(a.type)}>`;
-    return String(a);
-  });
-  if (count > args.length) items.push('...');
-  return `(${items.join(', ')}${count === 1 ? ',' : ''})`;
-}
-
 const duration = (p: Pairing | undefined) => (p?.durationNs == null ? 'duration unknown' : formatDuration(p.durationNs));
 
 /** What follows the event name for events that are not calls. */
@@ -53,7 +40,7 @@ export function detail(ev: TraceEvent, p: Pairing | undefined): string {
     case 'import-find-load-done':
       return `${shown(ev, 'module')} ${ev.found ? 'found' : 'not found'}, ${duration(p)}`;
     case 'audit':
-      return ev.args ? `${shown(ev, 'event')}${auditArgs(ev.args, ev.argCount ?? ev.args.length)}` : shown(ev, 'event');
+      return ev.args ? `${shown(ev, 'event')}${reprArgs(ev.args, ev.argCount ?? ev.args.length)}` : shown(ev, 'event');
     default:
       return `${shown(ev, 'filename')}:${shown(ev, 'function')}:${ev.lineno}`;
   }

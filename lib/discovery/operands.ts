@@ -6,6 +6,7 @@
  * base+index*scale and symbol operands, and exposes no parser of its own.
  */
 import { PytraceError } from '../errors';
+import { layout } from '../native';
 
 export type Operand =
   | { form: 'register'; register: string }
@@ -26,34 +27,29 @@ export interface ArgOperand {
 
 export type Arch = 'x86_64' | 'aarch64';
 
-/** Offsets in the user-visible struct pt_regs, by register and its narrower names. */
+const REGS = layout.registers;
+
+/** Offsets in the user-visible struct pt_regs (from the addon), by register and its narrower names. */
 const X86_64_REGS: Record<string, number> = (() => {
   const table: Record<string, number> = {};
-  const put = (off: number, ...names: string[]) => names.forEach((n) => (table[n] = off));
-  put(0, 'r15', 'r15d', 'r15w', 'r15b');
-  put(8, 'r14', 'r14d', 'r14w', 'r14b');
-  put(16, 'r13', 'r13d', 'r13w', 'r13b');
-  put(24, 'r12', 'r12d', 'r12w', 'r12b');
-  put(32, 'rbp', 'ebp', 'bp', 'bpl');
-  put(40, 'rbx', 'ebx', 'bx', 'bl');
-  put(48, 'r11', 'r11d', 'r11w', 'r11b');
-  put(56, 'r10', 'r10d', 'r10w', 'r10b');
-  put(64, 'r9', 'r9d', 'r9w', 'r9b');
-  put(72, 'r8', 'r8d', 'r8w', 'r8b');
-  put(80, 'rax', 'eax', 'ax', 'al');
-  put(88, 'rcx', 'ecx', 'cx', 'cl');
-  put(96, 'rdx', 'edx', 'dx', 'dl');
-  put(104, 'rsi', 'esi', 'si', 'sil');
-  put(112, 'rdi', 'edi', 'di', 'dil');
-  put(128, 'rip', 'eip');
-  put(152, 'rsp', 'esp', 'sp', 'spl');
+  const put = (reg: string, ...names: string[]) => [reg, ...names].forEach((n) => (table[n] = REGS.x86_64[reg]));
+  for (const r of ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']) put(r, `${r}d`, `${r}w`, `${r}b`);
+  put('rbp', 'ebp', 'bp', 'bpl');
+  put('rbx', 'ebx', 'bx', 'bl');
+  put('rax', 'eax', 'ax', 'al');
+  put('rcx', 'ecx', 'cx', 'cl');
+  put('rdx', 'edx', 'dx', 'dl');
+  put('rsi', 'esi', 'si', 'sil');
+  put('rdi', 'edi', 'di', 'dil');
+  put('rip', 'eip');
+  put('rsp', 'esp', 'sp', 'spl');
   return table;
 })();
 
-/** struct user_pt_regs: regs[31], sp, pc. */
+/** struct user_pt_regs: regs[31] (x0-x30, w0-w30), sp, pc; the zero register cannot be read. */
 const AARCH64_REGS: Record<string, number> = (() => {
-  const table: Record<string, number> = { sp: 248, pc: 256, xzr: -1, wzr: -1 };
-  for (let i = 0; i <= 30; i++) table[`x${i}`] = table[`w${i}`] = i * 8;
+  const table: Record<string, number> = { ...REGS.aarch64, xzr: -1, wzr: -1 };
+  for (let i = 0; i <= 30; i++) table[`w${i}`] = REGS.aarch64[`x${i}`];
   return table;
 })();
 

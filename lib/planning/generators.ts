@@ -6,13 +6,13 @@
  * there tells pytrace, which then adds the missing return, so entries and
  * returns pair per thread and depths stay right.
  */
-import { minorVersion } from '../discovery/describe';
 import { FrameEvent } from '../markers';
-import { NativeTarget, readElf } from '../native';
+import { layout, NativeTarget, readElf } from '../native';
 import { ProbeLocation, fileOffset } from '../discovery/probes';
+import { minorVersion } from '../discovery/describe';
 
 /** Record type of the _Py_MakeCoro uprobe: not a marker, so past enum pt_event_type's markers. */
-export const GENERATOR_CREATED = 9;
+export const GENERATOR_CREATED = layout.eventType.PT_EV_GENERATOR_CREATED;
 
 export interface GeneratorCreated {
   type: 'generator-created';

@@ -1,13 +1,14 @@
 /** Turns a marker location into what the native side attaches: path, offsets, argument spec. */
 import { PytraceError } from '../errors';
 import { MarkerInfo } from '../markers';
-import { NativeArgSpec, NativeTarget } from '../native';
+import { layout, NativeArgSpec, NativeTarget } from '../native';
 import { ArgOperand, registerOffset } from '../discovery/operands';
 import { readElf } from '../native';
 import { ProbeLocation, fileOffset } from '../discovery/probes';
 
 /** enum pt_arg_kind in native/bpf/usdt_event.h */
-const KIND = { const: 1, reg: 2, regDeref: 3, sibDeref: 4, ipDeref: 5 } as const;
+const A = layout.argKind;
+const KIND = { const: A.PT_ARG_CONST, reg: A.PT_ARG_REG, regDeref: A.PT_ARG_REG_DEREF, sibDeref: A.PT_ARG_SIB_DEREF, ipDeref: A.PT_ARG_IP_DEREF };
 
 function regOff(loc: ProbeLocation, register: string): number {
   const off = registerOffset(loc.arch, register);
@@ -95,7 +96,7 @@ export function semaphoreAnchor(loc: ProbeLocation): NativeTarget {
   return { path: loc.openPath, offset: Number(offset), refCtrOffset: Number(loc.semaphoreOffset), program: 'anchor' };
 }
 
-const AUDIT_SYMBOLS = ['PyUnicode_Type', 'PyBytes_Type', 'PyLong_Type', '_Py_NoneStruct'];
+const AUDIT_SYMBOLS = ['PyUnicode_Type', 'PyBytes_Type', 'PyLong_Type', 'PyTuple_Type', '_Py_NoneStruct'];
 
 /**
  * What the kernel needs to read an audit event's argument tuple: the type
@@ -110,8 +111,10 @@ export function auditLayout(loc: ProbeLocation, version: string | null): NativeT
     const s = elf.symbols[name];
     return s === undefined ? undefined : Number(s.value - loc.address);
   };
-  const [strType, bytesType, longType, none] = AUDIT_SYMBOLS.map(rel);
-  if (strType === undefined || bytesType === undefined || longType === undefined || none === undefined) return undefined;
-  // 3.12 dropped the wstr pointer from str objects and moved an int's sign and size into lv_tag.
-  return { strType, bytesType, longType, none, asciiData: minor <= 11 ? 48 : 40, longTag: minor >= 12 };
+  const [strType, bytesType, longType, tupleType, none] = AUDIT_SYMBOLS.map(rel);
+  if (strType === undefined || bytesType === undefined || longType === undefined || tupleType === undefined || none === undefined) return undefined;
+  // 3.12 dropped the wstr pointer (and wstr_length) from str objects and
+  // moved an int's sign and size into lv_tag; 3.14 caches a tuple's hash before its items.
+  const old = minor <= 11;
+  return { strType, bytesType, longType, tupleType, none, asciiData: old ? 48 : 40, compactData: old ? 72 : 56, longTag: !old, tupleItems: minor >= 14 ? 32 : 24 };
 }

@@ -199,20 +199,55 @@ void BpfSession::ForgetSentNames() {
   bpf_map__update_elem(skel_->maps.generation, &key, sizeof(key), &gen, sizeof(gen), 0);
 }
 
-std::vector<CallCount> BpfSession::TakeCallCounts() {
-  std::vector<CallCount> out;
-  int fd = bpf_map__fd(skel_->maps.call_counts);
-  pt_count_key key{}, next{};
-  std::vector<pt_count_key> keys;
-  // Collect keys first: deleting while walking would restart the walk.
+namespace {
+
+// Every key of a map, collected first: deleting while walking would restart the walk.
+template <typename Key>
+std::vector<Key> Keys(int fd) {
+  std::vector<Key> keys;
+  Key key{}, next{};
   for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
     keys.push_back(next);
     key = next;
   }
-  for (const pt_count_key& k : keys) {
+  return keys;
+}
+
+}  // namespace
+
+CountName BpfSession::CountNameOf(uint32_t pid, uint64_t generation, uint64_t address) const {
+  pt_name_key key{address, generation, pid, 0};
+  pt_name name{};
+  CountName out;
+  if (bpf_map__lookup_elem(skel_->maps.count_short_names, &key, sizeof(key), &name, sizeof(pt_short_name), 0) &&
+      bpf_map__lookup_elem(skel_->maps.count_long_names, &key, sizeof(key), &name, sizeof(name), 0))
+    return out;  // not found: read it from the process
+  out.bytes.assign(name.bytes, std::min<size_t>(name.len, PT_NAME_MAX));
+  out.flags = name.flags;
+  return out;
+}
+
+std::vector<CallCount> BpfSession::TakeCallCounts() {
+  std::vector<CallCount> out;
+  // Calls from now on are counted, and their names kept, in a new
+  // generation: what this read leaves of older ones is no longer needed.
+  ForgetSentNames();
+  uint32_t code = PT_GEN_CODE, reader = PT_GEN_READER;
+  uint64_t a = 0, b = 0;
+  bpf_map__lookup_elem(skel_->maps.generation, &code, sizeof(code), &a, sizeof(a), 0);
+  bpf_map__lookup_elem(skel_->maps.generation, &reader, sizeof(reader), &b, sizeof(b), 0);
+  uint64_t current = a + b;
+  int fd = bpf_map__fd(skel_->maps.call_counts);
+  for (const pt_count_key& k : Keys<pt_count_key>(fd)) {
     uint64_t count = 0;
     // Atomic per key: a call counted after this goes into the next read.
-    if (bpf_map_lookup_and_delete_elem(fd, &k, &count) == 0 && count) out.push_back({k, count});
+    if (bpf_map_lookup_and_delete_elem(fd, &k, &count) || !count) continue;
+    out.push_back({k, count, CountNameOf(k.pid, k.generation, k.filename), CountNameOf(k.pid, k.generation, k.funcname)});
+  }
+  for (bpf_map* names : {skel_->maps.count_short_names, skel_->maps.count_long_names}) {
+    int names_fd = bpf_map__fd(names);
+    for (const pt_name_key& k : Keys<pt_name_key>(names_fd))
+      if (k.generation < current) bpf_map_delete_elem(names_fd, &k);
   }
   return out;
 }

@@ -30,9 +30,16 @@ struct SessionOptions {
   bool single_uprobes = false;   // one uprobe per location even where uprobe_multi exists
 };
 
+// A name the call counts refer to, as the kernel read it (struct pt_name).
+struct CountName {
+  std::string bytes;
+  uint8_t flags = PT_NAME_UNREAD;  // enum pt_name_flags; unread until found
+};
+
 struct CallCount {
   pt_count_key key;
   uint64_t count;
+  CountName filename, funcname;
 };
 
 struct UprobeTarget {
@@ -70,10 +77,12 @@ class BpfSession {
   // Invalidates the name cache: the reader lost records that may have
   // carried names.
   void ForgetSentNames();
-  // Takes the call counts out of the kernel map: each is read and removed.
+  // Takes the call counts out of the kernel map: each is read and removed,
+  // with the names it refers to.
   std::vector<CallCount> TakeCallCounts();
 
  private:
+  CountName CountNameOf(uint32_t pid, uint64_t generation, uint64_t address) const;
   SessionOptions options_;
   usdt_event* skel_ = nullptr;
   std::vector<bpf_link*> links_;

@@ -3,6 +3,10 @@
 #ifndef PYTRACE_NAMESPACE_IDS_BPF_H
 #define PYTRACE_NAMESPACE_IDS_BPF_H
 
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
 /* Just the kernel fields read below; libbpf relocates them with the kernel's BTF. */
 struct upid {
 	int nr;

@@ -2,30 +2,28 @@
 #ifndef PYTRACE_USDT_ARGS_BPF_H
 #define PYTRACE_USDT_ARGS_BPF_H
 
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "usdt_event.h"
+
 /* Direct reads of the context at constant offsets: much cheaper than one
  * bpf_probe_read_kernel() per register (measured), and the verifier allows
  * only constant offsets into the context. */
+#if defined(__TARGET_ARCH_x86)
+#define PT_REG_CASE(name, off)                                                                     \
+	case off:                                                                                  \
+		return ctx->name;
+#define PT_REG_AT(name, off) _Static_assert(__builtin_offsetof(struct pt_regs, name) == (off), "pt_regs." #name);
+PT_X86_64_REGS(PT_REG_AT)
+#endif
+
 static __always_inline __u64 read_reg(struct pt_regs *ctx, __u16 off)
 {
 	switch (off) {
 #if defined(__TARGET_ARCH_x86)
-	case 0: return ctx->r15;
-	case 8: return ctx->r14;
-	case 16: return ctx->r13;
-	case 24: return ctx->r12;
-	case 32: return ctx->rbp;
-	case 40: return ctx->rbx;
-	case 48: return ctx->r11;
-	case 56: return ctx->r10;
-	case 64: return ctx->r9;
-	case 72: return ctx->r8;
-	case 80: return ctx->rax;
-	case 88: return ctx->rcx;
-	case 96: return ctx->rdx;
-	case 104: return ctx->rsi;
-	case 112: return ctx->rdi;
-	case 128: return ctx->rip;
-	case 152: return ctx->rsp;
+		PT_X86_64_REGS(PT_REG_CASE)
 #endif
 	default: {
 		__u64 v = 0;
@@ -73,6 +71,14 @@ static __always_inline __s64 fetch_arg(struct pt_regs *ctx, const struct pt_arg_
 		size = 8;
 	bpf_probe_read_user(&v, size, (void *)addr);
 	return extend(v, a->size, a->is_signed);
+}
+
+/* Every argument of the location into the record (strings by address). */
+static __always_inline void fetch_args(struct pt_regs *ctx, const struct pt_spec *spec, struct pt_event *ev)
+{
+#pragma unroll
+	for (int i = 0; i < PT_MAX_ARGS; i++)
+		ev->arg[i] = i < spec->nargs ? fetch_arg(ctx, &spec->args[i]) : 0;
 }
 
 #endif

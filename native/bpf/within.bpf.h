@@ -1,8 +1,14 @@
 /* The `within` filter: per thread, events only from the entry of a function
  * with a given name to its matching return, decided in the kernel so that
- * nothing outside leaves it. Needs struct scratch. */
+ * nothing outside leaves it. */
 #ifndef PYTRACE_WITHIN_BPF_H
 #define PYTRACE_WITHIN_BPF_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "usdt_event.h"
+#include "maps.bpf.h"
 
 /* Set before load. When within_len > 0, a thread's events are sent only from
  * the entry of a function named within_name to its matching return. */
@@ -35,9 +41,7 @@ static __always_inline bool is_within_function(struct scratch *s)
 	for (int i = 0; i < PT_WITHIN_MAX; i++) {
 		if (i >= within_len)
 			break;
-		if (off + i >= sizeof(s->strings))
-			return false;
-		if (s->strings[off + i] != within_name[i])
+		if (s->strings[(off + i) & SCRATCH_MASK] != within_name[i])
 			return false;
 	}
 	return true;

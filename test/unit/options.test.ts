@@ -1,4 +1,4 @@
-/** attach()'s option checks and defaults, without a kernel: lib/options.ts. */
+/** attach()'s option checks and defaults, without a kernel: lib/api/options.ts. */
 import { PytraceError } from '../../lib/errors';
 import * as os from 'os';
 import { DEFAULTS, isDefaultEvent, perfPagesFor, resolveOptions } from '../../lib/api/options';

@@ -10,12 +10,16 @@ SIGTERM) or when the process exits a count per event name.
 
   TIMESTAMP TID EVENT(ARGUMENTS)
 
-TIMESTAMP is in nanoseconds (CLOCK_MONOTONIC). ARGUMENTS are the first four
-items of the event's argument tuple, read in the kernel at the event: str
-(ASCII; first 64 bytes), bytes (first 64), int (up to 60 bits) and None by
-value, any other object as <its type>. This works on CPython 3.8 to 3.15
-builds that export their type objects (Debian's, Fedora's); elsewhere only the
-event's name is shown.
+TIMESTAMP is in nanoseconds (CLOCK_MONOTONIC). ARGUMENTS are the first six
+items of the event's argument tuple, read in the kernel at the event and shown
+as Python's repr() shows them: str and bytes (first 256 bytes), int (up to 240
+bits), None, and tuples in it (first four items), by value; any other object as
+<its type>. A value cut short ends in "…". With --json: str as a string, bytes
+as {"bytes": "<hex>"}, int as a number, None as null, a tuple as an array; a
+cut value as {"str"|"bytes"|"tuple": ..., "truncated": true}; other objects as
+{"type": "<its type>"}. This works on CPython 3.8 to 3.15 builds that export
+their type objects (Debian's, Fedora's); elsewhere only the event's name is
+shown.
 
 Options:
   --json       one JSON object per event (NDJSON); the last is the summary

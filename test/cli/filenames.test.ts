@@ -11,16 +11,20 @@ import { PYTHON, pytraceDone, script } from './helpers';
 
 const RAN = 'ran\n';
 
+/** The trace goes to a file: on a shared stdout, an unbuffered target's line and its newline are two writes. */
+const traceFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-filenames-')), 'trace.txt');
+
 test('untraced, or with only gc traced: the code runs', async () => {
   expect(spawnSync(PYTHON, [script('bad_filename.py')], { encoding: 'utf8' }).stdout).toBe(RAN);
-  const gc = await pytraceDone('run', '--mode', 'gc', '--', PYTHON, script('bad_filename.py'));
+  const out = traceFile();
+  const gc = await pytraceDone('run', '--mode', 'gc', '-o', out, '--', PYTHON, script('bad_filename.py'));
+  fs.rmSync(path.dirname(out), { recursive: true });
   expect(gc.code).toBe(0);
   expect(gc.stdout.split('\n')).toContain('ran');
 });
 
 test('with calls traced: CPython raises SystemError (UnicodeEncodeError inside) before the code runs', async () => {
-  // The trace goes to a file: on a shared stdout an unbuffered target's line and its newline are two writes.
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-filenames-')), 'trace.txt');
+  const out = traceFile();
   const calls = await pytraceDone('run', '--mode', 'calls', '-o', out, '--', PYTHON, script('bad_filename.py'));
   fs.rmSync(path.dirname(out), { recursive: true });
   expect(calls.code).toBe(0);

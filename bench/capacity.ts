@@ -4,10 +4,12 @@
  * the library's own path. The producer waits whenever the default number of
  * batches is pending, so the rate measured is the consumer's.
  */
+import bindings from 'bindings';
 import { BatchDecoder } from '../lib/stream/decode';
 import { Description } from '../lib/discovery/describe';
 import { FrameEvent } from '../lib/markers';
 import { NativeMessage, NativeTrace } from '../lib/native';
+import { DEFAULTS } from '../lib/api/options';
 import { Trace } from '../lib/api/trace';
 import { withTimeout } from './workload';
 
@@ -21,8 +23,7 @@ interface SyntheticSourceLike {
 
 // The benchmark's own addon (binding.gyp's pytrace_bench, bench/native/): not
 // part of the library's.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const addon = require('bindings')('pytrace_bench');
+const addon = bindings('pytrace_bench');
 const SyntheticSource: new (
   options: { records: number; pid?: number; inlineNames?: boolean; batchBytes?: number; maxPendingBatches?: number },
   onMessage: NativeMessage,
@@ -43,12 +44,9 @@ export interface CapacityResult {
   lost: number;
 }
 
-/** The same defaults attach() gives a trace. */
-const DEFAULTS = { batchBytes: 256 << 10, maxPendingBatches: 16 };
 
 export async function measureCapacity(path: ConsumerPath, records: number): Promise<CapacityResult> {
   let received = 0;
-  let t0 = 0n;
   let t1 = 0n;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -57,7 +55,7 @@ export async function measureCapacity(path: ConsumerPath, records: number): Prom
   let lost = 0;
 
   // Our own pid: a process in our PID namespace, as a traced one usually is.
-  const options = { records, pid: process.pid, inlineNames: path === 'trace-inline', ...DEFAULTS };
+  const options = { records, pid: process.pid, inlineNames: path === 'trace-inline', batchBytes: DEFAULTS.batchBytes, maxPendingBatches: DEFAULTS.maxPendingBatches };
   if (path === 'trace' || path === 'trace-inline') {
     // The real Trace class, with the synthetic source in place of the native trace.
     let trace!: Trace;
@@ -89,7 +87,7 @@ export async function measureCapacity(path: ConsumerPath, records: number): Prom
     };
     source = new SyntheticSource(options, onMessage);
   }
-  t0 = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint();
   source.start();
   await withTimeout(finished, 300000, 'the synthetic source');
   if (received !== records) throw new Error(`synthetic source: ${received} of ${records} records arrived`);

@@ -1,6 +1,7 @@
 /** The compiled addon, typed. Only this file knows its shape. */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const addon = require('bindings')('pytrace');
+import bindings from 'bindings';
+
+const addon = bindings('pytrace');
 
 export interface RawNote {
   provider: string;

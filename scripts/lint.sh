@@ -18,6 +18,7 @@ fi
 status=0
 step() { echo "== $1"; shift; "$@" || status=1; }
 step "tsc (library and tests)" npx tsc -p tsconfig.test.json
+step "tsc (benchmark)" npx tsc -p bench --noEmit
 step "eslint" npx eslint --max-warnings 0 .
 step "prettier" npx prettier --log-level warn --check .
 check_c() { c_files | xargs clang-format --dry-run -Werror; }

@@ -9,7 +9,7 @@ import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
 import { effectiveCapabilities, resolveProcess } from '../discovery/proc';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from '../planning/spec';
 import { isDefaultEvent, resolveOptions } from './options';
-import { TraceEventName, TraceListener } from './trace-events';
+import { TraceListeners } from './trace-events';
 
 export interface AttachOptions {
   /** Markers to trace; default: every one that fires in this build except `line` (see lib/api/options.ts: defaults and allowed values). */
@@ -64,17 +64,8 @@ export function assertPrivileged(): void {
   );
 }
 
-/** Typed listeners: each event name gives its listener's argument types. */
-export interface Trace {
-  on<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
-  once<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
-  off<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
-  addListener<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
-  removeListener<K extends TraceEventName>(event: K, listener: TraceListener<K>): this;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class Trace extends EventEmitter {
+/** Typed listeners: each event name gives its listener's argument types (TraceListeners). */
+export class Trace extends EventEmitter<TraceListeners> {
   readonly pid: number;
   readonly events: readonly EventName[];
   readonly description: Description;
@@ -108,8 +99,10 @@ export class Trace extends EventEmitter {
       if (this.listenerCount('batch')) this.emit('batch', buffer, records);
       const all = this.listenerCount('event') > 0;
       let emitted = 0;
+      // Each event goes out under its own type's name, which TypeScript cannot pair with the union here.
+      const untyped = this as unknown as EventEmitter;
       const emit = (ev: TraceEvent) => {
-        this.emit(ev.type, ev);
+        untyped.emit(ev.type, ev);
         if (all) this.emit('event', ev);
         emitted++;
       };
@@ -190,7 +183,10 @@ export class Trace extends EventEmitter {
     // Listening starts now, not at the first next(): no batch in between is missed.
     this.on('batch', onBatch);
     this.once('close', onClose);
-    const self = this;
+    const stopListening = () => {
+      this.off('batch', onBatch);
+      this.off('close', onClose);
+    };
     return (async function* () {
       try {
         for (;;) {
@@ -200,8 +196,7 @@ export class Trace extends EventEmitter {
           wake = undefined;
         }
       } finally {
-        self.off('batch', onBatch);
-        self.off('close', onClose);
+        stopListening();
       }
     })();
   }

@@ -70,7 +70,8 @@ export function resolveCommand(command: string): Resolved {
   for (let depth = 0; depth < 5; depth++) {
     const sb = shebang(current);
     if (!sb) return { file, binary: current, chain };
-    let [interp, arg] = sb;
+    const [named, arg] = sb;
+    let interp = named;
     if (path.basename(interp) === 'env') {
       // env [-S] [-i] [NAME=VALUE...] PROGRAM: the program is looked up in PATH.
       const words = arg.split(/\s+/).filter((w) => w && !w.startsWith('-') && !w.includes('='));

@@ -6,7 +6,6 @@ import { attach, FrameEvent, TraceEvent } from '../../lib/index';
 import { Collector, countBy, defLine, killStarted, markedLine, sleep, startPython, within } from '../helpers/python';
 
 const TRANSPORTS = ['ring', 'perf'] as const;
-type Transport = (typeof TRANSPORTS)[number];
 
 afterEach(killStarted);
 

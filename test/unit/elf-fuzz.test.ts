@@ -108,7 +108,7 @@ function judge(original: Discovery, file: string, name: string): { outcome: Outc
   try {
     got = discoverFile(file, name);
   } catch (e) {
-    if (!(e instanceof PytraceError)) throw new Error(`not a PytraceError: ${String(e)}`);
+    if (!(e instanceof PytraceError)) throw new Error(`not a PytraceError: ${String(e)}`, { cause: e });
     expect(['PYTRACE_BAD_ELF', 'PYTRACE_BAD_OPERAND']).toContain(e.code);
     return { outcome: 'error', detail: `${e.code} ${e.message}` };
   }
@@ -152,7 +152,7 @@ describe.each(FILES)('%s', (name) => {
       try {
         r = judge(base, file, name);
       } catch (e) {
-        throw new Error(`variant ${i} (${v.what}): ${(e as Error).message}`);
+        throw new Error(`variant ${i} (${v.what}): ${(e as Error).message}`, { cause: e });
       }
       tally[r.outcome]++;
       if (haveReadelf && r.outcome === 'same' && readelfComplains(file)) disagreements.push(`${i}: ${v.what}`);

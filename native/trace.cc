@@ -73,6 +73,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     if (o.Get("within").IsString()) so.within = o.Get("within").ToString().Utf8Value();
     so.cache_names = o.Get("cacheNames").ToBoolean();
     so.ns_ids = o.Get("nsIds").ToBoolean();
+    so.subprocesses = o.Get("subprocesses").ToBoolean();
     session_ = std::make_unique<BpfSession>(so);
 
     BatchOptions bo;
@@ -82,7 +83,8 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     batches_ = std::make_unique<JsBatches>(env, info[1].As<Napi::Function>(), bo);
     BpfSession* session = session_.get();
     batches_->on_drop = [session] { session->ForgetSentNames(); };
-    poll_ = std::make_unique<PollThread>(*session_, batches_.get(),
+    follower_ = std::make_unique<ProcessFollower>(batches_.get(), *session_);
+    poll_ = std::make_unique<PollThread>(*session_, follower_.get(),
                                          static_cast<int>(U64(o, "drainMs", 5)),
                                          static_cast<int>(U64(o, "minDrainGapUs", 250)),
                                          U64(o, "perfPages", 64));
@@ -189,10 +191,13 @@ Napi::Value NativeTrace::Unref(const Napi::CallbackInfo& info) {
 void NativeTrace::Shutdown() {
   // Links first: no new records; then the thread drains and joins; then JS
   // gets "end" after the last batch.
+  if (follower_) follower_->Stop();
   if (session_) session_->Detach();
   if (batches_) batches_->Cancel();
   if (poll_) poll_->Stop();
   poll_.reset();
+  if (follower_) follower_->ReleaseHeld();
+  follower_.reset();
   if (batches_) batches_->Finish();
   // The kernel's loss count outlives the session, for stats() after close.
   if (session_) refused_at_close_ = session_->Counter(PT_COUNT_LOST);

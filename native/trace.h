@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "attach/bpf_session.h"
+#include "process/process_follower.h"
 #include "stream/js_batches.h"
 #include "stream/poll_thread.h"
 
@@ -30,6 +31,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
 
   std::unique_ptr<BpfSession> session_;
   std::unique_ptr<JsBatches> batches_;
+  std::unique_ptr<ProcessFollower> follower_;
   std::unique_ptr<PollThread> poll_;
   uint64_t refused_at_close_ = 0;
 };

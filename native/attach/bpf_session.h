@@ -5,10 +5,12 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "../bpf/usdt_event.h"
+#include "../process/process_links.h"
 
 struct usdt_event;
 struct bpf_link;
@@ -25,6 +27,7 @@ struct SessionOptions {
   std::string within;            // function name; empty: no filter
   bool cache_names = false;      // see the name cache in usdt_event.bpf.c
   bool ns_ids = false;           // fill in the ids of the process's PID namespace
+  bool subprocesses = false;     // trace the children it forks (see native/process/)
 };
 
 struct CallCount {
@@ -57,6 +60,12 @@ class BpfSession {
 
   Transport transport() const { return options_.transport; }
   int pid() const { return options_.pid; }
+  bool subprocesses() const { return options_.subprocesses; }
+  bool multi() const { return multi_; }
+  // The uprobes attached for the session's pid, to copy for its children.
+  std::vector<AttachedUprobe> AttachedUprobes() const;
+  // The processes the kernel follows now (the pid and its traced descendants).
+  std::vector<int> FollowedProcesses() const;
   int ring_fd() const;
   int perf_fd() const;
   // Sum over CPUs of a counter of enum pt_counter.
@@ -69,12 +78,19 @@ class BpfSession {
   std::vector<CallCount> TakeCallCounts();
 
  private:
+  // native/process/process_events.cc: fork, exec and exit of the traced processes.
+  void ConfigureProcessEvents();
+  void AttachProcessEvents();
+
   SessionOptions options_;
   usdt_event* skel_ = nullptr;
   std::vector<bpf_link*> links_;
   bool multi_ = false;           // uprobe_multi links (see uprobe_multi.h)
   std::vector<int> multi_links_;
   uint32_t next_spec_ = 0;
+  mutable std::mutex attached_mu_;
+  std::vector<AttachedUprobe> attached_;
+  std::vector<bpf_link*> process_links_;  // fork, exec, exit tracepoints
 };
 
 // True when the kernel offers a BPF map type ring buffer.

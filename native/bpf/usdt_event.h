@@ -66,7 +66,19 @@ enum pt_event_type {
 	/* Not a marker: a uprobe on _Py_MakeCoro (CPython 3.15), where a call
 	 * that only creates a generator leaves without a return marker. */
 	PT_EV_GENERATOR_CREATED = 9,
+	/* Not markers: processes of the trace (process_events.bpf.h). */
+	PT_EV_FORK = 10,     /* pid, tid: the child; arg[0]: parent pid; arg[1]: enum pt_fork_flags */
+	PT_EV_EXEC = 11,     /* string 0: the new executable's path, as passed to execve */
+	PT_EV_EXIT = 12,     /* arg[0]: wait status */
 };
+
+enum pt_fork_flags {
+	PT_FORK_FOLLOWED = 1, /* the child is traced */
+	PT_FORK_HELD = 2,     /* stopped until the reader has attached its uprobes */
+};
+
+/* Processes a trace follows at once (the parent and its descendants). */
+#define PT_MAX_PROCESSES 4096
 
 /* A record as it leaves the kernel: this header, then the inline string
  * arguments' bytes back to back (no NULs).

@@ -40,7 +40,7 @@ void Watch(int epoll_fd, int fd, Source source) {
 }  // namespace
 
 PollThread::PollThread(BpfSession& session, RecordSink* sink, int drain_ms, int min_gap_us, size_t perf_pages)
-    : sink_(sink), drain_ms_(drain_ms), min_gap_(min_gap_us), pid_(session.pid()) {
+    : sink_(sink), drain_ms_(drain_ms), min_gap_(min_gap_us), pid_(session.pid()), follow_children_(session.subprocesses()) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || stop_fd_ < 0)
@@ -118,7 +118,9 @@ void PollThread::Run() {
     Drain();
     if (exited) {
       sink_->TargetExited();
-      return;
+      // Its traced children may live on: JS ends the trace with the last.
+      if (!follow_children_) return;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, pid_fd_, nullptr);
     }
     if (stop) {
       if (time_order_) time_order_->ReleaseAll();

@@ -40,6 +40,7 @@ class PollThread {
   int drain_ms_;
   std::chrono::microseconds min_gap_;
   int pid_;
+  bool follow_children_;
   ring_buffer* ring_ = nullptr;
   perf_buffer* perf_ = nullptr;
   int epoll_fd_ = -1;

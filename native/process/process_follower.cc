@@ -1,0 +1,83 @@
+#include "process_follower.h"
+
+#include <signal.h>
+
+#include <cstring>
+
+#include "../attach/bpf_session.h"
+#include "usdt_event.h"
+
+namespace pytrace {
+
+ProcessFollower::~ProcessFollower() {
+  Stop();
+  ReleaseHeld();
+}
+
+void ProcessFollower::Record(const void* data, size_t size) {
+  if (size >= sizeof(pt_event)) {
+    pt_event ev;
+    memcpy(&ev, data, sizeof ev);
+    if (ev.type == PT_EV_FORK) OnFork(static_cast<int>(ev.pid), static_cast<uint32_t>(ev.arg[1]));
+    if (ev.type == PT_EV_EXIT) OnExit(static_cast<int>(ev.pid));
+  }
+  next_->Record(data, size);
+}
+
+void ProcessFollower::OnFork(int child, uint32_t flags) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!stopped_) {
+    ProcessLinks links;
+    bool attached = links.Attach(session_.AttachedUprobes(), session_.multi(), child);
+    if (flags & PT_FORK_FOLLOWED) {
+      // Kept even if one failed: the child then misses those locations only.
+      (void)attached;
+      children_[child] = std::move(links);
+    } else {
+      // Attached for the child and removed at once: the removal takes the
+      // breakpoints the child inherited out of it, and with each one the
+      // reference count it raised on a semaphore.
+      CloseLater(std::move(links));
+    }
+  }
+  if (flags & PT_FORK_HELD) {
+    kill(child, SIGCONT);
+    continued_.insert(child);
+  }
+}
+
+void ProcessFollower::OnExit(int pid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(pid);
+  if (it == children_.end()) return;
+  CloseLater(std::move(it->second));
+  children_.erase(it);
+  continued_.erase(pid);
+}
+
+// Removing a uprobe waits for an RCU grace period: not on the poll thread.
+void ProcessFollower::CloseLater(ProcessLinks links) {
+  closers_.emplace_back([l = std::move(links)]() mutable { l.Close(); });
+}
+
+void ProcessFollower::Stop() {
+  std::vector<std::thread> closers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopped_ = true;
+    for (auto& [pid, links] : children_) CloseLater(std::move(links));
+    children_.clear();
+    closers.swap(closers_);
+  }
+  for (std::thread& t : closers) t.join();
+}
+
+void ProcessFollower::ReleaseHeld() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int pid : session_.FollowedProcesses())
+    if (pid != session_.pid() && !continued_.count(pid)) kill(pid, SIGCONT);
+  for (std::thread& t : closers_) t.join();
+  closers_.clear();
+}
+
+}  // namespace pytrace

@@ -10,6 +10,10 @@
 import * as fs from 'fs';
 import { GENERATOR_CREATED, GeneratorCreated } from './generators';
 import { AuditArg, TraceEvent } from './markers';
+import { EXEC_RECORD, EXIT_RECORD, FORK_RECORD, processRecord, ProcessRecord } from './processes';
+
+/** What a record decodes to: an event, or one the trace turns into events. */
+export type DecodedRecord = TraceEvent | GeneratorCreated | ProcessRecord;
 
 export const HEADER_SIZE = 56;
 
@@ -114,7 +118,7 @@ export class BatchDecoder {
   private names = new SentNames();
 
   /** Calls `each` for every record of the batch, in order; returns how many. */
-  decode(batch: ArrayBuffer, each: (event: TraceEvent | GeneratorCreated) => void): number {
+  decode(batch: ArrayBuffer, each: (event: DecodedRecord) => void): number {
     const view = new DataView(batch);
     const buf = Buffer.from(batch);
     let at = 0;
@@ -134,8 +138,9 @@ export class BatchDecoder {
     this.names.forget(pid);
   }
 
-  private record(view: DataView, buf: Buffer, at: number): TraceEvent | GeneratorCreated {
+  private record(view: DataView, buf: Buffer, at: number): DecodedRecord {
     const ev = this.fields(view, buf, at);
+    if (ev.type === 'fork' || ev.type === 'exec' || ev.type === 'exit') return ev;
     // The kernel fills them in only when asked; equal to the host's: not in a container.
     const nsPid = view.getUint32(at + 48, true);
     const nsTid = view.getUint32(at + 52, true);
@@ -164,7 +169,7 @@ export class BatchDecoder {
     return unread || cacheable ? this.names.get(pid, address, unread) : '';
   }
 
-  private fields(view: DataView, buf: Buffer, at: number): TraceEvent | GeneratorCreated {
+  private fields(view: DataView, buf: Buffer, at: number): DecodedRecord {
     const type = view.getUint8(at + 2);
     const pid = view.getUint32(at + 4, true);
     const tid = view.getUint32(at + 8, true);
@@ -193,6 +198,10 @@ export class BatchDecoder {
         return { type: 'import-find-load-done', pid, tid, ts, module: str(0, a0, false), found: a1 !== 0 };
       case GENERATOR_CREATED:
         return { type: 'generator-created', pid, tid, ts };
+      case FORK_RECORD:
+      case EXEC_RECORD:
+      case EXIT_RECORD:
+        return processRecord(type, pid, tid, ts, a0, a1, () => str(0, a0, false))!;
       default: {
         const event = str(0, a0, false);
         if (a1 < 0) return { type: 'audit', pid, tid, ts, event };

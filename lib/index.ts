@@ -10,5 +10,6 @@ export { EVENT_NAMES } from './markers';
 export type { EventName, TraceEvent, FrameEvent, GcStartEvent, GcDoneEvent, ImportStartEvent, ImportDoneEvent, AuditEvent, AuditArg } from './markers';
 export { parseOperand, parseOperands } from './operands';
 export type { ArgOperand, Operand } from './operands';
+export type { ForkEvent, ExecEvent, ExitEvent } from './processes';
 export { countCalls, pythonBinaries, CallCounter } from './count';
 export type { CallCount, CountOptions } from './count';

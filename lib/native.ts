@@ -74,6 +74,8 @@ export interface NativeTraceOptions {
   cacheNames?: boolean;
   /** Fill in the ids a process has in its own PID namespace. */
   nsIds?: boolean;
+  /** Follow the processes the pid forks (native/process/). */
+  subprocesses?: boolean;
 }
 
 export interface NativeCallCount {

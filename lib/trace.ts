@@ -8,6 +8,7 @@ import { CreationReturns, entryAtCreation, generatorCreationTarget } from './gen
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
 import { assertProcess, effectiveCapabilities } from './proc';
+import { ExitEvent, ProcessRecord, TracedProcesses } from './processes';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
@@ -36,6 +37,14 @@ export interface AttachOptions {
    * its matching return (recursion counted), decided in the kernel.
    */
   within?: string;
+  /**
+   * Trace the processes it forks from then on (os.fork, multiprocessing), from
+   * their first instruction; their events carry their pid, each ends with its
+   * own `exit`, and the trace with the last. Default false: children run
+   * untraced, at full speed (pytrace lowers the semaphores they inherit).
+   * For a process trace (a PID), not a binary's.
+   */
+  subprocesses?: boolean;
 }
 
 export interface TraceStats {
@@ -77,6 +86,8 @@ export class Trace extends EventEmitter {
   private detaching?: Promise<void>;
   /** @internal Set when the build fires an entry, and no return, at generator creation. */
   creations?: CreationReturns;
+  /** @internal The processes a trace of a PID follows. */
+  processes?: TracedProcesses;
 
   /** Use attach(). */
   constructor(pid: number, events: EventName[], description: Description, transport: 'ring' | 'perf', native: NativeTrace) {
@@ -100,7 +111,12 @@ export class Trace extends EventEmitter {
         if (all) this.emit('event', ev);
         emitted++;
       };
+      let allEnded = false;
       const decoded = this.decoder.decode(buffer, (rec) => {
+        if (rec.type === 'fork' || rec.type === 'exec' || rec.type === 'exit') {
+          allEnded = this.processChanged(rec) || allEnded;
+          return;
+        }
         if (rec.type === 'generator-created') {
           const ret = this.creations?.returnFor(rec);
           if (ret) emit(ret);
@@ -114,14 +130,39 @@ export class Trace extends EventEmitter {
       // A record the decoder cannot read ends its batch: what follows is lost, and said so.
       this.undecodable += records - decoded;
       this.reportLoss();
+      if (allEnded) void this.detach();
     } else if (kind === 'exit') {
-      this.decoder.forget(this.pid);
-      this.creations?.forget();
-      this.emit('exit', { pid: this.pid });
-      void this.detach();
+      // The traced process is gone (its pidfd): its own exit record came first, unless lost.
+      if (this.endProcess({ type: 'exit', pid: this.pid, reason: 'exit' }) || !this.processes?.count) void this.detach();
     } else if (kind === 'end') {
       this.endResolve();
     }
+  }
+
+  /** Returns true when no traced process is left. */
+  private processChanged(rec: ProcessRecord): boolean {
+    if (rec.type === 'fork') {
+      this.processes?.forked(rec);
+      this.emit('fork', rec);
+      return false;
+    }
+    if (this.processes?.hasEnded(rec.pid)) return false;
+    // Same pid, new program, or gone: what was known of it is void.
+    this.decoder.forget(rec.pid);
+    this.creations?.forgetProcess(rec.pid);
+    if (rec.type === 'exit') return this.endProcess(rec);
+    this.emit('exec', rec);
+    const outcome = this.processes?.execd(rec);
+    if (!outcome || outcome.traced) return false;
+    const { pid, tid, ts, executable } = rec;
+    return this.endProcess({ type: 'exit', pid, tid, ts, reason: 'exec', executable, message: outcome.message });
+  }
+
+  /** Emits a process's `exit` once; true when it was the last traced one. */
+  private endProcess(ev: ExitEvent): boolean {
+    if (this.processes && !this.processes.end(ev.pid)) return false;
+    this.emit('exit', ev);
+    return !this.processes || this.processes.count === 0;
   }
 
   private reportLoss(): void {
@@ -248,6 +289,24 @@ export function targetsFor(d: Description, events: EventName[], within?: string,
   return targets;
 }
 
+/**
+ * Every uprobe of a trace: the markers', and where the build needs them, the
+ * code-creation one (frame names are then sent once and then by address: the
+ * kernel can tell a reused address, and the ring keeps records in order) and
+ * the generator-creation one.
+ */
+function allTargets(description: Description, events: EventName[], within: string | undefined, transport: 'ring' | 'perf') {
+  const targets = targetsFor(description, events, within);
+  const frames = within !== undefined || events.some((e) => e === 'function-entry' || e === 'function-return' || e === 'line');
+  const frameLoc = frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
+  const codeCreated = frameLoc && transport === 'ring' ? codeCreationTarget(frameLoc) : null;
+  if (codeCreated) targets.unshift(codeCreated);
+  const pairs = events.includes('function-entry') && events.includes('function-return');
+  const creation = pairs && frameLoc && entryAtCreation(description.version) ? generatorCreationTarget(frameLoc) : null;
+  if (creation) targets.push(creation);
+  return { targets, codeCreated, creation };
+}
+
 /** A process, or a binary: every process running it (now or later), or only `pid`. */
 export type AttachTarget = number | { binary: string; pid?: number };
 
@@ -263,19 +322,10 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   const events = chooseEvents(description, options.events);
   if (options.within !== undefined && !(description.events['function-entry'].available && description.events['function-return'].available))
     throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`);
-  const targets = targetsFor(description, events, options.within);
   const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';
   if (transport === 'ring' && !kernelHasRingBuffer())
     throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
-  // Frame names are sent once and then by address, when the kernel can tell
-  // a reused address (code creations) and records stay in order (ring buffer).
-  const frames = options.within !== undefined || events.some((e) => e === 'function-entry' || e === 'function-return' || e === 'line');
-  const frameLoc = frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
-  const codeCreated = frameLoc && transport === 'ring' ? codeCreationTarget(frameLoc) : null;
-  if (codeCreated) targets.unshift(codeCreated);
-  const pairs = events.includes('function-entry') && events.includes('function-return');
-  const creation = pairs && frameLoc && entryAtCreation(description.version) ? generatorCreationTarget(frameLoc) : null;
-  if (creation) targets.push(creation);
+  const { targets, codeCreated, creation } = allTargets(description, events, options.within, transport);
 
   let trace: Trace | undefined;
   let native: NativeTrace;
@@ -295,6 +345,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
         nsIds: wantsNamespaceIds(pid),
+        subprocesses: options.subprocesses === true && pid > 0,
       },
       // A constructor that fails after making its JS channel still sends 'end': no trace then.
       (kind, buffer, records) => trace?.onMessage(kind, buffer, records),
@@ -304,6 +355,20 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   }
   trace = new Trace(pid, events, description, transport, native);
   if (creation) trace.creations = new CreationReturns();
+  if (pid > 0) {
+    // A process that exec'd another Python: its uprobes are on the old program's files.
+    const attachAfterExec = (p: number): string[] => {
+      const d = assertTraceable(describe(p));
+      const evs = events.filter((e) => d.events[e].available);
+      const again = allTargets(d, evs, options.within, transport);
+      if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))
+        throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `Process ${p} now runs ${d.executable}, which lacks markers this trace needs.`);
+      for (const t of again.targets) t.pid = p;
+      native.attach(again.targets);
+      return again.targets.map((t) => t.path);
+    };
+    trace.processes = new TracedProcesses(pid, targets.map((t) => t.path), attachAfterExec);
+  }
   try {
     native.attach(targets);
   } catch (e) {

@@ -64,6 +64,8 @@ class BpfSession {
   bool multi() const { return multi_; }
   // The uprobes attached for the session's pid, to copy for its children.
   std::vector<AttachedUprobe> AttachedUprobes() const;
+  // The program that sends nothing, for uprobes attached only for their effect.
+  bpf_program* anchor_program() const;
   // The processes the kernel follows now (the pid and its traced descendants).
   std::vector<int> FollowedProcesses() const;
   int ring_fd() const;

@@ -104,10 +104,10 @@ static __always_inline int on_fork(void *ctx, struct task_struct *parent, struct
 				flags |= PT_FORK_HELD;
 		}
 	}
-	r = process_record(PT_EV_FORK, ctgid, cpid);
+	r = process_record(PT_EV_FORK, ptgid, (__u32)bpf_get_current_pid_tgid());
 	if (!r)
 		return 0;
-	r->ev.arg[0] = ptgid;
+	r->ev.arg[0] = ctgid;
 	r->ev.arg[1] = flags;
 	send_process_record(ctx, r, to_ring);
 	return 0;

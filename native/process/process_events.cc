@@ -54,6 +54,8 @@ std::vector<AttachedUprobe> BpfSession::AttachedUprobes() const {
   return attached_;
 }
 
+bpf_program* BpfSession::anchor_program() const { return skel_->progs.semaphore_anchor; }
+
 std::vector<int> BpfSession::FollowedProcesses() const {
   std::vector<int> out;
   if (!skel_ || options_.pid <= 0) return out;

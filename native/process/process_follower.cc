@@ -18,7 +18,7 @@ void ProcessFollower::Record(const void* data, size_t size) {
   if (size >= sizeof(pt_event)) {
     pt_event ev;
     memcpy(&ev, data, sizeof ev);
-    if (ev.type == PT_EV_FORK) OnFork(static_cast<int>(ev.pid), static_cast<uint32_t>(ev.arg[1]));
+    if (ev.type == PT_EV_FORK) OnFork(static_cast<int>(ev.arg[0]), static_cast<uint32_t>(ev.arg[1]));
     if (ev.type == PT_EV_EXIT) OnExit(static_cast<int>(ev.pid));
   }
   next_->Record(data, size);
@@ -27,16 +27,18 @@ void ProcessFollower::Record(const void* data, size_t size) {
 void ProcessFollower::OnFork(int child, uint32_t flags) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!stopped_) {
+    std::vector<AttachedUprobe> uprobes = session_.AttachedUprobes();
     ProcessLinks links;
-    bool attached = links.Attach(session_.AttachedUprobes(), session_.multi(), child);
     if (flags & PT_FORK_FOLLOWED) {
       // Kept even if one failed: the child then misses those locations only.
-      (void)attached;
+      links.Attach(uprobes, session_.multi(), child);
       children_[child] = std::move(links);
     } else {
-      // Attached for the child and removed at once: the removal takes the
-      // breakpoints the child inherited out of it, and with each one the
-      // reference count it raised on a semaphore.
+      // The same locations for the child, with a program that sends nothing,
+      // removed at once: the removal takes the breakpoints the child inherited
+      // out of it, and with each one the count it raised on a semaphore.
+      for (AttachedUprobe& u : uprobes) u.prog = session_.anchor_program();
+      links.Attach(uprobes, session_.multi(), child);
       CloseLater(std::move(links));
     }
   }

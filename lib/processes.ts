@@ -1,0 +1,153 @@
+/**
+ * Processes that change under the trace: the fork, exec and exit records of
+ * native/bpf/process_events.bpf.h, and which processes a trace still follows.
+ * The trace of a process ends when the last process it follows is gone: it
+ * exited, or it exec'd a program pytrace cannot trace.
+ */
+import * as fs from 'fs';
+
+/** Record types: enum pt_event_type in native/bpf/usdt_event.h. */
+export const FORK_RECORD = 10;
+export const EXEC_RECORD = 11;
+export const EXIT_RECORD = 12;
+/** enum pt_fork_flags */
+const FORK_FOLLOWED = 1;
+
+export interface ForkEvent {
+  type: 'fork';
+  /** The parent, and its thread that forked. */
+  pid: number;
+  tid: number;
+  ts: bigint;
+  child: number;
+  /** The child is traced (`subprocesses`); otherwise it runs untraced, its semaphores lowered. */
+  traced: boolean;
+}
+
+export interface ExecEvent {
+  type: 'exec';
+  pid: number;
+  tid: number;
+  ts: bigint;
+  /** The new program's path as given to execve. */
+  executable: string;
+}
+
+export interface ExitEvent {
+  type: 'exit';
+  pid: number;
+  tid?: number;
+  ts?: bigint;
+  /** 'exit': the process ended; 'exec': it runs a program that is not traced (see `executable`, `message`). */
+  reason: 'exit' | 'exec';
+  /** Its exit status, or the signal that ended it (when the kernel's record of its end arrived). */
+  code?: number;
+  signal?: number;
+  executable?: string;
+  message?: string;
+}
+
+export type ProcessRecord = ForkEvent | ExecEvent | ExitEvent;
+
+/** A process record's fields (the header's pid, tid, ts, args; string 0 for exec). */
+export function processRecord(type: number, pid: number, tid: number, ts: bigint, a0: number, a1: number, str0: () => string): ProcessRecord | null {
+  switch (type) {
+    case FORK_RECORD:
+      return { type: 'fork', pid, tid, ts, child: a0, traced: (a1 & FORK_FOLLOWED) !== 0 };
+    case EXEC_RECORD:
+      return { type: 'exec', pid, tid, ts, executable: str0() };
+    case EXIT_RECORD: {
+      // A wait status: exit code in bits 8-15, or the signal in the low 7.
+      const signal = a0 & 0x7f;
+      return signal ? { type: 'exit', pid, tid, ts, reason: 'exit', signal } : { type: 'exit', pid, tid, ts, reason: 'exit', code: (a0 >> 8) & 0xff };
+    }
+    default:
+      return null;
+  }
+}
+
+/** A file's identity, to tell whether an exec'd program is one the uprobes are on. */
+function identity(path: string): string | null {
+  try {
+    const st = fs.statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The program a process exec'd, as this process can stat it (the process may be gone). */
+function execIdentity(pid: number, executable: string): string | null {
+  const paths = [`/proc/${pid}/exe`];
+  if (executable.startsWith('/')) paths.push(`/proc/${pid}/root${executable}`, executable);
+  else paths.push(`/proc/${pid}/cwd/${executable}`);
+  for (const p of paths) {
+    const id = identity(p);
+    if (id) return id;
+  }
+  return null;
+}
+
+/** What a trace does about an exec: the kernel goes on (same program), attach anew, or end that process's trace. */
+export type ExecOutcome = { traced: true } | { traced: false; message: string };
+
+export class TracedProcesses {
+  private live = new Set<number>();
+  private ended = new Set<number>();
+  private files: Set<string>;
+
+  /**
+   * `root`: the traced process; `files`: the objects its uprobes are on;
+   * `attachAfterExec`: attaches to a process that exec'd another program
+   * (throws when it is not a Python with markers).
+   */
+  constructor(
+    readonly root: number,
+    files: string[],
+    private attachAfterExec: (pid: number) => string[],
+  ) {
+    this.live.add(root);
+    this.files = new Set(files.map(identity).filter((i): i is string => i !== null));
+  }
+
+  get count(): number {
+    return this.live.size;
+  }
+
+  follows(pid: number): boolean {
+    return this.live.has(pid);
+  }
+
+  hasEnded(pid: number): boolean {
+    return this.ended.has(pid);
+  }
+
+  forked(ev: ForkEvent): void {
+    if (!ev.traced || !this.live.has(ev.pid)) return;
+    this.live.add(ev.child);
+    this.ended.delete(ev.child); // a pid used again
+  }
+
+  /** The same program, or one attached anew: traced; else the reason it is not. */
+  execd(ev: ExecEvent): ExecOutcome {
+    const id = execIdentity(ev.pid, ev.executable);
+    if (id && this.files.has(id)) return { traced: true };
+    try {
+      for (const f of this.attachAfterExec(ev.pid)) {
+        const i = identity(f);
+        if (i) this.files.add(i);
+      }
+      return { traced: true };
+    } catch (e) {
+      return { traced: false, message: (e as Error).message };
+    }
+  }
+
+  /** Notes the end of a process's trace; false if it had ended already. */
+  end(pid: number): boolean {
+    if (this.ended.has(pid)) return false;
+    this.ended.add(pid);
+    this.live.delete(pid);
+    return true;
+  }
+}

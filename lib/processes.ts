@@ -104,7 +104,7 @@ export class TracedProcesses {
   constructor(
     readonly root: number,
     files: string[],
-    private attachAfterExec: (pid: number) => string[],
+    private attachAfterExec: (pid: number, executable: string) => string[],
   ) {
     this.live.add(root);
     this.files = new Set(files.map(identity).filter((i): i is string => i !== null));
@@ -133,7 +133,7 @@ export class TracedProcesses {
     const id = execIdentity(ev.pid, ev.executable);
     if (id && this.files.has(id)) return { traced: true };
     try {
-      for (const f of this.attachAfterExec(ev.pid)) {
+      for (const f of this.attachAfterExec(ev.pid, ev.executable)) {
         const i = identity(f);
         if (i) this.files.add(i);
       }

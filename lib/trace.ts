@@ -357,8 +357,16 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   if (creation) trace.creations = new CreationReturns();
   if (pid > 0) {
     // A process that exec'd another Python: its uprobes are on the old program's files.
-    const attachAfterExec = (p: number): string[] => {
-      const d = assertTraceable(describe(p));
+    const attachAfterExec = (p: number, executable: string): string[] => {
+      let d: Description;
+      try {
+        d = assertTraceable(describe(p));
+      } catch (e) {
+        // Gone already (a short program): a Python ends with its own exit; anything else, here.
+        if (!(e instanceof PytraceError && e.code === 'PYTRACE_NO_PROCESS')) throw e;
+        assertTraceable(describeBinary(executable));
+        return [];
+      }
       const evs = events.filter((e) => d.events[e].available);
       const again = allTargets(d, evs, options.within, transport);
       if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))

@@ -4,7 +4,7 @@
  * print it, NDJSON, and a plain one-line-per-event layout.
  */
 import * as path from 'path';
-import { AuditArg, TraceEvent } from '../index';
+import { AuditArg, ExecEvent, TraceEvent } from '../index';
 import { markerOf } from '../markers';
 import { formatDuration, Output, toJson } from './output';
 import { EventStats, Pairing } from './pairing';
@@ -15,6 +15,8 @@ export const HIERARCHY_FORMATS: readonly HierarchyFormat[] = ['dtrace', 'stap', 
 
 export interface Printer {
   print(ev: TraceEvent): void;
+  /** A process exec'd: its threads start again at depth 0. */
+  exec?(ev: ExecEvent): void;
 }
 
 /** Per thread: DTrace's self->indent, and thread_indent's counter and time base. */
@@ -77,6 +79,12 @@ export class HierarchyPrinter implements Printer {
     let s = this.threads.get(tid);
     if (!s) this.threads.set(tid, (s = { indent: 0, counter: 0, baseUs: 0n }));
     return s;
+  }
+
+  exec(ev: ExecEvent): void {
+    // The thread that exec'd goes on, as the process's main thread.
+    for (const tid of [ev.tid, ev.pid]) this.threads.delete(tid);
+    this.stats.forgetThreads([ev.tid, ev.pid]);
   }
 
   print(ev: TraceEvent): void {

@@ -1,0 +1,146 @@
+/**
+ * Processes that change under the trace. fork: with `subprocesses`, a
+ * multiprocessing pool's workers are traced from their first instruction
+ * (each worker's events are exactly the calls it reports) and each ends with
+ * its own `exit`; without, the workers run untraced, their inherited
+ * semaphores at 0 and their loop many times faster than the traced parent's.
+ * exec: into the same Python, the calls on both sides exactly, and what was
+ * known of the process reset; into a program that is not a Python, that
+ * process's trace ends with the reason.
+ */
+import { attach, ExecEvent, ExitEvent, ForkEvent, probes, Trace, TraceEvent } from '../../lib/index';
+import { killStarted, PYTHON, script, startPython, until, within } from '../helpers/python';
+import { readSemaphore } from '../helpers/target-memory';
+
+afterEach(killStarted);
+
+const WORKERS = 3;
+const CALLS = 100000;
+
+interface PoolResult {
+  parent: number;
+  pids: Record<string, { calls: number; semaphores: Record<string, number>; seconds: number }>;
+}
+
+/** Every marker semaphore's address in `pid`, by marker name. */
+function semaphoreAddresses(pid: number): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const loc of probes(pid)) if (loc.provider === 'python' && loc.semaphoreAddress !== undefined) out[loc.name] = loc.semaphoreAddress;
+  return out;
+}
+
+const readAll = (pid: number, addresses: Record<string, bigint>) =>
+  Object.fromEntries(Object.entries(addresses).map(([name, a]) => [name, readSemaphore(pid, a)]));
+
+/** What a trace says about processes, and work() entries per pid, until 'close'. */
+class ProcessLog {
+  readonly forks: ForkEvent[] = [];
+  readonly execs: ExecEvent[] = [];
+  readonly exits: ExitEvent[] = [];
+  readonly calls = new Map<number, number>();
+  readonly order: string[] = [];
+  readonly closed: Promise<void>;
+
+  constructor(trace: Trace, counted = 'work') {
+    trace.on('fork', (e: ForkEvent) => (this.forks.push(e), this.order.push(`fork ${e.child}`)));
+    trace.on('exec', (e: ExecEvent) => (this.execs.push(e), this.order.push(`exec ${e.pid}`)));
+    trace.on('exit', (e: ExitEvent) => (this.exits.push(e), this.order.push(`exit ${e.pid}`)));
+    trace.on('function-entry', (e: TraceEvent & { function: string }) => {
+      if (e.function === counted) this.calls.set(e.pid, (this.calls.get(e.pid) ?? 0) + 1);
+    });
+    this.closed = new Promise((resolve) => trace.once('close', () => (this.order.push('close'), resolve())));
+  }
+}
+
+async function runPool(subprocesses: boolean, beforeTasks: (workers: number[], addresses: Record<string, bigint>) => Promise<void>) {
+  const py = await startPython('pool.py', [String(WORKERS), String(CALLS)]);
+  const addresses = semaphoreAddresses(py.pid);
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses });
+  const log = new ProcessLog(trace);
+  py.send(JSON.stringify(Object.fromEntries(Object.entries(addresses).map(([k, v]) => [k, Number(v)]))) + '\n');
+  const workers = JSON.parse((await py.line((l) => l.startsWith('workers '))).slice('workers '.length)) as number[];
+  await beforeTasks(workers, addresses);
+  py.go();
+  const result = await py.result<PoolResult>();
+  await within(log.closed, 30000, 'the trace to close after the last process');
+  return { py, trace, log, workers, result };
+}
+
+test('subprocesses: every pool worker traced from its start, exact calls per pid, an exit each, then close', async () => {
+  const { py, trace, log, workers, result } = await runPool(true, async () => undefined);
+  expect(trace.stats().lost).toBe(0);
+  expect(log.forks.map((f) => f.child).sort()).toEqual([...workers].sort());
+  expect(log.forks.every((f) => f.traced && f.pid === py.pid)).toBe(true);
+  // Exactly what each process says it did; no other process.
+  const expected = new Map([py.pid, ...workers].map((pid) => [pid, result.pids[String(pid)]?.calls ?? 0]));
+  expect(new Map([...log.calls].filter(([, n]) => n > 0))).toEqual(new Map([...expected].filter(([, n]) => n > 0)));
+  expect([...expected.values()].reduce((a, b) => a + b, 0)).toBe(CALLS * (WORKERS * 2 + 1));
+  // Workers ran traced: they inherited the raised semaphores.
+  for (const w of workers) if (result.pids[String(w)]) expect(result.pids[String(w)].semaphores.function__entry).toBeGreaterThan(0);
+  // One exit per process, the parent's last (it waits for its pool), then close.
+  expect(log.exits.map((e) => e.pid).sort()).toEqual([py.pid, ...workers].sort());
+  expect(log.exits.every((e) => e.reason === 'exit' && e.code === 0)).toBe(true);
+  expect(log.order.slice(-2)).toEqual([`exit ${py.pid}`, 'close']);
+});
+
+test('without subprocesses: pool workers run untraced, their semaphores at 0, many times faster than the traced parent', async () => {
+  const { py, trace, log, workers, result } = await runPool(false, async (pids, addresses) => {
+    // pytrace lowers them as it learns of each fork (it takes a few ms).
+    const lowered = () => pids.every((pid) => Object.values(readAll(pid, addresses)).every((v) => v === 0));
+    expect(await until(lowered, 5000)).toBe(true);
+  });
+  expect(trace.stats().lost).toBe(0);
+  expect(log.forks.map((f) => f.child).sort()).toEqual([...workers].sort());
+  expect(log.forks.every((f) => !f.traced)).toBe(true);
+  // Only the parent's own calls are traced.
+  expect([...log.calls]).toEqual([[py.pid, CALLS]]);
+  const parent = result.pids[String(py.pid)];
+  expect(parent.semaphores.function__entry).toBe(1);
+  const ran = workers.filter((w) => result.pids[String(w)]);
+  expect(ran.length).toBeGreaterThan(0);
+  let workerSeconds = 0;
+  let tasks = 0;
+  for (const w of ran) {
+    const r = result.pids[String(w)];
+    // Read by the worker itself, at the start of each task.
+    expect(Object.values(r.semaphores).every((v) => v === 0)).toBe(true);
+    workerSeconds += r.seconds;
+    tasks += r.calls / CALLS;
+  }
+  // The same loop: traced in the parent, untraced in a worker. With the
+  // semaphores raised a worker ran about as slow as the parent (ratio under 3).
+  const ratio = parent.seconds / (workerSeconds / tasks);
+  expect(ratio).toBeGreaterThan(10);
+  expect(log.exits.map((e) => e.pid)).toEqual([py.pid]);
+});
+
+/** python3.11 exec.py PROGRAM ARGS...: calls before() 3 times inside outer(), then execv. */
+async function traceExec(program: string, args: string[]) {
+  const py = await startPython('exec.py', [program, ...args]);
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
+  const log = new ProcessLog(trace, 'before');
+  const frames: (TraceEvent & { function: string })[] = [];
+  trace.on('event', (e: TraceEvent & { function: string }) => frames.push(e));
+  py.go();
+  await within(log.closed, 15000, 'the trace to close');
+  return { py, trace, log, frames };
+}
+
+test('exec into the same Python: calls on both sides exact, one exec event', async () => {
+  const { py, trace, log, frames } = await traceExec(PYTHON, [script('after_exec.py'), '5']);
+  expect(trace.stats().lost).toBe(0);
+  expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: PYTHON })]);
+  const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
+  expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);
+  expect([count('function-entry', 'after'), count('function-return', 'after')]).toEqual([5, 5]);
+  expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
+});
+
+test('exec into a program that is not a Python: that process leaves the trace with the reason, and the trace closes', async () => {
+  const { py, log } = await traceExec('/bin/true', []);
+  expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: '/bin/true' })]);
+  expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exec', executable: '/bin/true' })]);
+  expect(log.exits[0].message).toMatch(/not a Python/);
+  expect(log.order).toEqual([`exec ${py.pid}`, `exit ${py.pid}`, 'close']);
+  expect(log.calls.get(py.pid)).toBe(3);
+});

@@ -6,7 +6,7 @@ marker name). Then starts the pool and prints
 work() CALLS times in a timed loop, after reading the worker's own marker
 semaphores (at the addresses the test passes: a forked child has the parent's
 layout). The parent runs the same loop itself. Prints "result <json>": per pid,
-how many work() calls it made, its semaphores and its loops' seconds, and exits.
+how many work() calls it made, its semaphores and each loop's seconds, and exits.
 """
 import json
 import multiprocessing
@@ -51,9 +51,9 @@ def main():
     mine = task((calls, addresses))
     result = {}
     for pid, n, sems, seconds in done + [mine]:
-        r = result.setdefault(str(pid), {"calls": 0, "semaphores": sems, "seconds": 0.0})
+        r = result.setdefault(str(pid), {"calls": 0, "semaphores": sems, "seconds": []})
         r["calls"] += n
-        r["seconds"] += seconds
+        r["seconds"].append(seconds)
     print("result " + json.dumps({"parent": os.getpid(), "pids": result}), flush=True)
 
 

@@ -5,6 +5,7 @@
  * exited, or it exec'd a program pytrace cannot trace.
  */
 import * as fs from 'fs';
+import { linkedLibpython } from './cli/resolve';
 
 /** Record types: enum pt_event_type in native/bpf/usdt_event.h. */
 export const FORK_RECORD = 10;
@@ -76,16 +77,20 @@ function identity(path: string): string | null {
   }
 }
 
-/** The program a process exec'd, as this process can stat it (the process may be gone). */
-function execIdentity(pid: number, executable: string): string | null {
-  const paths = [`/proc/${pid}/exe`];
-  if (executable.startsWith('/')) paths.push(`/proc/${pid}/root${executable}`, executable);
-  else paths.push(`/proc/${pid}/cwd/${executable}`);
-  for (const p of paths) {
-    const id = identity(p);
-    if (id) return id;
+/**
+ * The program a process exec'd, as this process can open it: where
+ * /proc/PID/exe leads (the file's own name tells its version), else the path
+ * given to execve (the process may be gone already).
+ */
+export function execdProgram(pid: number, executable: string): string {
+  try {
+    const real = fs.readlinkSync(`/proc/${pid}/exe`);
+    if (fs.existsSync(`/proc/${pid}/root${real}`)) return `/proc/${pid}/root${real}`;
+  } catch {
+    /* gone */
   }
-  return null;
+  if (!executable.startsWith('/')) return executable;
+  return fs.existsSync(`/proc/${pid}/root${executable}`) ? `/proc/${pid}/root${executable}` : executable;
 }
 
 /** What a trace does about an exec: the kernel goes on (same program), attach anew, or end that process's trace. */
@@ -130,10 +135,13 @@ export class TracedProcesses {
 
   /** The same program, or one attached anew: traced; else the reason it is not. */
   execd(ev: ExecEvent): ExecOutcome {
-    const id = execIdentity(ev.pid, ev.executable);
-    if (id && this.files.has(id)) return { traced: true };
+    const program = execdProgram(ev.pid, ev.executable);
+    // The uprobes are on that file, or on the libpython it links: the kernel
+    // puts them in the new image (and raises its semaphores) as it maps it.
+    const lib = linkedLibpython(program);
+    for (const f of [program, ...(lib ? [lib] : [])]) if (this.files.has(identity(f) ?? '')) return { traced: true };
     try {
-      for (const f of this.attachAfterExec(ev.pid, ev.executable)) {
+      for (const f of this.attachAfterExec(ev.pid, program)) {
         const i = identity(f);
         if (i) this.files.add(i);
       }

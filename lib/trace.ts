@@ -9,6 +9,7 @@ import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
 import { assertProcess, effectiveCapabilities } from './proc';
 import { ExitEvent, ProcessRecord, TracedProcesses } from './processes';
+import { markerObjectOf } from './cli/resolve';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
@@ -357,20 +358,13 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   if (creation) trace.creations = new CreationReturns();
   if (pid > 0) {
     // A process that exec'd another Python: its uprobes are on the old program's files.
-    const attachAfterExec = (p: number, executable: string): string[] => {
-      let d: Description;
-      try {
-        d = assertTraceable(describe(p));
-      } catch (e) {
-        // Gone already (a short program): a Python ends with its own exit; anything else, here.
-        if (!(e instanceof PytraceError && e.code === 'PYTRACE_NO_PROCESS')) throw e;
-        assertTraceable(describeBinary(executable));
-        return [];
-      }
+    const attachAfterExec = (p: number, program: string): string[] => {
+      // The file itself, not the process: a libpython it links may not be mapped yet.
+      const d = assertTraceable(describeBinary(markerObjectOf(program)));
       const evs = events.filter((e) => d.events[e].available);
       const again = allTargets(d, evs, options.within, transport);
       if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))
-        throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `Process ${p} now runs ${d.executable}, which lacks markers this trace needs.`);
+        throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `Process ${p} now runs ${program}, which lacks markers this trace needs.`);
       for (const t of again.targets) t.pid = p;
       native.attach(again.targets);
       return again.targets.map((t) => t.path);

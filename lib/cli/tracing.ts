@@ -3,7 +3,7 @@
  * events, and on Ctrl-C, SIGTERM, the target's exit or a closed pipe detach
  * cleanly (every event still in flight is printed) and print the summary.
  */
-import { attach, AttachOptions, AttachTarget, ExecEvent, ExitEvent, ForkEvent, Trace, TraceEvent } from '../index';
+import { attach, AttachOptions, AttachTarget, ExecEvent, ExitEvent, Trace, TraceEvent } from '../index';
 import { note, Output } from './output';
 import { Printer } from './printers';
 
@@ -46,15 +46,10 @@ export async function runTrace(spec: TraceSpec): Promise<void> {
     trace = await attach(spec.target, spec.options);
     const closed = new Promise<void>((resolve) => trace!.once('close', resolve));
     trace.on('event', (ev: TraceEvent) => spec.printer.print(ev));
-    // Processes that fork, exec and exit: NDJSON has them; text says when one leaves the trace.
-    trace.on('exec', (ev: ExecEvent) => {
-      spec.printer.exec?.(ev);
-      if (spec.json) out.json(ev);
-    });
-    trace.on('fork', (ev: ForkEvent) => spec.json && out.json(ev));
+    // A process that exec'd starts its depths again; one that left the trace is said so.
+    trace.on('exec', (ev: ExecEvent) => spec.printer.exec?.(ev));
     trace.on('exit', (ev: ExitEvent) => {
-      if (spec.json) out.json(ev);
-      else if (ev.reason === 'exec') note(`PID ${ev.pid} exec'd ${ev.executable}, no longer traced: ${ev.message}`);
+      if (ev.reason === 'exec') note(`PID ${ev.pid} exec'd ${ev.executable}, no longer traced: ${ev.message}`);
     });
     trace.on('lost', ({ count, total }: { count: number; total: number }) => {
       note(`${count} events lost (${total} in all): the output could not keep up`);

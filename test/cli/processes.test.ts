@@ -1,0 +1,65 @@
+/**
+ * Processes under the CLI: after an exec into another Python the call
+ * hierarchy starts again at depth 0 (it went on one level too deep per frame
+ * left open by the exec); `run` traces the processes its command forks, unless
+ * --no-subprocesses.
+ */
+import * as path from 'path';
+import { ATTACHED, killAll, Proc, PYTHON, pytrace } from './helpers';
+
+afterEach(killAll);
+
+const SCRIPTS = path.resolve(__dirname, '../scripts');
+
+test('calls --json: after an exec into python3.11 the depths start again at 0', async () => {
+  const after = path.join(SCRIPTS, 'after_exec.py');
+  const py = new Proc(PYTHON, [path.join(SCRIPTS, 'exec.py'), PYTHON, after, '2']);
+  await py.waitFor(/^ready$/m);
+  const cli = pytrace('calls', String(py.pid), '--json');
+  await cli.waitFor(ATTACHED, 'stderr');
+  py.write('\n');
+  expect((await cli.exited).code).toBe(0);
+  const events = cli.lines.map((l) => JSON.parse(l));
+  const mine = events.filter((e) => /^(outer|before|after)$/.test(e.function) || (e.function === '<module>' && e.filename === after));
+  expect(mine.map((e) => [e.type, e.function, e.depth])).toEqual([
+    ['function-entry', 'outer', 0],
+    ['function-entry', 'before', 1],
+    ['function-return', 'before', 1],
+    ['function-entry', 'before', 1],
+    ['function-return', 'before', 1],
+    ['function-entry', 'before', 1],
+    ['function-return', 'before', 1],
+    // outer() never returns: the exec replaced the program.
+    ['function-entry', '<module>', 0],
+    ['function-entry', 'after', 1],
+    ['function-return', 'after', 1],
+    ['function-entry', 'after', 1],
+    ['function-return', 'after', 1],
+    ['function-return', '<module>', 0],
+  ]);
+});
+
+async function runForking(...options: string[]) {
+  const cli = pytrace('run', '--format', 'json', ...options, '--', PYTHON, path.join(SCRIPTS, 'fork_at_once.py'), '4');
+  await cli.waitFor(ATTACHED, 'stderr');
+  await cli.waitFor(/^ready$/m);
+  cli.write('\n');
+  expect((await cli.exited).code).toBe(0);
+  const child = Number(cli.stdout.match(/^result (\d+)$/m)![1]);
+  const work = cli.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'function-entry' && e.function === 'work');
+  return { cli, child, work };
+}
+
+test('run traces the processes its command forks, from their first instruction', async () => {
+  const { child, work } = await runForking();
+  // The child's 4 calls, then the parent's one, after it waited for the child.
+  expect(work.length).toBe(5);
+  expect(work.slice(0, 4).map((e) => e.pid)).toEqual([child, child, child, child]);
+  expect(work[4].pid).not.toBe(child);
+});
+
+test('run --no-subprocesses: only the command itself', async () => {
+  const { child, work } = await runForking('--no-subprocesses');
+  expect(work.length).toBe(1);
+  expect(work[0].pid).not.toBe(child);
+});

@@ -138,8 +138,11 @@ export class TracedProcesses {
     const program = execdProgram(ev.pid, ev.executable);
     // The uprobes are on that file, or on the libpython it links: the kernel
     // puts them in the new image (and raises its semaphores) as it maps it.
-    const lib = linkedLibpython(program);
-    for (const f of [program, ...(lib ? [lib] : [])]) if (this.files.has(identity(f) ?? '')) return { traced: true };
+    const plain = program.replace(/^\/proc\/\d+\/root\//, '/');
+    for (const p of new Set([program, plain])) {
+      const lib = linkedLibpython(p);
+      for (const f of [p, ...(lib ? [lib] : [])]) if (this.files.has(identity(f) ?? '')) return { traced: true };
+    }
     try {
       for (const f of this.attachAfterExec(ev.pid, program)) {
         const i = identity(f);

@@ -360,7 +360,15 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
     // A process that exec'd another Python: its uprobes are on the old program's files.
     const attachAfterExec = (p: number, program: string): string[] => {
       // The file itself, not the process: a libpython it links may not be mapped yet.
-      const d = assertTraceable(describeBinary(markerObjectOf(program)));
+      let d: Description;
+      try {
+        d = assertTraceable(describeBinary(markerObjectOf(program)));
+      } catch (e) {
+        // Through the process's root while it lived; it may have exited since.
+        const plain = program.replace(/^\/proc\/\d+\/root\//, '/');
+        if (plain === program) throw e;
+        d = assertTraceable(describeBinary(markerObjectOf(plain)));
+      }
       const evs = events.filter((e) => d.events[e].available);
       const again = allTargets(d, evs, options.within, transport);
       if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))

@@ -83,9 +83,9 @@ test('subprocesses: every pool worker traced from its start, exact calls per pid
   expect(log.order.slice(-2)).toEqual([`exit ${py.pid}`, 'close']);
 });
 
-test('subprocesses: a child is traced from its first instruction after fork (its first calls are all there)', async () => {
+test.each(['ring', 'perf'] as const)('subprocesses (%s): a child is traced from its first instruction after fork (its first calls are all there)', async (transport) => {
   const py = await startPython('fork_at_once.py', ['20']);
-  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses: true });
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses: true, transport });
   const log = new ProcessLog(trace);
   py.go();
   const child = await py.result<number>();
@@ -126,9 +126,9 @@ test('without subprocesses: pool workers run untraced, their semaphores at 0, ma
 });
 
 /** python3.11 exec.py PROGRAM ARGS...: calls before() 3 times inside outer(), then execv. */
-async function traceExec(program: string, args: string[]) {
+async function traceExec(program: string, args: string[], transport: 'ring' | 'perf' = 'ring') {
   const py = await startPython('exec.py', [program, ...args]);
-  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], transport });
   const log = new ProcessLog(trace, 'before');
   const frames: (TraceEvent & { function: string })[] = [];
   trace.on('event', (e: TraceEvent & { function: string }) => frames.push(e));
@@ -137,8 +137,8 @@ async function traceExec(program: string, args: string[]) {
   return { py, trace, log, frames };
 }
 
-test('exec into the same Python: calls on both sides exact, one exec event', async () => {
-  const { py, trace, log, frames } = await traceExec(PYTHON, [script('after_exec.py'), '5']);
+test.each(['ring', 'perf'] as const)('exec into the same Python (%s): calls on both sides exact, one exec event', async (transport) => {
+  const { py, trace, log, frames } = await traceExec(PYTHON, [script('after_exec.py'), '5'], transport);
   expect(trace.stats().lost).toBe(0);
   expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: PYTHON })]);
   const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;

@@ -1,0 +1,62 @@
+/**
+ * The process records as the kernel lays them out (struct pt_event, then the
+ * exec'd path), decoded; and which processes a trace still follows.
+ */
+import { BatchDecoder, DecodedRecord, HEADER_SIZE } from '../../lib/decode';
+import { EXEC_RECORD, EXIT_RECORD, FORK_RECORD, TracedProcesses } from '../../lib/processes';
+
+function record(type: number, pid: number, tid: number, args: number[], text = ''): Buffer {
+  const str = Buffer.from(text);
+  const b = Buffer.alloc(HEADER_SIZE + str.length);
+  b.writeUInt16LE(b.length, 0);
+  b.writeUInt8(type, 2);
+  b.writeUInt8(text ? 1 : 0, 3); // string 0 inline
+  b.writeUInt32LE(pid, 4);
+  b.writeUInt32LE(tid, 8);
+  b.writeUInt8(str.length, 12);
+  b.writeBigUInt64LE(77n, 16);
+  args.forEach((a, i) => b.writeBigInt64LE(BigInt(a), 24 + 8 * i));
+  str.copy(b, HEADER_SIZE);
+  return b;
+}
+
+function decode(...records: Buffer[]): DecodedRecord[] {
+  const all = Buffer.concat(records);
+  const out: DecodedRecord[] = [];
+  new BatchDecoder().decode(all.buffer.slice(all.byteOffset, all.byteOffset + all.length), (r) => out.push(r));
+  return out;
+}
+
+test('fork, exec and exit records', () => {
+  expect(
+    decode(
+      record(FORK_RECORD, 10, 11, [20, 3]),
+      record(FORK_RECORD, 10, 10, [21, 0]),
+      record(EXEC_RECORD, 20, 20, [0], '/usr/bin/python3.11'),
+      record(EXIT_RECORD, 20, 20, [3 << 8]),
+      record(EXIT_RECORD, 21, 21, [9]),
+    ),
+  ).toEqual([
+    { type: 'fork', pid: 10, tid: 11, ts: 77n, child: 20, traced: true },
+    { type: 'fork', pid: 10, tid: 10, ts: 77n, child: 21, traced: false },
+    { type: 'exec', pid: 20, tid: 20, ts: 77n, executable: '/usr/bin/python3.11' },
+    { type: 'exit', pid: 20, tid: 20, ts: 77n, reason: 'exit', code: 3 },
+    { type: 'exit', pid: 21, tid: 21, ts: 77n, reason: 'exit', signal: 9 },
+  ]);
+});
+
+test('the processes a trace follows: traced children join, each ends once, the count reaches 0', () => {
+  const p = new TracedProcesses(10, [], () => []);
+  const fork = (child: number, traced: boolean, pid = 10) => p.forked({ type: 'fork', pid, tid: pid, ts: 0n, child, traced });
+  fork(20, true);
+  fork(21, false);
+  fork(30, true, 99); // a parent not followed
+  expect([p.follows(20), p.follows(21), p.follows(30), p.count]).toEqual([true, false, false, 2]);
+  expect(p.end(20)).toBe(true);
+  expect(p.end(20)).toBe(false);
+  expect(p.end(10)).toBe(true);
+  expect(p.count).toBe(0);
+  // A pid used again by a new traced child follows anew.
+  fork(20, true);
+  expect(p.count).toBe(0); // its parent is gone
+});

@@ -24,9 +24,38 @@ void ProcessFollower::Record(const void* data, size_t size) {
   next_->Record(data, size);
 }
 
+void ProcessFollower::Lost(uint64_t records) {
+  lost_ = true;
+  next_->Lost(records);
+}
+
+void ProcessFollower::Flush() {
+  if (session_.subprocesses()) {
+    // The ring's losses are counted in the kernel (one map read per drain).
+    uint64_t kernel_lost = session_.Counter(PT_COUNT_LOST);
+    if (kernel_lost != kernel_lost_ || lost_) FindUnseenChildren();
+    kernel_lost_ = kernel_lost;
+    lost_ = false;
+  }
+  next_->Flush();
+}
+
+// Children the kernel follows whose fork record never came: as if it had.
+void ProcessFollower::FindUnseenChildren() {
+  std::vector<int> unseen;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int pid : session_.FollowedProcesses())
+      if (pid != session_.pid() && !children_.count(pid)) unseen.push_back(pid);
+  }
+  for (int pid : unseen) OnFork(pid, PT_FORK_FOLLOWED | PT_FORK_HELD);
+}
+
 void ProcessFollower::OnFork(int child, uint32_t flags) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!stopped_) {
+  // Already attached (its record came after FindUnseenChildren() found it).
+  if (children_.count(child)) flags &= ~PT_FORK_FOLLOWED;
+  else if (!stopped_) {
     std::vector<AttachedUprobe> uprobes = session_.AttachedUprobes();
     ProcessLinks links;
     if (flags & PT_FORK_FOLLOWED) {

@@ -22,8 +22,8 @@ class ProcessFollower : public RecordSink {
   ~ProcessFollower() override;
 
   void Record(const void* data, size_t size) override;
-  void Flush() override { next_->Flush(); }
-  void Lost(uint64_t records) override { next_->Lost(records); }
+  void Flush() override;
+  void Lost(uint64_t records) override;
   void TargetExited() override { next_->TargetExited(); }
 
   // Before the session detaches: children's uprobes go, nothing new is attached.
@@ -35,6 +35,7 @@ class ProcessFollower : public RecordSink {
   void OnFork(int child, uint32_t flags);
   void OnExit(int pid);
   void CloseLater(ProcessLinks links);
+  void FindUnseenChildren();
 
   RecordSink* next_;
   BpfSession& session_;
@@ -43,6 +44,9 @@ class ProcessFollower : public RecordSink {
   std::map<int, ProcessLinks> children_;
   std::set<int> continued_;
   std::vector<std::thread> closers_;
+  // Records were lost: a fork among them would leave its child held.
+  bool lost_ = false;
+  uint64_t kernel_lost_ = 0;
 };
 
 }  // namespace pytrace

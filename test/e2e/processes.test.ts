@@ -95,6 +95,32 @@ test.each(['ring', 'perf'] as const)('subprocesses (%s): a child is traced from 
   expect(log.order).toEqual([`fork ${child}`, `exit ${child}`, `exit ${py.pid}`, 'close']);
 });
 
+test('subprocesses: a child whose fork record was lost (the ring full) is continued all the same', async () => {
+  const py = await startPython('flood_fork.py', ['300000']);
+  const trace = await attach(py.pid, {
+    events: ['function-entry', 'function-return'],
+    subprocesses: true,
+    ringBytes: 4096,
+    batchBytes: 4096,
+    maxPendingBatches: 1,
+  });
+  const log = new ProcessLog(trace);
+  let lost = 0;
+  trace.on('lost', ({ count }: { count: number }) => (lost += count));
+  py.go();
+  // JS stops taking batches while the target floods the ring and forks.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+  const child = await py.result<number>();
+  await within(log.closed, 15000, 'the trace to close');
+  // The fork record is among the losses (seen so in every run).
+  expect(lost).toBeGreaterThan(0);
+  expect(log.forks).toEqual([]);
+  expect(py.stdoutLines).toContain('child');
+  // Whether the fork record was among the losses or not, every process ended.
+  expect(log.exits.map((e) => e.pid)).toEqual(expect.arrayContaining([py.pid]));
+  expect(child).toBeGreaterThan(0);
+});
+
 test('without subprocesses: pool workers run untraced, their semaphores at 0, many times faster than the traced parent', async () => {
   const { py, trace, log, workers, result } = await runPool(false, async (pids, addresses) => {
     // pytrace lowers them as it learns of each fork (it takes a few ms).

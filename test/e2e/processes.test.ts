@@ -9,7 +9,7 @@
  * process's trace ends with the reason.
  */
 import { attach, ExecEvent, ExitEvent, ForkEvent, probes, Trace, TraceEvent } from '../../lib/index';
-import { killStarted, PYTHON, script, startPython, until, within } from '../helpers/python';
+import { expectedSemaphores, killStarted, privatePython, PYTHON, script, semaphores, startPython, until, within } from '../helpers/python';
 import { readSemaphore } from '../helpers/target-memory';
 
 afterEach(killStarted);
@@ -53,7 +53,8 @@ class ProcessLog {
 }
 
 async function runPool(subprocesses: boolean, beforeTasks: (workers: number[], addresses: Record<string, bigint>) => Promise<void>) {
-  const py = await startPython('pool.py', [String(WORKERS), String(CALLS)]);
+  // A copy of python3.11: another tracer of the system's binary does not raise its semaphores.
+  const py = await startPython('pool.py', [String(WORKERS), String(CALLS)], { python: privatePython() });
   const addresses = semaphoreAddresses(py.pid);
   const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses });
   const log = new ProcessLog(trace);
@@ -149,6 +150,25 @@ test('without subprocesses: pool workers run untraced, their semaphores at 0, ma
   const ratio = parent.seconds[0] / Math.min(...workerSeconds);
   expect(ratio).toBeGreaterThan(10);
   expect(log.exits.map((e) => e.pid)).toEqual([py.pid]);
+});
+
+test.each([true, false])('subprocesses %s: after detach a living child has every semaphore at 0 and exits normally', async (subprocesses) => {
+  const py = await startPython('fork_hold.py', [], { python: privatePython() });
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses });
+  const log = new ProcessLog(trace);
+  py.go();
+  const child = Number((await py.line((l) => l.startsWith('child '))).slice('child '.length));
+  const raised = expectedSemaphores(['function__entry', 'function__return', 'line']);
+  const zero = expectedSemaphores([]);
+  if (subprocesses) expect(semaphores(child)).toEqual(raised);
+  else expect(await until(() => Object.values(semaphores(child)).every((v) => v === 0), 5000)).toBe(true);
+  await trace.detach();
+  expect(log.forks).toEqual([expect.objectContaining({ child, traced: subprocesses })]);
+  expect(semaphores(py.pid)).toEqual(zero);
+  expect(semaphores(child)).toEqual(zero);
+  // No breakpoint left behind in it (one at .fini would kill it with SIGTRAP at exit).
+  process.kill(child, 'SIGUSR1');
+  expect(await py.result<number>()).toBe(0);
 });
 
 /** python3.11 exec.py PROGRAM ARGS...: calls before() 3 times inside outer(), then execv. */

@@ -113,7 +113,11 @@ static __always_inline int on_fork(void *ctx, struct task_struct *parent, struct
 	return 0;
 }
 
-static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, bool to_ring)
+/* Exec by a thread other than the main one: it takes the main thread's place
+ * (and pid), and the uprobes attached for that pid, bound to the thread that
+ * was the main one, no longer apply: the reader attaches new ones, the
+ * process held (from its first instruction) until it has. */
+static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, int old_tid, bool to_ring)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid, code = PT_GEN_CODE;
@@ -138,6 +142,12 @@ static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, bool to
 		n = PT_STR_MAX - 1;
 	r->ev.str_len[0] = n;
 	r->ev.string_mask = 1;
+	r->ev.arg[2] = old_tid;
+	if (old_tid != tgid) {
+		r->ev.arg[1] |= PT_EXEC_NEW_MAIN_THREAD;
+		if (bpf_send_signal(PT_SIGSTOP) == 0)
+			r->ev.arg[1] |= PT_EXEC_HELD;
+	}
 	r->ev.size = sizeof(r->ev) + n;
 	send_process_record(ctx, r, to_ring);
 	return 0;
@@ -176,13 +186,13 @@ int BPF_PROG(fork_to_perf, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_to_ring, struct task_struct *task, int old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(ctx, bprm, true);
+	return on_exec(ctx, bprm, old_pid, true);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(exec_to_perf, struct task_struct *task, int old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(ctx, bprm, false);
+	return on_exec(ctx, bprm, old_pid, false);
 }
 
 SEC("tp_btf/sched_process_exit")

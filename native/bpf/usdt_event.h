@@ -68,13 +68,19 @@ enum pt_event_type {
 	PT_EV_GENERATOR_CREATED = 9,
 	/* Not markers: processes of the trace (process_events.bpf.h). */
 	PT_EV_FORK = 10,     /* pid, tid: the parent's; arg[0]: the child's pid; arg[1]: enum pt_fork_flags */
-	PT_EV_EXEC = 11,     /* string 0: the new executable's path, as passed to execve */
+	PT_EV_EXEC = 11,     /* string 0: the new executable's path, as passed to execve;
+	                        arg[1]: enum pt_exec_flags; arg[2]: the thread's tid before */
 	PT_EV_EXIT = 12,     /* arg[0]: wait status */
 };
 
 enum pt_fork_flags {
 	PT_FORK_FOLLOWED = 1, /* the child is traced */
 	PT_FORK_HELD = 2,     /* stopped until the reader has attached its uprobes */
+};
+
+enum pt_exec_flags {
+	PT_EXEC_NEW_MAIN_THREAD = 1, /* another thread exec'd: the pid's uprobes are attached anew */
+	PT_EXEC_HELD = 2,            /* stopped until they are */
 };
 
 /* Processes a trace follows at once (the parent and its descendants). */

@@ -20,6 +20,8 @@ void ProcessFollower::Record(const void* data, size_t size) {
     memcpy(&ev, data, sizeof ev);
     if (ev.type == PT_EV_FORK) OnFork(static_cast<int>(ev.arg[0]), static_cast<uint32_t>(ev.arg[1]));
     if (ev.type == PT_EV_EXIT) OnExit(static_cast<int>(ev.pid));
+    if (ev.type == PT_EV_EXEC && (ev.arg[1] & PT_EXEC_NEW_MAIN_THREAD))
+      OnNewMainThread(static_cast<int>(ev.pid), ev.arg[1] & PT_EXEC_HELD);
   }
   next_->Record(data, size);
 }
@@ -75,6 +77,30 @@ void ProcessFollower::OnFork(int child, uint32_t flags) {
     kill(child, SIGCONT);
     continued_.insert(child);
   }
+}
+
+// The pid's uprobes were bound to its old main thread, and the kernel puts
+// none into the new image for it. Single uprobes (perf events of that thread)
+// no longer run at all: new ones for the pid. A uprobe_multi link still runs
+// for the thread group once a breakpoint is there: new links that send
+// nothing put them there (events sent twice otherwise, measured on 6.18).
+// For the same program; JS attaches to another one it exec'd.
+void ProcessFollower::OnNewMainThread(int pid, bool held) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!stopped_) {
+    std::vector<AttachedUprobe> uprobes = session_.AttachedUprobes();
+    ProcessLinks& links = children_[pid];  // a child's, or new for the traced pid
+    if (session_.multi()) {
+      for (AttachedUprobe& u : uprobes) u.prog = session_.anchor_program();
+      links.Attach(uprobes, true, pid);  // beside a child's own, which still send
+    } else {
+      ProcessLinks fresh;
+      fresh.Attach(uprobes, false, pid);
+      CloseLater(std::move(links));
+      links = std::move(fresh);
+    }
+  }
+  if (held) kill(pid, SIGCONT);
 }
 
 void ProcessFollower::OnExit(int pid) {

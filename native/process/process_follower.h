@@ -34,6 +34,7 @@ class ProcessFollower : public RecordSink {
  private:
   void OnFork(int child, uint32_t flags);
   void OnExit(int pid);
+  void OnNewMainThread(int pid, bool held);
   void CloseLater(ProcessLinks links);
   void FindUnseenChildren();
 

@@ -193,6 +193,22 @@ test.each(['ring', 'perf'] as const)('exec into the same Python (%s): calls on b
   expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
 });
 
+describe.each(['1', '0'])('PYTRACE_UPROBE_MULTI=%s', (multi) => {
+  beforeAll(() => (process.env.PYTRACE_UPROBE_MULTI = multi));
+  afterAll(() => delete process.env.PYTRACE_UPROBE_MULTI);
+
+  test('exec by a thread other than the main one: calls after it exact (its uprobes were bound to the old main thread)', async () => {
+    const py = await startPython('thread_exec.py', [PYTHON, script('after_exec.py'), '5']);
+    const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
+    const log = new ProcessLog(trace, 'after');
+    py.go();
+    await within(log.closed, 15000, 'the trace to close');
+    expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, tid: py.pid, executable: PYTHON })]);
+    expect(log.calls).toEqual(new Map([[py.pid, 5]]));
+    expect(trace.stats().lost).toBe(0);
+  });
+});
+
 test('exec into a program that is not a Python: that process leaves the trace with the reason, and the trace closes', async () => {
   const { py, log } = await traceExec('/bin/true', []);
   expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: '/bin/true' })]);

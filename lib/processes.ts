@@ -5,7 +5,8 @@
  * exited, or it exec'd a program pytrace cannot trace.
  */
 import * as fs from 'fs';
-import { linkedLibpython } from './cli/resolve';
+import { linkedLibpython, markerObjectOf } from './cli/resolve';
+import { assertTraceable, describeBinary, Description } from './describe';
 
 /** Record types: enum pt_event_type in native/bpf/usdt_event.h. */
 export const FORK_RECORD = 10;
@@ -91,6 +92,22 @@ export function execdProgram(pid: number, executable: string): string {
   }
   if (!executable.startsWith('/')) return executable;
   return fs.existsSync(`/proc/${pid}/root${executable}`) ? `/proc/${pid}/root${executable}` : executable;
+}
+
+/**
+ * What a program a process exec'd offers, from the file rather than the
+ * process (a libpython it links may not be mapped yet); throws when it is not
+ * a Python with markers.
+ */
+export function describeExecd(program: string): Description {
+  try {
+    return assertTraceable(describeBinary(markerObjectOf(program)));
+  } catch (e) {
+    // Through the process's root while it lived; it may have exited since.
+    const plain = program.replace(/^\/proc\/\d+\/root\//, '/');
+    if (plain === program) throw e;
+    return assertTraceable(describeBinary(markerObjectOf(plain)));
+  }
 }
 
 /** What a trace does about an exec: the kernel goes on (same program), attach anew, or end that process's trace. */

@@ -8,8 +8,7 @@ import { CreationReturns, entryAtCreation, generatorCreationTarget } from './gen
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
 import { assertProcess, effectiveCapabilities } from './proc';
-import { ExitEvent, ProcessRecord, TracedProcesses } from './processes';
-import { markerObjectOf } from './cli/resolve';
+import { describeExecd, ExitEvent, ProcessRecord, TracedProcesses } from './processes';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
@@ -359,16 +358,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   if (pid > 0) {
     // A process that exec'd another Python: its uprobes are on the old program's files.
     const attachAfterExec = (p: number, program: string): string[] => {
-      // The file itself, not the process: a libpython it links may not be mapped yet.
-      let d: Description;
-      try {
-        d = assertTraceable(describeBinary(markerObjectOf(program)));
-      } catch (e) {
-        // Through the process's root while it lived; it may have exited since.
-        const plain = program.replace(/^\/proc\/\d+\/root\//, '/');
-        if (plain === program) throw e;
-        d = assertTraceable(describeBinary(markerObjectOf(plain)));
-      }
+      const d = describeExecd(program);
       const evs = events.filter((e) => d.events[e].available);
       const again = allTargets(d, evs, options.within, transport);
       if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))

@@ -4,6 +4,8 @@
  * left open by the exec); `run` traces the processes its command forks, unless
  * --no-subprocesses.
  */
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ATTACHED, killAll, Proc, PYTHON, pytrace } from './helpers';
 
@@ -40,14 +42,21 @@ test('calls --json: after an exec into python3.11 the depths start again at 0', 
 });
 
 async function runForking(...options: string[]) {
-  const cli = pytrace('run', '--format', 'json', ...options, '--', PYTHON, path.join(SCRIPTS, 'fork_at_once.py'), '4');
-  await cli.waitFor(ATTACHED, 'stderr');
-  await cli.waitFor(/^ready$/m);
-  cli.write('\n');
-  expect((await cli.exited).code).toBe(0);
-  const child = Number(cli.stdout.match(/^result (\d+)$/m)![1]);
-  const work = cli.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((e) => e.type === 'function-entry' && e.function === 'work');
-  return { cli, child, work };
+  // The trace to a file: on stdout the command's output would land between its lines.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-procs-'));
+  try {
+    const file = path.join(dir, 'trace.ndjson');
+    const cli = pytrace('run', '--format', 'json', '-o', file, ...options, '--', PYTHON, path.join(SCRIPTS, 'fork_at_once.py'), '4');
+    await cli.waitFor(ATTACHED, 'stderr');
+    await cli.waitFor(/^ready$/m);
+    cli.write('\n');
+    expect((await cli.exited).code).toBe(0);
+    const child = Number(cli.stdout.match(/^result (\d+)$/m)![1]);
+    const events = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return { child, work: events.filter((e) => e.type === 'function-entry' && e.function === 'work') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('run traces the processes its command forks, from their first instruction', async () => {

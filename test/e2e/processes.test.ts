@@ -8,6 +8,7 @@
  * known of the process reset; into a program that is not a Python, that
  * process's trace ends with the reason.
  */
+import * as fs from 'fs';
 import { attach, ExecEvent, ExitEvent, ForkEvent, probes, Trace, TraceEvent } from '../../lib/index';
 import { expectedSemaphores, killStarted, privatePython, PYTHON, script, semaphores, startPython, until, within } from '../helpers/python';
 import { readSemaphore } from '../helpers/target-memory';
@@ -109,8 +110,11 @@ test('subprocesses: a child whose fork record was lost (the ring full) is contin
   let lost = 0;
   trace.on('lost', ({ count }: { count: number }) => (lost += count));
   py.go();
-  // JS stops taking batches while the target floods the ring and forks.
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+  // JS stops taking batches while the target floods the ring, until it has forked.
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const children = `/proc/${py.pid}/task/${py.pid}/children`;
+  for (let waited = 0; waited < 20000 && !fs.readFileSync(children, 'utf8').trim(); waited += 10) pause(10);
+  pause(100);
   const child = await py.result<number>();
   await within(log.closed, 15000, 'the trace to close');
   // The fork record is among the losses (seen so in every run).

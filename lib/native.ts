@@ -101,6 +101,10 @@ export interface NativeTrace {
   stats(): NativeStats;
   close(): void;
   takeCallCounts(): NativeCallCount[];
+  /** The files the uprobes are on (dev as the kernel numbers it): an exec into another is held. */
+  traceFiles(files: { dev: number; ino: bigint }[]): void;
+  /** A process held at an exec into another program goes on. */
+  resume(pid: number): void;
   ref(): void;
   unref(): void;
 }

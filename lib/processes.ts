@@ -14,6 +14,9 @@ export const EXEC_RECORD = 11;
 export const EXIT_RECORD = 12;
 /** enum pt_fork_flags */
 const FORK_FOLLOWED = 1;
+/** enum pt_exec_flags: held for JS (not for the reader's own attach) */
+const EXEC_HELD = 2;
+const EXEC_OTHER_PROGRAM = 4;
 
 export interface ForkEvent {
   type: 'fork';
@@ -35,6 +38,11 @@ export interface ExecEvent {
   executable: string;
 }
 
+/** An exec record: held, it waits for resume() once the trace has decided about the new program. */
+export interface ExecRecord extends ExecEvent {
+  held: boolean;
+}
+
 export interface ExitEvent {
   type: 'exit';
   pid: number;
@@ -49,7 +57,7 @@ export interface ExitEvent {
   message?: string;
 }
 
-export type ProcessRecord = ForkEvent | ExecEvent | ExitEvent;
+export type ProcessRecord = ForkEvent | ExecRecord | ExitEvent;
 
 /** A process record's fields (the header's pid, tid, ts, args; string 0 for exec). */
 export function processRecord(type: number, pid: number, tid: number, ts: bigint, a0: number, a1: number, str0: () => string): ProcessRecord | null {
@@ -57,7 +65,7 @@ export function processRecord(type: number, pid: number, tid: number, ts: bigint
     case FORK_RECORD:
       return { type: 'fork', pid, tid, ts, child: a0, traced: (a1 & FORK_FOLLOWED) !== 0 };
     case EXEC_RECORD:
-      return { type: 'exec', pid, tid, ts, executable: str0() };
+      return { type: 'exec', pid, tid, ts, executable: str0(), held: (a1 & EXEC_HELD) !== 0 && (a1 & EXEC_OTHER_PROGRAM) !== 0 };
     case EXIT_RECORD: {
       // A wait status: exit code in bits 8-15, or the signal in the low 7.
       const signal = a0 & 0x7f;
@@ -66,6 +74,28 @@ export function processRecord(type: number, pid: number, tid: number, ts: bigint
     default:
       return null;
   }
+}
+
+/** A file as the kernel names it (struct pt_file_id): its device is major << 20 | minor. */
+export function kernelFileId(path: string): { dev: number; ino: bigint } | null {
+  try {
+    const st = fs.statSync(path, { bigint: true });
+    const major = Number(((st.dev >> 8n) & 0xfffn) | ((st.dev >> 32n) & ~0xfffn));
+    const minor = Number((st.dev & 0xffn) | ((st.dev >> 12n) & ~0xffn & 0xffffffffn));
+    return { dev: ((major << 20) | minor) >>> 0, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+/** The distinct files of `paths`, as the kernel names them. */
+export function fileIds(paths: string[]): { dev: number; ino: bigint }[] {
+  const ids = new Map<string, { dev: number; ino: bigint }>();
+  for (const p of paths) {
+    const id = kernelFileId(p);
+    if (id) ids.set(`${id.dev}:${id.ino}`, id);
+  }
+  return [...ids.values()];
 }
 
 /** A file's identity, to tell whether an exec'd program is one the uprobes are on. */

@@ -8,7 +8,7 @@ import { CreationReturns, entryAtCreation, generatorCreationTarget } from './gen
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from './markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from './native';
 import { assertProcess, effectiveCapabilities } from './proc';
-import { describeExecd, ExitEvent, ProcessRecord, TracedProcesses } from './processes';
+import { describeExecd, ExitEvent, fileIds, ProcessRecord, TracedProcesses } from './processes';
 import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from './spec';
 
 export interface AttachOptions {
@@ -146,16 +146,29 @@ export class Trace extends EventEmitter {
       this.emit('fork', rec);
       return false;
     }
-    if (this.processes?.hasEnded(rec.pid)) return false;
-    // Same pid, new program, or gone: what was known of it is void.
-    this.decoder.forget(rec.pid);
-    this.creations?.forgetProcess(rec.pid);
-    if (rec.type === 'exit') return this.endProcess(rec);
-    this.emit('exec', rec);
-    const outcome = this.processes?.execd(rec);
-    if (!outcome || outcome.traced) return false;
-    const { pid, tid, ts, executable } = rec;
-    return this.endProcess({ type: 'exit', pid, tid, ts, reason: 'exec', executable, message: outcome.message });
+    if (rec.type === 'exit') {
+      if (this.processes?.hasEnded(rec.pid)) return false;
+      this.forgetProcess(rec.pid);
+      return this.endProcess(rec);
+    }
+    const { pid, tid, ts, executable, held } = rec;
+    try {
+      if (this.processes?.hasEnded(pid)) return false;
+      this.forgetProcess(pid);
+      this.emit('exec', { type: 'exec', pid, tid, ts, executable });
+      const outcome = this.processes?.execd(rec);
+      if (!outcome || outcome.traced) return false;
+      return this.endProcess({ type: 'exit', pid, tid, ts, reason: 'exec', executable, message: outcome.message });
+    } finally {
+      // The kernel stopped it before the new program's first instruction.
+      if (held) this.native?.resume(pid);
+    }
+  }
+
+  /** Same pid, new program, or gone: what was known of it is void. */
+  private forgetProcess(pid: number): void {
+    this.decoder.forget(pid);
+    this.creations?.forgetProcess(pid);
   }
 
   /** Emits a process's `exit` once; true when it was the last traced one. */
@@ -365,9 +378,12 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `Process ${p} now runs ${program}, which lacks markers this trace needs.`);
       for (const t of again.targets) t.pid = p;
       native.attach(again.targets);
-      return again.targets.map((t) => t.path);
+      const paths = again.targets.map((t) => t.path);
+      native.traceFiles(fileIds(paths));
+      return paths;
     };
     trace.processes = new TracedProcesses(pid, targets.map((t) => t.path), attachAfterExec);
+    native.traceFiles(fileIds(targets.map((t) => t.path)));
   }
   try {
     native.attach(targets);

@@ -56,6 +56,8 @@ Napi::Function NativeTrace::Define(Napi::Env env) {
                       InstanceMethod("stats", &NativeTrace::Stats),
                       InstanceMethod("close", &NativeTrace::Close),
                       InstanceMethod("takeCallCounts", &NativeTrace::TakeCallCounts),
+                      InstanceMethod("traceFiles", &NativeTrace::TraceFiles),
+                      InstanceMethod("resume", &NativeTrace::Resume),
                       InstanceMethod("ref", &NativeTrace::Ref),
                       InstanceMethod("unref", &NativeTrace::Unref)});
 }
@@ -171,6 +173,27 @@ Napi::Value NativeTrace::TakeCallCounts(const Napi::CallbackInfo& info) {
     out.Set(i, o);
   }
   return out;
+}
+
+// traceFiles([{dev, ino}]): the files the uprobes are on (dev as the kernel numbers it).
+Napi::Value NativeTrace::TraceFiles(const Napi::CallbackInfo& info) {
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<pt_file_id> files;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Object f = list.Get(i).As<Napi::Object>();
+    pt_file_id id{};
+    id.ino = U64(f, "ino", 0);
+    id.dev = static_cast<uint32_t>(U64(f, "dev", 0));
+    files.push_back(id);
+  }
+  if (session_) session_->AddTracedFiles(files);
+  return info.Env().Undefined();
+}
+
+// resume(pid): a process held at an exec into another program goes on.
+Napi::Value NativeTrace::Resume(const Napi::CallbackInfo& info) {
+  if (follower_) follower_->Resume(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
 }
 
 Napi::Value NativeTrace::Close(const Napi::CallbackInfo& info) {

@@ -25,6 +25,8 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value TakeCallCounts(const Napi::CallbackInfo& info);
+  Napi::Value TraceFiles(const Napi::CallbackInfo& info);
+  Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   void Shutdown();

@@ -66,6 +66,8 @@ class BpfSession {
   std::vector<AttachedUprobe> AttachedUprobes() const;
   // The program that sends nothing, for uprobes attached only for their effect.
   bpf_program* anchor_program() const;
+  // Notes files the uprobes are on: an exec into one of them is not held.
+  void AddTracedFiles(const std::vector<pt_file_id>& files);
   // The processes the kernel follows now (the pid and its traced descendants).
   std::vector<int> FollowedProcesses() const;
   int ring_fd() const;

@@ -35,10 +35,33 @@ struct signal_struct___pt {
 	} live;
 } __attribute__((preserve_access_index));
 
+struct super_block___pt {
+	unsigned int s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode___pt {
+	unsigned long i_ino;
+	struct super_block___pt *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file___pt {
+	struct inode___pt *f_inode;
+} __attribute__((preserve_access_index));
+
 struct linux_binprm;
 struct linux_binprm___pt {
 	const char *filename;
+	struct file___pt *file;
 } __attribute__((preserve_access_index));
+
+/* The files the trace's uprobes are on (set by the reader): an exec into
+ * another one is held until the reader has decided what to do about it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct pt_file_id);
+	__type(value, __u8);
+} traced_files SEC(".maps");
 
 /* Linux 6.13; missing before: children then are not held (the record says so). */
 enum pid_type { PT_PIDTYPE_PID = 0, PT_PIDTYPE_TGID = 1 };
@@ -143,11 +166,19 @@ static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, int old
 	r->ev.str_len[0] = n;
 	r->ev.string_mask = 1;
 	r->ev.arg[2] = old_tid;
-	if (old_tid != tgid) {
+	if (old_tid != tgid)
 		r->ev.arg[1] |= PT_EXEC_NEW_MAIN_THREAD;
-		if (bpf_send_signal(PT_SIGSTOP) == 0)
-			r->ev.arg[1] |= PT_EXEC_HELD;
+	{
+		struct pt_file_id id = {};
+
+		id.ino = BPF_CORE_READ(b, file, f_inode, i_ino);
+		id.dev = BPF_CORE_READ(b, file, f_inode, i_sb, s_dev);
+		if (!bpf_map_lookup_elem(&traced_files, &id))
+			r->ev.arg[1] |= PT_EXEC_OTHER_PROGRAM;
 	}
+	/* Stopped before the new program's first instruction, until then. */
+	if ((r->ev.arg[1] & (PT_EXEC_NEW_MAIN_THREAD | PT_EXEC_OTHER_PROGRAM)) && bpf_send_signal(PT_SIGSTOP) == 0)
+		r->ev.arg[1] |= PT_EXEC_HELD;
 	r->ev.size = sizeof(r->ev) + n;
 	send_process_record(ctx, r, to_ring);
 	return 0;

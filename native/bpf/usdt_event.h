@@ -79,8 +79,16 @@ enum pt_fork_flags {
 };
 
 enum pt_exec_flags {
-	PT_EXEC_NEW_MAIN_THREAD = 1, /* another thread exec'd: the pid's uprobes are attached anew */
-	PT_EXEC_HELD = 2,            /* stopped until they are */
+	PT_EXEC_NEW_MAIN_THREAD = 1, /* another thread exec'd: the reader attaches the pid's uprobes anew */
+	PT_EXEC_HELD = 2,            /* stopped until the reader is done */
+	PT_EXEC_OTHER_PROGRAM = 4,   /* not a file of traced_files: JS decides (attach, or end that process) */
+};
+
+/* A file as the kernel names it (s_dev: major << 20 | minor). */
+struct pt_file_id {
+	pt_u64 ino;
+	pt_u32 dev;
+	pt_u32 pad;
 };
 
 /* Processes a trace follows at once (the parent and its descendants). */

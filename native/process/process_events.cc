@@ -56,6 +56,13 @@ std::vector<AttachedUprobe> BpfSession::AttachedUprobes() const {
 
 bpf_program* BpfSession::anchor_program() const { return skel_->progs.semaphore_anchor; }
 
+void BpfSession::AddTracedFiles(const std::vector<pt_file_id>& files) {
+  if (!skel_ || options_.pid <= 0) return;
+  uint8_t one = 1;
+  for (const pt_file_id& f : files)
+    bpf_map__update_elem(skel_->maps.traced_files, &f, sizeof f, &one, sizeof one, 0);
+}
+
 std::vector<int> BpfSession::FollowedProcesses() const {
   std::vector<int> out;
   if (!skel_ || options_.pid <= 0) return out;

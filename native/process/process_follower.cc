@@ -20,8 +20,7 @@ void ProcessFollower::Record(const void* data, size_t size) {
     memcpy(&ev, data, sizeof ev);
     if (ev.type == PT_EV_FORK) OnFork(static_cast<int>(ev.arg[0]), static_cast<uint32_t>(ev.arg[1]));
     if (ev.type == PT_EV_EXIT) OnExit(static_cast<int>(ev.pid));
-    if (ev.type == PT_EV_EXEC && (ev.arg[1] & PT_EXEC_NEW_MAIN_THREAD))
-      OnNewMainThread(static_cast<int>(ev.pid), ev.arg[1] & PT_EXEC_HELD);
+    if (ev.type == PT_EV_EXEC) OnExec(static_cast<int>(ev.pid), static_cast<uint32_t>(ev.arg[1]));
   }
   next_->Record(data, size);
 }
@@ -103,8 +102,23 @@ void ProcessFollower::OnNewMainThread(int pid, bool held) {
   if (held) kill(pid, SIGCONT);
 }
 
+void ProcessFollower::OnExec(int pid, uint32_t flags) {
+  bool held = flags & PT_EXEC_HELD, other = flags & PT_EXEC_OTHER_PROGRAM;
+  if (flags & PT_EXEC_NEW_MAIN_THREAD) OnNewMainThread(pid, held && !other);
+  if (held && other) {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_for_js_.insert(pid);
+  }
+}
+
+void ProcessFollower::Resume(int pid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (held_for_js_.erase(pid)) kill(pid, SIGCONT);
+}
+
 void ProcessFollower::OnExit(int pid) {
   std::lock_guard<std::mutex> lock(mu_);
+  held_for_js_.erase(pid);
   auto it = children_.find(pid);
   if (it == children_.end()) return;
   CloseLater(std::move(it->second));
@@ -133,6 +147,8 @@ void ProcessFollower::ReleaseHeld() {
   std::lock_guard<std::mutex> lock(mu_);
   for (int pid : session_.FollowedProcesses())
     if (pid != session_.pid() && !continued_.count(pid)) kill(pid, SIGCONT);
+  for (int pid : held_for_js_) kill(pid, SIGCONT);
+  held_for_js_.clear();
   for (std::thread& t : closers_) t.join();
   closers_.clear();
 }

@@ -30,11 +30,14 @@ class ProcessFollower : public RecordSink {
   void Stop();
   // After the last record: continues any child still held (its record was lost).
   void ReleaseHeld();
+  // JS is done with an exec into another program: the process goes on.
+  void Resume(int pid);
 
  private:
   void OnFork(int child, uint32_t flags);
   void OnExit(int pid);
   void OnNewMainThread(int pid, bool held);
+  void OnExec(int pid, uint32_t flags);
   void CloseLater(ProcessLinks links);
   void FindUnseenChildren();
 
@@ -44,6 +47,7 @@ class ProcessFollower : public RecordSink {
   bool stopped_ = false;
   std::map<int, ProcessLinks> children_;
   std::set<int> continued_;
+  std::set<int> held_for_js_;  // exec'd another program: JS decides, then resumes
   std::vector<std::thread> closers_;
   // Records were lost: a fork among them would leave its child held.
   bool lost_ = false;

@@ -213,6 +213,18 @@ describe.each(['1', '0'])('PYTRACE_UPROBE_MULTI=%s', (multi) => {
   });
 });
 
+test('exec into another python3.11 (a copy: another file): attached before its first instruction, its calls exact', async () => {
+  const other = privatePython();
+  const { py, trace, log, frames } = await traceExec(other, [script('after_exec.py'), '5']);
+  expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: other })]);
+  const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
+  expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);
+  // It exits at once: attached from JS after the exec, it would be gone by then.
+  expect([count('function-entry', 'after'), count('function-return', 'after')]).toEqual([5, 5]);
+  expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
+  expect(trace.stats().lost).toBe(0);
+});
+
 test('exec into a program that is not a Python: that process leaves the trace with the reason, and the trace closes', async () => {
   const { py, log } = await traceExec('/bin/true', []);
   expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: '/bin/true' })]);

@@ -33,13 +33,18 @@ test('fork, exec and exit records', () => {
       record(FORK_RECORD, 10, 11, [20, 3]),
       record(FORK_RECORD, 10, 10, [21, 0]),
       record(EXEC_RECORD, 20, 20, [0], '/usr/bin/python3.11'),
+      record(EXEC_RECORD, 21, 21, [0, 2 | 4], 'true'),
+      record(EXEC_RECORD, 22, 22, [0, 2 | 1], 'x'),
       record(EXIT_RECORD, 20, 20, [3 << 8]),
       record(EXIT_RECORD, 21, 21, [9]),
     ),
   ).toEqual([
     { type: 'fork', pid: 10, tid: 11, ts: 77n, child: 20, traced: true },
     { type: 'fork', pid: 10, tid: 10, ts: 77n, child: 21, traced: false },
-    { type: 'exec', pid: 20, tid: 20, ts: 77n, executable: '/usr/bin/python3.11' },
+    { type: 'exec', pid: 20, tid: 20, ts: 77n, executable: '/usr/bin/python3.11', held: false },
+    // Held for JS only when the program is another one (a new main thread is the reader's).
+    { type: 'exec', pid: 21, tid: 21, ts: 77n, executable: 'true', held: true },
+    { type: 'exec', pid: 22, tid: 22, ts: 77n, executable: 'x', held: false },
     { type: 'exit', pid: 20, tid: 20, ts: 77n, reason: 'exit', code: 3 },
     { type: 'exit', pid: 21, tid: 21, ts: 77n, reason: 'exit', signal: 9 },
   ]);

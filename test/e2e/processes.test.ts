@@ -213,9 +213,9 @@ describe.each(['1', '0'])('PYTRACE_UPROBE_MULTI=%s', (multi) => {
   });
 });
 
-test('exec into another python3.11 (a copy: another file): attached before its first instruction, its calls exact', async () => {
+test.each(['ring', 'perf'] as const)('exec into another python3.11 (%s; a copy: another file): attached before its first instruction, its calls exact', async (transport) => {
   const other = privatePython();
-  const { py, trace, log, frames } = await traceExec(other, [script('after_exec.py'), '5']);
+  const { py, trace, log, frames } = await traceExec(other, [script('after_exec.py'), '5'], transport);
   expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: other })]);
   const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
   expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);

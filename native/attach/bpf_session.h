@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../bpf/process_events.h"
 #include "../bpf/usdt_event.h"
 #include "../process/process_links.h"
 

@@ -11,6 +11,8 @@
 #ifndef PYTRACE_PROCESS_EVENTS_BPF_H
 #define PYTRACE_PROCESS_EVENTS_BPF_H
 
+#include "process_events.h"
+
 /* Set before load: report and follow processes (a process trace, not a binary's). */
 const volatile bool follow_forks = false;
 

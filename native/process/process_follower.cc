@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "../attach/bpf_session.h"
-#include "usdt_event.h"
+#include "process_events.h"
 
 namespace pytrace {
 

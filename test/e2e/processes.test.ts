@@ -175,6 +175,22 @@ test.each([true, false])('subprocesses %s: after detach a living child has every
   expect(await py.result<number>()).toBe(0);
 });
 
+test('subprocesses: a child killed by a signal ends with that signal, the parent with its exit code', async () => {
+  const py = await startPython('fork_hold.py');
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses: true });
+  const log = new ProcessLog(trace);
+  py.go();
+  const child = Number((await py.line((l) => l.startsWith('child '))).slice('child '.length));
+  process.kill(child, 'SIGKILL');
+  expect(await py.result<number>()).toBe(9);
+  await within(log.closed, 15000, 'the trace to close');
+  expect(log.exits).toEqual([
+    expect.objectContaining({ pid: child, reason: 'exit', signal: 9 }),
+    expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 }),
+  ]);
+  expect(log.exits[0].code).toBeUndefined();
+});
+
 /** python3.11 exec.py PROGRAM ARGS...: calls before() 3 times inside outer(), then execv. */
 async function traceExec(program: string, args: string[], transport: 'ring' | 'perf' = 'ring') {
   const py = await startPython('exec.py', [program, ...args]);

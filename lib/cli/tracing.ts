@@ -49,7 +49,9 @@ export async function runTrace(spec: TraceSpec): Promise<void> {
     // A process that exec'd starts its depths again; one that left the trace is said so.
     trace.on('exec', (ev: ExecEvent) => spec.printer.exec?.(ev));
     trace.on('exit', (ev: ExitEvent) => {
-      if (ev.reason === 'exec') note(`PID ${ev.pid} exec'd ${ev.executable}, no longer traced: ${ev.message}`);
+      // The path is the target's to choose: no control character reaches the terminal.
+      const safe = (text = '') => text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+      if (ev.reason === 'exec') note(`PID ${ev.pid} exec'd ${safe(ev.executable)}, no longer traced: ${safe(ev.message)}`);
     });
     trace.on('lost', ({ count, total }: { count: number; total: number }) => {
       note(`${count} events lost (${total} in all): the output could not keep up`);

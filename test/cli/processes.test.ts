@@ -41,6 +41,24 @@ test('calls --json: after an exec into python3.11 the depths start again at 0', 
   ]);
 });
 
+test('calls: a process that execs a program that is not a Python leaves the trace, said on stderr with its path escaped', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-procs-'));
+  try {
+    const program = path.join(dir, 'tr\x1b[2Jue');
+    fs.symlinkSync('/bin/true', program);
+    const py = new Proc(PYTHON, [path.join(SCRIPTS, 'exec.py'), program]);
+    await py.waitFor(/^ready$/m);
+    const cli = pytrace('calls', String(py.pid));
+    await cli.waitFor(ATTACHED, 'stderr');
+    py.write('\n');
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stderr).toContain(`pytrace: PID ${py.pid} exec'd ${path.join(dir, 'tr\\x1b[2Jue')}, no longer traced: `);
+    expect(cli.stderr).not.toContain('\x1b');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 async function runForking(...options: string[]) {
   // The trace to a file: on stdout the command's output would land between its lines.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-procs-'));

@@ -6,7 +6,7 @@ import { HIERARCHY_FORMATS, HierarchyPrinter } from '../printers';
 import { pidLabel, runTrace } from '../tracing';
 import { ThreadNames } from '../threads';
 
-const help = `Usage: pytrace calls PID [--within FUNC] [--subprocesses] [--format dtrace|stap|json] [--json]
+const help = `Usage: pytrace calls PID [--within FUNC] [--subprocesses] [--format F] [--json]
 
 Prints every call and return of pure-Python functions in process PID, indented
 by depth per thread, until Ctrl-C (or SIGTERM) or the process exits.

@@ -72,10 +72,8 @@ void ProcessFollower::OnFork(int child, uint32_t flags) {
       CloseLater(std::move(links));
     }
   }
-  if (flags & PT_FORK_HELD) {
-    kill(child, SIGCONT);
-    continued_.insert(child);
-  }
+  if (flags & PT_FORK_HELD) kill(child, SIGCONT);
+  seen_.insert(child);
 }
 
 // The pid's uprobes were bound to its old main thread, and the kernel puts
@@ -120,10 +118,10 @@ void ProcessFollower::OnExit(int pid) {
   std::lock_guard<std::mutex> lock(mu_);
   held_for_js_.erase(pid);
   auto it = children_.find(pid);
+  seen_.erase(pid);
   if (it == children_.end()) return;
   CloseLater(std::move(it->second));
   children_.erase(it);
-  continued_.erase(pid);
 }
 
 // Removing a uprobe waits for an RCU grace period: not on the poll thread.
@@ -146,7 +144,7 @@ void ProcessFollower::Stop() {
 void ProcessFollower::ReleaseHeld() {
   std::lock_guard<std::mutex> lock(mu_);
   for (int pid : session_.FollowedProcesses())
-    if (pid != session_.pid() && !continued_.count(pid)) kill(pid, SIGCONT);
+    if (pid != session_.pid() && !seen_.count(pid)) kill(pid, SIGCONT);
   for (int pid : held_for_js_) kill(pid, SIGCONT);
   held_for_js_.clear();
   for (std::thread& t : closers_) t.join();

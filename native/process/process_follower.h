@@ -46,7 +46,7 @@ class ProcessFollower : public RecordSink {
   std::mutex mu_;
   bool stopped_ = false;
   std::map<int, ProcessLinks> children_;
-  std::set<int> continued_;
+  std::set<int> seen_;         // children whose fork record came (continued if held)
   std::set<int> held_for_js_;  // exec'd another program: JS decides, then resumes
   std::vector<std::thread> closers_;
   // Records were lost: a fork among them would leave its child held.

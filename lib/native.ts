@@ -97,6 +97,8 @@ export interface NativeTraceOptions {
   nsIds?: boolean;
   /** One uprobe per location even where the kernel has uprobe_multi links. */
   singleUprobes?: boolean;
+  /** Follow the processes the pid forks (native/process/). */
+  subprocesses?: boolean;
 }
 
 /** A name the call counts refer to, as the kernel read it (struct pt_name). */
@@ -132,6 +134,10 @@ export interface NativeTrace {
   stats(): NativeStats;
   close(): void;
   takeCallCounts(): NativeCallCount[];
+  /** The files the uprobes are on (dev as the kernel numbers it): an exec into another is held. */
+  traceFiles(files: { dev: number; ino: bigint }[]): void;
+  /** A process held at an exec into another program goes on. */
+  resume(pid: number): void;
   ref(): void;
   unref(): void;
 }
@@ -155,9 +161,14 @@ export interface NativeLayout {
     | 'PT_EV_IMPORT_START'
     | 'PT_EV_IMPORT_DONE'
     | 'PT_EV_AUDIT'
-    | 'PT_EV_GENERATOR_CREATED',
+    | 'PT_EV_GENERATOR_CREATED'
+    | 'PT_EV_FORK'
+    | 'PT_EV_EXEC'
+    | 'PT_EV_EXIT',
     number
   >;
+  forkFlags: Record<'PT_FORK_FOLLOWED' | 'PT_FORK_HELD', number>;
+  execFlags: Record<'PT_EXEC_NEW_MAIN_THREAD' | 'PT_EXEC_HELD' | 'PT_EXEC_OTHER_PROGRAM', number>;
   argKind: Record<'PT_ARG_NONE' | 'PT_ARG_CONST' | 'PT_ARG_REG' | 'PT_ARG_REG_DEREF' | 'PT_ARG_SIB_DEREF' | 'PT_ARG_IP_DEREF', number>;
   auditKind: Record<
     | 'PT_AUDIT_OTHER'

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 
+#include "bpf/process_events.h"
 #include "bpf/usdt_event.h"
 
 namespace pytrace {
@@ -78,7 +79,20 @@ Napi::Object LayoutObject(Napi::Env env) {
   PT_VALUE(types, PT_EV_IMPORT_DONE);
   PT_VALUE(types, PT_EV_AUDIT);
   PT_VALUE(types, PT_EV_GENERATOR_CREATED);
+  PT_VALUE(types, PT_EV_FORK);
+  PT_VALUE(types, PT_EV_EXEC);
+  PT_VALUE(types, PT_EV_EXIT);
   o.Set("eventType", types);
+
+  Napi::Object fork = Napi::Object::New(env);
+  PT_VALUE(fork, PT_FORK_FOLLOWED);
+  PT_VALUE(fork, PT_FORK_HELD);
+  o.Set("forkFlags", fork);
+  Napi::Object exec = Napi::Object::New(env);
+  PT_VALUE(exec, PT_EXEC_NEW_MAIN_THREAD);
+  PT_VALUE(exec, PT_EXEC_HELD);
+  PT_VALUE(exec, PT_EXEC_OTHER_PROGRAM);
+  o.Set("execFlags", exec);
 
   Napi::Object args = Napi::Object::New(env);
   PT_VALUE(args, PT_ARG_NONE);

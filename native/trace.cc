@@ -69,6 +69,8 @@ Napi::Function NativeTrace::Define(Napi::Env env) {
                       InstanceMethod("stats", &NativeTrace::Stats),
                       InstanceMethod("close", &NativeTrace::Close),
                       InstanceMethod("takeCallCounts", &NativeTrace::TakeCallCounts),
+                      InstanceMethod("traceFiles", &NativeTrace::TraceFiles),
+                      InstanceMethod("resume", &NativeTrace::Resume),
                       InstanceMethod("ref", &NativeTrace::Ref),
                       InstanceMethod("unref", &NativeTrace::Unref)});
 }
@@ -86,6 +88,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.cache_names = o.Get("cacheNames").ToBoolean();
     so.ns_ids = o.Get("nsIds").ToBoolean();
     so.single_uprobes = o.Get("singleUprobes").ToBoolean();
+    so.subprocesses = o.Get("subprocesses").ToBoolean();
 
     // Read every option before anything is opened.
     so.wakeup_bytes = Required(o, "wakeupBytes");
@@ -101,11 +104,13 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     batches_ = std::make_unique<JsBatches>(env, info[1].As<Napi::Function>(), bo);
     BpfSession* session = session_.get();
     batches_->on_drop = [session] { session->ForgetSentNames(); };
+    // Process records (fork, exec, exit) are acted on by the follower before they reach JS.
+    follower_ = std::make_unique<ProcessFollower>(batches_.get(), *session_);
     std::unique_ptr<RecordSource> source =
         session_->transport() == Transport::kRing
-            ? OpenRingSource(session_->ring_fd(), batches_.get())
-            : OpenPerfSource(session_->perf_fd(), perf_pages, so.wakeup_bytes, batches_.get());
-    poll_ = std::make_unique<PollThread>(std::move(source), batches_.get(), session_->pid(), timing);
+            ? OpenRingSource(session_->ring_fd(), follower_.get())
+            : OpenPerfSource(session_->perf_fd(), perf_pages, so.wakeup_bytes, follower_.get());
+    poll_ = std::make_unique<PollThread>(std::move(source), follower_.get(), session_->pid(), so.subprocesses, timing);
   } catch (const std::exception& e) {
     Shutdown();
     ThrowJs(env, e);
@@ -202,6 +207,27 @@ Napi::Value NativeTrace::TakeCallCounts(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// traceFiles([{dev, ino}]): the files the uprobes are on (dev as the kernel numbers it).
+Napi::Value NativeTrace::TraceFiles(const Napi::CallbackInfo& info) {
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<pt_file_id> files;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Object f = list.Get(i).As<Napi::Object>();
+    pt_file_id id{};
+    id.ino = U64(f, "ino", 0);
+    id.dev = static_cast<uint32_t>(U64(f, "dev", 0));
+    files.push_back(id);
+  }
+  if (session_) session_->AddTracedFiles(files);
+  return info.Env().Undefined();
+}
+
+// resume(pid): a process held at an exec into another program goes on.
+Napi::Value NativeTrace::Resume(const Napi::CallbackInfo& info) {
+  if (follower_) follower_->Resume(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value NativeTrace::Close(const Napi::CallbackInfo& info) {
   Shutdown();
   return info.Env().Undefined();
@@ -220,10 +246,13 @@ Napi::Value NativeTrace::Unref(const Napi::CallbackInfo& info) {
 void NativeTrace::Shutdown() {
   // Links first: no new records; then the thread drains and joins; then JS
   // gets "end" after the last batch.
+  if (follower_) follower_->Stop();
   if (session_) session_->Detach();
   if (batches_) batches_->Cancel();
   if (poll_) poll_->Stop();
   poll_.reset();
+  if (follower_) follower_->ReleaseHeld();
+  follower_.reset();
   if (batches_) batches_->Finish();
   // The kernel's loss count outlives the session, for stats() after close.
   if (session_) refused_at_close_ = session_->Counter(PT_COUNT_LOST);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "attach/bpf_session.h"
+#include "process/process_follower.h"
 #include "stream/js_batches.h"
 #include "stream/poll_thread.h"
 
@@ -26,12 +27,15 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value TakeCallCounts(const Napi::CallbackInfo& info);
+  Napi::Value TraceFiles(const Napi::CallbackInfo& info);
+  Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
   void Shutdown();
 
   std::unique_ptr<BpfSession> session_;
   std::unique_ptr<JsBatches> batches_;
+  std::unique_ptr<ProcessFollower> follower_;
   std::unique_ptr<PollThread> poll_;
   uint64_t refused_at_close_ = 0;
   const char* link_kind_ = "";  // kept for stats() after close

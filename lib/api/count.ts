@@ -13,7 +13,8 @@ import { pathInProcess } from '../discovery/proc';
 import { codeCreationTarget } from '../planning/spec';
 import { nameText, readTargetString } from '../stream/target-strings';
 import { discoverFile } from '../discovery/probes';
-import { assertPrivileged, targetsFor } from './trace';
+import { assertPrivileged } from './trace';
+import { targetsFor } from '../planning/targets';
 
 export interface CallCount {
   pid: number;

@@ -2,6 +2,7 @@
  * What a Trace emits, by event name: lets `trace.on('gc-done', (e) => ...)`
  * type its listener without annotations.
  */
+import type { ExecEvent, ExitEvent, ForkEvent } from './processes';
 import type { AuditEvent, FrameEvent, GcDoneEvent, GcStartEvent, ImportDoneEvent, ImportStartEvent, TraceEvent } from '../markers';
 
 export interface LostReport {
@@ -9,10 +10,6 @@ export interface LostReport {
   count: number;
   /** Events lost since attach. */
   total: number;
-}
-
-export interface ExitReport {
-  pid: number;
 }
 
 /** Listener argument lists, by event name. */
@@ -30,7 +27,12 @@ export interface TraceListeners {
   /** Raw records, as native/bpf/usdt_event.h lays them out. */
   batch: [buffer: ArrayBuffer, records: number];
   lost: [report: LostReport];
-  exit: [report: ExitReport];
+  /** A traced process forked (`traced`: the child is followed, `subprocesses`). */
+  fork: [event: ForkEvent];
+  /** A traced process exec'd a program. */
+  exec: [event: ExecEvent];
+  /** A traced process ended, or left the trace by exec; the trace closes after the last. */
+  exit: [event: ExitEvent];
   close: [];
 }
 

@@ -1,13 +1,14 @@
 /** The EventEmitter API: attach(pid) resolves to a Trace that emits the markers' events. */
 import { EventEmitter } from 'events';
 import { BatchDecoder } from '../stream/decode';
-import { assertTraceable, describeBinary, describeProcess, Description } from '../discovery/describe';
 import { fromNative, PytraceError } from '../errors';
-import { CreationReturns, entryAtCreation, generatorCreationTarget } from '../planning/generators';
+import { CreationReturns } from '../planning/generators';
+import { chooseEvents, traceTargets } from '../planning/targets';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
+import { describeExecd, ExitEvent, fileIds, ProcessRecord, TracedProcesses } from './processes';
+import { assertTraceable, describeBinary, describeProcess, Description } from '../discovery/describe';
 import { effectiveCapabilities, resolveProcess } from '../discovery/proc';
-import { auditLayout, codeCreationTarget, semaphoreAnchor, uprobeTarget } from '../planning/spec';
 import { isDefaultEvent, resolveOptions } from './options';
 import { TraceListeners } from './trace-events';
 
@@ -37,6 +38,14 @@ export interface AttachOptions {
    * its matching return (recursion counted), decided in the kernel.
    */
   within?: string;
+  /**
+   * Trace the processes it forks from then on (os.fork, multiprocessing), from
+   * their first instruction; their events carry their pid, each ends with its
+   * own `exit`, and the trace with the last. Default false: children run
+   * untraced, at full speed (pytrace lowers the semaphores they inherit).
+   * For a process trace (a PID), not a binary's.
+   */
+  subprocesses?: boolean;
 }
 
 export interface TraceStats {
@@ -81,6 +90,8 @@ export class Trace extends EventEmitter<TraceListeners> {
   private detaching?: Promise<void>;
   /** @internal Set when the build fires an entry, and no return, at generator creation. */
   creations?: CreationReturns;
+  /** @internal The processes a trace of a PID follows. */
+  processes?: TracedProcesses;
 
   /** Use attach(). */
   constructor(pid: number, events: EventName[], description: Description, transport: 'ring' | 'perf', native: NativeTrace) {
@@ -106,7 +117,12 @@ export class Trace extends EventEmitter<TraceListeners> {
         if (all) this.emit('event', ev);
         emitted++;
       };
+      let allEnded = false;
       const decoded = this.decoder.decode(buffer, (rec) => {
+        if (rec.type === 'fork' || rec.type === 'exec' || rec.type === 'exit') {
+          allEnded = this.processChanged(rec) || allEnded;
+          return;
+        }
         if (rec.type === 'generator-created') {
           const ret = this.creations?.returnFor(rec);
           if (ret) emit(ret);
@@ -121,14 +137,52 @@ export class Trace extends EventEmitter<TraceListeners> {
       // read ends its batch: both are lost, and said so.
       this.undecodable += records - decoded;
       this.reportLoss();
+      if (allEnded) void this.detach();
     } else if (kind === 'exit') {
-      this.decoder.forget(this.pid);
-      this.creations?.forget();
-      this.emit('exit', { pid: this.pid });
-      void this.detach();
+      // The traced process is gone (its pidfd): its own exit record came first, unless lost.
+      if (this.endProcess({ type: 'exit', pid: this.pid, reason: 'exit' }) || !this.processes?.count) void this.detach();
     } else if (kind === 'end') {
       this.endResolve();
     }
+  }
+
+  /** Returns true when no traced process is left. */
+  private processChanged(rec: ProcessRecord): boolean {
+    if (rec.type === 'fork') {
+      this.processes?.forked(rec);
+      this.emit('fork', rec);
+      return false;
+    }
+    if (rec.type === 'exit') {
+      if (this.processes?.hasEnded(rec.pid)) return false;
+      this.forgetProcess(rec.pid);
+      return this.endProcess(rec);
+    }
+    const { pid, tid, ts, executable, held } = rec;
+    try {
+      if (this.processes?.hasEnded(pid)) return false;
+      this.forgetProcess(pid);
+      this.emit('exec', { type: 'exec', pid, tid, ts, executable });
+      const outcome = this.processes?.execd(rec);
+      if (!outcome || outcome.traced) return false;
+      return this.endProcess({ type: 'exit', pid, tid, ts, reason: 'exec', executable, message: outcome.message });
+    } finally {
+      // The kernel stopped it before the new program's first instruction.
+      if (held) this.native?.resume(pid);
+    }
+  }
+
+  /** Same pid, new program, or gone: what was known of it is void. */
+  private forgetProcess(pid: number): void {
+    this.decoder.forget(pid);
+    this.creations?.forgetProcess(pid);
+  }
+
+  /** Emits a process's `exit` once; true when it was the last traced one. */
+  private endProcess(ev: ExitEvent): boolean {
+    if (this.processes && !this.processes.end(ev.pid)) return false;
+    this.emit('exit', ev);
+    return !this.processes || this.processes.count === 0;
   }
 
   private reportLoss(): void {
@@ -217,46 +271,6 @@ export class Trace extends EventEmitter<TraceListeners> {
   }
 }
 
-function chooseEvents(d: Description, requested?: EventName[]): EventName[] {
-  if (!requested) return EVENT_NAMES.filter((e) => d.events[e].fires && isDefaultEvent(e));
-  for (const e of requested) {
-    if (!EVENT_NAMES.includes(e))
-      throw new PytraceError('PYTRACE_UNKNOWN_EVENT', `Unknown event "${e}". Events: ${EVENT_NAMES.join(', ')}.`);
-    if (!d.events[e].available)
-      throw new PytraceError(
-        'PYTRACE_MARKER_UNAVAILABLE',
-        `${e} cannot be traced in ${d.pid === null ? d.executable : 'process ' + d.pid} (Python ${d.version ?? 'of unknown version'}): ${d.events[e].note} Ask for other events, or run a build that has it.`,
-      );
-  }
-  return [...new Set(requested)];
-}
-
-/**
- * The uprobes for `events`. With `within`, entries and returns are attached
- * even if not asked for: the kernel needs them to know when a thread is inside
- * the function (they are then tracked, not sent).
- */
-export function targetsFor(d: Description, events: EventName[], within?: string, program: 'event' | 'count' = 'event'): NativeTarget[] {
-  const targets: NativeTarget[] = [];
-  const attached = new Set<EventName>(events);
-  if (within) for (const e of ['function-entry', 'function-return'] as const) attached.add(e);
-  for (const e of attached) {
-    const marker = markerOf(e);
-    for (const loc of d.locations.filter((l) => l.name === marker.marker)) {
-      const t = uprobeTarget(loc, marker);
-      t.program = program;
-      if (!events.includes(e)) t.spec!.trackOnly = true;
-      if (e === 'audit') t.audit = auditLayout(loc, d.version);
-      targets.push(t);
-    }
-  }
-  // 3.11: entries fire only while the line semaphore is up; raise it without tracing lines.
-  if (d.version === '3.11' && attached.has('function-entry') && !attached.has('line')) {
-    for (const loc of d.locations.filter((l) => l.name === 'line')) targets.push(semaphoreAnchor(loc));
-  }
-  return targets;
-}
-
 /** A process, or a binary: every process running it (now or later), or only `pid`. */
 export type AttachTarget = number | { binary: string; pid?: number };
 
@@ -274,19 +288,10 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   const events = chooseEvents(description, options.events);
   if (options.within !== undefined && !(description.events['function-entry'].available && description.events['function-return'].available))
     throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`);
-  const targets = targetsFor(description, events, options.within);
   const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';
   if (transport === 'ring' && !kernelHasRingBuffer())
     throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
-  // Frame names are sent once and then by address, where the kernel can tell
-  // a reused address (code creations); both transports keep records in order.
-  const frames = options.within !== undefined || events.some((e) => e === 'function-entry' || e === 'function-return' || e === 'line');
-  const frameLoc = frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
-  const codeCreated = frameLoc ? codeCreationTarget(frameLoc) : null;
-  if (codeCreated) targets.unshift(codeCreated);
-  const pairs = events.includes('function-entry') && events.includes('function-return');
-  const creation = pairs && frameLoc && entryAtCreation(description.version) ? generatorCreationTarget(frameLoc) : null;
-  if (creation) targets.push(creation);
+  const { targets, codeCreated, creation } = traceTargets(description, events, options.within);
 
   let trace: Trace | undefined;
   let native: NativeTrace;
@@ -305,7 +310,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
         perfPages: opts.perfPages,
         within: options.within,
         cacheNames: codeCreated !== null && codeCreated !== undefined,
-        // A process in another PID namespace knows itself by other numbers; any process may be (pid -1).
+        subprocesses: options.subprocesses === true && pid > 0,
         nsIds: proc ? proc.otherPidNamespace : true,
         singleUprobes: process.env.PYTRACE_UPROBE_MULTI === '0',
       },
@@ -317,6 +322,23 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
   }
   trace = new Trace(pid, events, description, transport, native);
   if (creation) trace.creations = new CreationReturns();
+  if (pid > 0) {
+    // A process that exec'd another Python: its uprobes are on the old program's files.
+    const attachAfterExec = (p: number, program: string): string[] => {
+      const d = describeExecd(program);
+      const evs = events.filter((e) => d.events[e].available);
+      const again = traceTargets(d, evs, options.within);
+      if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))
+        throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `Process ${p} now runs ${program}, which lacks markers this trace needs.`);
+      for (const t of again.targets) t.pid = p;
+      native.attach(again.targets);
+      const paths = again.targets.map((t) => t.path);
+      native.traceFiles(fileIds(paths));
+      return paths;
+    };
+    trace.processes = new TracedProcesses(pid, targets.map((t) => t.path), attachAfterExec);
+    native.traceFiles(fileIds(targets.map((t) => t.path)));
+  }
   try {
     native.attach(targets);
   } catch (e) {

@@ -38,6 +38,15 @@ export class EventStats {
   imports = { starts: 0, dones: 0, unpaired: 0, found: 0, notFound: 0, each: emptyTotals(), outermostNs: 0n, slowest: null as { module: string; ns: bigint } | null };
   audit = new Map<string, number>();
 
+  /** Threads whose process exec'd: what they had open is gone. */
+  forgetThreads(tids: number[]): void {
+    for (const tid of tids) {
+      this.gcOpen.delete(tid);
+      this.importDepth.delete(tid);
+      for (const key of this.importOpen.keys()) if (key.startsWith(`${tid}\0`)) this.importOpen.delete(key);
+    }
+  }
+
   /** Notes `ev`; for a done event, returns what its start tells. */
   observe(ev: TraceEvent): Pairing | undefined {
     switch (ev.type) {

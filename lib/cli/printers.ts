@@ -4,8 +4,8 @@
  * print it, NDJSON, and a plain one-line-per-event layout.
  */
 import * as path from 'path';
+import { AuditArg, ExecEvent, TraceEvent } from '../index';
 import { reprArgs } from './audit-repr';
-import { TraceEvent } from '../index';
 import { markerOf } from '../markers';
 import { printable, shown, wasCut } from './escape';
 import { formatDuration, Output, toJson } from './output';
@@ -17,6 +17,8 @@ export const HIERARCHY_FORMATS: readonly HierarchyFormat[] = ['dtrace', 'stap', 
 
 export interface Printer {
   print(ev: TraceEvent): void;
+  /** A process exec'd: its threads start again at depth 0. */
+  exec?(ev: ExecEvent): void;
 }
 
 /** Per thread: DTrace's self->indent, and thread_indent's counter and time base. */
@@ -65,6 +67,12 @@ export class HierarchyPrinter implements Printer {
     let s = this.threads.get(tid);
     if (!s) this.threads.set(tid, (s = { indent: 0, counter: 0, baseUs: 0n }));
     return s;
+  }
+
+  exec(ev: ExecEvent): void {
+    // The thread that exec'd goes on, as the process's main thread.
+    for (const tid of [ev.tid, ev.pid]) this.threads.delete(tid);
+    this.stats.forgetThreads([ev.tid, ev.pid]);
   }
 
   print(ev: TraceEvent): void {

@@ -3,7 +3,7 @@
  * events, and on Ctrl-C, SIGTERM, the target's exit or a closed pipe detach
  * cleanly (every event still in flight is printed) and print the summary.
  */
-import { attach, AttachOptions, AttachTarget, Trace, TraceEvent } from '../index';
+import { attach, AttachOptions, AttachTarget, ExecEvent, ExitEvent, Trace, TraceEvent } from '../index';
 import { note, Output } from './output';
 import { Printer } from './printers';
 
@@ -46,6 +46,12 @@ export async function runTrace(spec: TraceSpec): Promise<void> {
     trace = await attach(spec.target, spec.options);
     const closed = new Promise<void>((resolve) => trace!.once('close', resolve));
     trace.on('event', (ev: TraceEvent) => spec.printer.print(ev));
+    // A process that exec'd starts its depths again; one that left the trace is said so.
+    trace.on('exec', (ev: ExecEvent) => spec.printer.exec?.(ev));
+    trace.on('exit', (ev: ExitEvent) => {
+      // note() escapes what the target named (its path, and the message quoting it).
+      if (ev.reason === 'exec') note(`PID ${ev.pid} exec'd ${ev.executable ?? ''}, no longer traced: ${ev.message ?? ''}`);
+    });
     trace.on('lost', ({ count, total }: { count: number; total: number }) => {
       note(`${count} events lost (${total} in all): the output could not keep up`);
       if (spec.json) out.json({ type: 'lost', count, total });

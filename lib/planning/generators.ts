@@ -76,4 +76,9 @@ export class CreationReturns {
   forget(): void {
     this.entered.clear();
   }
+
+  /** A process exited or exec'd: its threads' entries are void. */
+  forgetProcess(pid: number): void {
+    for (const [tid, ev] of this.entered) if (ev.pid === pid) this.entered.delete(tid);
+  }
 }

@@ -12,6 +12,10 @@ import { GENERATOR_CREATED, GeneratorCreated } from '../planning/generators';
 import { TraceEvent } from '../markers';
 import { layout } from '../native';
 import { nameText, readTargetString } from './target-strings';
+import { processRecord, ProcessRecord } from './process-records';
+
+/** What a record decodes to: an event, or one the trace turns into events. */
+export type DecodedRecord = TraceEvent | GeneratorCreated | ProcessRecord;
 
 const E = layout.event.offsets;
 export const HEADER_SIZE = layout.event.size;
@@ -112,7 +116,7 @@ const s64 = (view: DataView, at: number) => view.getInt32(at + HIGH_HALF, true) 
  * Record type -> what to decode: a table, so that the switch below compares
  * literal constants (a jump table) rather than the layout's values; 0: unknown.
  */
-const ENTRY = 1, RETURN = 2, LINE = 3, GC_START = 4, GC_DONE = 5, IMPORT_START = 6, IMPORT_DONE = 7, AUDIT = 8, CREATED = 9;
+const ENTRY = 1, RETURN = 2, LINE = 3, GC_START = 4, GC_DONE = 5, IMPORT_START = 6, IMPORT_DONE = 7, AUDIT = 8, CREATED = 9, PROCESS = 10;
 const KIND = new Uint8Array(256);
 KIND[T.PT_EV_FUNCTION_ENTRY] = ENTRY;
 KIND[T.PT_EV_FUNCTION_RETURN] = RETURN;
@@ -123,6 +127,9 @@ KIND[T.PT_EV_IMPORT_START] = IMPORT_START;
 KIND[T.PT_EV_IMPORT_DONE] = IMPORT_DONE;
 KIND[T.PT_EV_AUDIT] = AUDIT;
 KIND[GENERATOR_CREATED] = CREATED;
+KIND[T.PT_EV_FORK] = PROCESS;
+KIND[T.PT_EV_EXEC] = PROCESS;
+KIND[T.PT_EV_EXIT] = PROCESS;
 const FRAME_TYPES = ['', 'function-entry', 'function-return', 'line'] as const;
 
 export class BatchDecoder {
@@ -131,7 +138,7 @@ export class BatchDecoder {
   private cutInRecord = false;
 
   /** Calls `each` for every record of the batch it can decode, in order; returns how many. */
-  decode(batch: ArrayBuffer, each: (event: TraceEvent | GeneratorCreated) => void): number {
+  decode(batch: ArrayBuffer, each: (event: DecodedRecord) => void): number {
     const view = new DataView(batch);
     const buf = Buffer.from(batch);
     let at = 0;
@@ -154,9 +161,9 @@ export class BatchDecoder {
     this.names.forget(pid);
   }
 
-  private record(view: DataView, buf: Buffer, at: number, size: number): TraceEvent | GeneratorCreated | null {
+  private record(view: DataView, buf: Buffer, at: number, size: number): DecodedRecord | null {
     const ev = this.fields(view, buf, at, size);
-    if (!ev) return null;
+    if (!ev || ev.type === 'fork' || ev.type === 'exec' || ev.type === 'exit') return ev;
     // The kernel fills them in only when asked; equal to the host's: not in a container.
     const nsPid = view.getUint32(at + O_NS_PID, true);
     const nsTid = view.getUint32(at + O_NS_TID, true);
@@ -204,7 +211,7 @@ export class BatchDecoder {
     return { type: 'audit', pid, tid, ts, event, args: auditItems(buf, this.cursor, at + size, a2).items, argCount: a1 };
   }
 
-  private fields(view: DataView, buf: Buffer, at: number, size: number): TraceEvent | GeneratorCreated | null {
+  private fields(view: DataView, buf: Buffer, at: number, size: number): DecodedRecord | null {
     const type = view.getUint8(at + O_TYPE);
     const pid = view.getUint32(at + O_PID, true);
     const tid = view.getUint32(at + O_TID, true);
@@ -235,6 +242,8 @@ export class BatchDecoder {
         return { type: 'generator-created', pid, tid, ts };
       case AUDIT:
         return this.audit(view, buf, at, size, a0, a1, a2);
+      case PROCESS:
+        return processRecord(type, pid, tid, ts, a0, a1, () => this.string(view, buf, at, 0, a0, false));
       default:
         return null; // a type this decoder does not know: undecodable, counted as lost
     }

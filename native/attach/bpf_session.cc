@@ -97,6 +97,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   skel_->rodata->wakeup_bytes = options_.wakeup_bytes;
   skel_->rodata->cache_names = options_.cache_names;
   skel_->rodata->ns_ids = options_.ns_ids;
+  ConfigureProcessEvents();
   skel_->rodata->within_len = static_cast<uint32_t>(options_.within.size());
   memcpy(const_cast<char*>(skel_->rodata->within_name), options_.within.data(), options_.within.size());
 
@@ -112,6 +113,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
                         -err);
     ThrowErrno(-err, "Cannot load the BPF program");
   }
+  AttachProcessEvents();
 }
 
 BpfSession::~BpfSession() {
@@ -121,6 +123,7 @@ BpfSession::~BpfSession() {
 
 void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
   size_t first_new = links_.size(), first_multi = multi_links_.size();
+  size_t first_attached = AttachedUprobes().size();
   // With uprobe_multi: one link per (program, file, pid).
   std::map<std::tuple<bpf_program*, std::string, int>, std::vector<MultiLocation>> groups;
   try {
@@ -143,6 +146,10 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
                                                         : skel_->progs.usdt_to_perf;
       }
       int pid = t.pid == -2 ? options_.pid : t.pid;
+      if (pid == options_.pid && pid > 0) {
+        std::lock_guard<std::mutex> lock(attached_mu_);
+        attached_.push_back({prog, t.path, t.offset, t.ref_ctr_offset, opts.bpf_cookie});
+      }
       if (multi_) {
         groups[{prog, t.path, pid}].push_back({t.offset, t.ref_ctr_offset, opts.bpf_cookie});
         continue;
@@ -171,6 +178,8 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
       close(multi_links_.back());
       multi_links_.pop_back();
     }
+    std::lock_guard<std::mutex> lock(attached_mu_);
+    attached_.resize(first_attached);
     throw;
   }
 }
@@ -182,6 +191,8 @@ void BpfSession::Detach() {
   std::vector<std::thread> closers;
   for (bpf_link* link : links_) closers.emplace_back([link] { bpf_link__destroy(link); });
   for (int fd : multi_links_) closers.emplace_back([fd] { close(fd); });
+  for (bpf_link* link : process_links_) bpf_link__destroy(link);
+  process_links_.clear();
   for (std::thread& t : closers) t.join();
   links_.clear();
   multi_links_.clear();

@@ -6,10 +6,13 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "../bpf/process_events.h"
 #include "../bpf/usdt_event.h"
+#include "../process/process_links.h"
 
 struct usdt_event;
 struct bpf_link;
@@ -28,6 +31,7 @@ struct SessionOptions {
   bool cache_names = false;      // see the name cache in usdt_event.bpf.c
   bool ns_ids = false;           // fill in the ids of the process's PID namespace
   bool single_uprobes = false;   // one uprobe per location even where uprobe_multi exists
+  bool subprocesses = false;     // trace the children it forks (see native/process/)
 };
 
 // A name the call counts refer to, as the kernel read it (struct pt_name).
@@ -67,6 +71,16 @@ class BpfSession {
 
   Transport transport() const { return options_.transport; }
   int pid() const { return options_.pid; }
+  bool subprocesses() const { return options_.subprocesses; }
+  bool multi() const { return multi_; }
+  // The uprobes attached for the session's pid, to copy for its children.
+  std::vector<AttachedUprobe> AttachedUprobes() const;
+  // The program that sends nothing, for uprobes attached only for their effect.
+  bpf_program* anchor_program() const;
+  // Notes files the uprobes are on: an exec into one of them is not held.
+  void AddTracedFiles(const std::vector<pt_file_id>& files);
+  // The processes the kernel follows now (the pid and its traced descendants).
+  std::vector<int> FollowedProcesses() const;
   int ring_fd() const;
   int perf_fd() const;
   // Sum over CPUs of a counter of enum pt_counter.
@@ -83,12 +97,20 @@ class BpfSession {
 
  private:
   CountName CountNameOf(uint32_t pid, uint64_t generation, uint64_t address) const;
+
+  // native/process/process_events.cc: fork, exec and exit of the traced processes.
+  void ConfigureProcessEvents();
+  void AttachProcessEvents();
+
   SessionOptions options_;
   usdt_event* skel_ = nullptr;
   std::vector<bpf_link*> links_;
   bool multi_ = false;           // uprobe_multi links (see uprobe_multi.h)
   std::vector<int> multi_links_;
   uint32_t next_spec_ = 0;
+  mutable std::mutex attached_mu_;
+  std::vector<AttachedUprobe> attached_;
+  std::vector<bpf_link*> process_links_;  // fork, exec, exit tracepoints
 };
 
 // True when the kernel offers a BPF map type ring buffer.

@@ -83,6 +83,11 @@ enum pt_event_type {
 	/* Not a marker: a uprobe on _Py_MakeCoro (CPython 3.15), where a call
 	 * that only creates a generator leaves without a return marker. */
 	PT_EV_GENERATOR_CREATED = 9,
+	/* Not markers: processes of the trace (process_events.bpf.h). */
+	PT_EV_FORK = 10,     /* pid, tid: the parent's; arg[0]: the child's pid; arg[1]: enum pt_fork_flags */
+	PT_EV_EXEC = 11,     /* string 0: the new executable's path, as passed to execve;
+	                        arg[1]: enum pt_exec_flags; arg[2]: the thread's tid before */
+	PT_EV_EXIT = 12,     /* arg[0]: wait status */
 };
 
 /* A record as it leaves the kernel: this header, then the inline string

@@ -26,8 +26,13 @@ void Watch(int epoll_fd, int fd, Wake wake) {
 
 }  // namespace
 
-PollThread::PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, DrainTiming timing)
-    : source_(std::move(source)), sink_(sink), drain_ms_(timing.drain_ms), min_gap_(timing.min_gap_us) {
+PollThread::PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, bool follow_children,
+                       DrainTiming timing)
+    : source_(std::move(source)),
+      sink_(sink),
+      drain_ms_(timing.drain_ms),
+      min_gap_(timing.min_gap_us),
+      follow_children_(follow_children) {
   epoll_fd_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   stop_fd_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!epoll_fd_.valid() || !stop_fd_.valid())
@@ -78,6 +83,12 @@ void PollThread::Run() {
     last_drain = std::chrono::steady_clock::now();
     // The records of a target that exited are all in the buffer by now.
     source_->Drain();
+    if (exited && follow_children_) {
+      // Its traced children may live on: JS ends the trace with the last.
+      sink_->TargetExited();
+      epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, pid_fd_.get(), nullptr);
+      exited = false;
+    }
     if (exited || stop) {
       source_->Finish();
       if (exited) sink_->TargetExited();

@@ -22,7 +22,8 @@ class PollThread {
  public:
   // pid > 0: the trace ends when that process exits. Throws NativeError;
   // nothing is left open then.
-  PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, DrainTiming timing);
+  // follow_children: the target's exit does not end the thread (its traced children may live on).
+  PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, bool follow_children, DrainTiming timing);
   ~PollThread();
   PollThread(const PollThread&) = delete;
   PollThread& operator=(const PollThread&) = delete;
@@ -38,6 +39,7 @@ class PollThread {
   RecordSink* sink_;
   int drain_ms_;
   std::chrono::microseconds min_gap_;
+  bool follow_children_;
   UniqueFd epoll_fd_;
   UniqueFd stop_fd_;
   UniqueFd pid_fd_;

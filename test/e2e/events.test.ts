@@ -159,7 +159,7 @@ test.each(['ring', 'perf'] as const)('target exits by itself (%s): exit, then cl
   await within(c.closed, 10000, 'close after exit');
   expect(await py.exited).toEqual({ code: 0, signal: null });
   expect(c.order).toEqual(['exit', 'close']);
-  expect(c.exitEvent).toEqual({ pid: py.pid });
+  expect(c.exitEvent).toEqual(expect.objectContaining({ type: 'exit', pid: py.pid, reason: 'exit', code: 0 }));
   expect(trace.closed).toBe(true);
   const ticks = c.frames(py.script).filter((f) => f.function === 'tick');
   expect(countBy(ticks, (f) => f.type)).toEqual({ 'function-entry': 10, 'function-return': 10 });

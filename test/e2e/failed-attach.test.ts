@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import { attach, describe as describeProcess } from '../../lib/index';
 import { NativeTarget, NativeTrace, NativeTraceOptions } from '../../lib/native';
-import { targetsFor } from '../../lib/api/trace';
+import { targetsFor } from '../../lib/planning/targets';
 import { killStarted, privatePython, startPython } from '../helpers/python';
 
 afterEach(killStarted);

@@ -5,7 +5,7 @@
  * events of every location.
  */
 import { attach, AuditEvent, EventName, TraceEvent } from '../../lib/index';
-import { targetsFor } from '../../lib/api/trace';
+import { targetsFor } from '../../lib/planning/targets';
 import { Collector, killStarted, within } from '../helpers/python';
 import { build, BUILD_TIMEOUT_MS, ensureBuilds, RootPython, startIn, Version, VERSIONS } from '../helpers/builds';
 

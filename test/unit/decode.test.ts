@@ -14,7 +14,7 @@ const F = layout.auditFlags;
 
 function decodeAll(b: ArrayBuffer, decoder = new BatchDecoder()): { events: (TraceEvent | GeneratorCreated)[]; decoded: number } {
   const events: (TraceEvent | GeneratorCreated)[] = [];
-  const decoded = decoder.decode(b, (e) => events.push(e));
+  const decoded = decoder.decode(b, (e) => events.push(e as TraceEvent | GeneratorCreated));
   return { events, decoded };
 }
 

@@ -6,7 +6,7 @@ import { HIERARCHY_FORMATS, HierarchyPrinter } from '../printers';
 import { pidLabel, runTrace } from '../tracing';
 import { ThreadNames } from '../threads';
 
-const help = `Usage: pytrace calls PID [--within FUNC] [--format dtrace|stap|json] [--json]
+const help = `Usage: pytrace calls PID [--within FUNC] [--subprocesses] [--format F] [--json]
 
 Prints every call and return of pure-Python functions in process PID, indented
 by depth per thread, until Ctrl-C (or SIGTERM) or the process exits.
@@ -16,6 +16,9 @@ Options:
                   (in any file) to its matching return, with the calls it
                   makes, recursion included: as the HOWTO's call_stack.d
                   does for "start"
+  --subprocesses  also the processes PID forks from now on (os.fork,
+                  multiprocessing), each from its first instruction; the
+                  trace ends when the last traced process exits
   --format F      dtrace (default): as the HOWTO's call_stack.d prints:
                     TIMESTAMP<tab>  function-entry:  file.py:func:line
                   timestamp in nanoseconds (CLOCK_MONOTONIC), probe name
@@ -38,6 +41,7 @@ export const calls: Command = {
   async run(argv) {
     const { values, positionals, help: wantsHelp } = parse('calls', argv, {
       within: { type: 'string' },
+      subprocesses: { type: 'boolean' },
       format: { type: 'string' },
       json: { type: 'boolean' },
     });
@@ -50,7 +54,7 @@ export const calls: Command = {
     names.remember(pid);
     await runTrace({
       target: pid,
-      options: { events: ['function-entry', 'function-return'], within },
+      options: { events: ['function-entry', 'function-return'], within, subprocesses: values.subprocesses === true },
       out,
       json: format === 'json',
       printer: new HierarchyPrinter(format, out, new EventStats(), names),

@@ -5,7 +5,7 @@ import { assertTraceable } from '../../discovery/describe';
 import { Command, exactlyOne, parse } from '../args';
 import { printable } from '../escape';
 import { Output, printHelp } from '../output';
-import { markerObjectOf } from '../resolve';
+import { markerObjectOf } from '../../discovery/binaries';
 
 const help = `Usage: pytrace describe PID|PATH [--json]
 

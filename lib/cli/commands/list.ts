@@ -4,7 +4,7 @@ import { assertTraceable } from '../../discovery/describe';
 import { Command, exactlyOne, parse } from '../args';
 import { printable } from '../escape';
 import { hex, note, Output, printHelp } from '../output';
-import { linkedLibpython } from '../resolve';
+import { linkedLibpython } from '../../discovery/binaries';
 import { describeTarget } from './describe';
 
 const help = `Usage: pytrace list PID|PATH [--all] [--json]

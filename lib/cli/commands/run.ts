@@ -18,7 +18,8 @@ import { Command, formatOption, oneOf, parse, UsageError } from '../args';
 import { note, Output, printHelp } from '../output';
 import { EventStats } from '../pairing';
 import { HIERARCHY_FORMATS, HierarchyPrinter } from '../printers';
-import { markerObjectOf, resolveCommand } from '../resolve';
+import { markerObjectOf } from '../../discovery/binaries';
+import { resolveCommand } from '../resolve';
 import { runTrace } from '../tracing';
 import { commOfPath, ThreadNames } from '../threads';
 
@@ -40,6 +41,10 @@ Options:
                   import-find-load-start, import-find-load-done, audit
   --within FUNC   per thread, only from an entry of a function named FUNC
                   (in any file) to its matching return
+  --no-subprocesses
+                  only COMMAND's own process: the processes it forks run
+                  untraced (by default they are traced from their first
+                  instruction, and tracing ends when the last one exits)
   --format F      dtrace (default), stap or json: see pytrace calls --help
   --json          same as --format json
   -o, --output F  write the trace to file F, apart from the command's output
@@ -122,6 +127,7 @@ export const run: Command = {
         mode: { type: 'string' },
         events: { type: 'string' },
         within: { type: 'string' },
+        'no-subprocesses': { type: 'boolean' },
         format: { type: 'string' },
         json: { type: 'boolean' },
         output: { type: 'string', short: 'o' },
@@ -155,7 +161,7 @@ export const run: Command = {
     try {
       await runTrace({
         target: { binary, pid: child.pid! },
-        options: { events, within },
+        options: { events, within, subprocesses: values['no-subprocesses'] !== true },
         out,
         json: format === 'json',
         printer: new HierarchyPrinter(format, out, stats, new ThreadNames(commOfPath(file))),

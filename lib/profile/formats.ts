@@ -91,6 +91,17 @@ export function profileChunks(
   }
 }
 
+function fileError(e: unknown, file: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code !== 'string' || !err.code.startsWith('E')) return e;
+  const code = err.code === 'EACCES' || err.code === 'EPERM' ? 'PYTRACE_PERMISSION' : 'PYTRACE_BAD_OPTION';
+  return new PytraceError(
+    code,
+    `Cannot write the profile to ${file}: ${err.message}. Choose a file in a directory that exists and is writable.`,
+    err.errno,
+  );
+}
+
 /** Writes `profile` to `options.path` or `options.stream`, in the chosen format; resolves when all is written. */
 export async function writeProfile(profile: StackProfile, options: WriteProfileOptions): Promise<ProfileFormat> {
   const format = chosenFormat(options);
@@ -101,7 +112,14 @@ export async function writeProfile(profile: StackProfile, options: WriteProfileO
     );
   const source = Readable.from(profileChunks(profile, format, options), { objectMode: false });
   if (options.path !== undefined) {
-    await pipeline(source, fs.createWriteStream(options.path));
+    const file = options.path;
+    try {
+      await pipeline(source, fs.createWriteStream(file));
+    } catch (e) {
+      // A cut profile would read as a smaller one: leave none.
+      fs.rmSync(file, { force: true });
+      throw fileError(e, file);
+    }
   } else {
     const stream = options.stream!;
     const keepOpen = stream === process.stdout || stream === process.stderr;

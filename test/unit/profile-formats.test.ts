@@ -230,6 +230,12 @@ describe('choosing and writing', () => {
       await expect(writeProfile(sampled(), { path: path.join(dir, 'p.svg') })).rejects.toMatchObject({
         code: 'PYTRACE_BAD_OPTION',
       });
+      // A file that cannot be written is a PytraceError that names it, and leaves no cut file.
+      const missing = path.join(dir, 'no-such-dir', 'p.txt');
+      await expect(writeProfile(sampled(), { path: missing })).rejects.toMatchObject({
+        code: 'PYTRACE_BAD_OPTION',
+        message: expect.stringContaining(`Cannot write the profile to ${missing}: ENOENT`),
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

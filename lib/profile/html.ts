@@ -51,17 +51,16 @@ function loadViewer(): Viewer {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The name the viewer is told the profile has: its JSON importer reads it. */
-const PROFILE_NAME = 'profile.speedscope.json';
-
-const LOADER = `(function () {
+/** The page's script that hands the viewer the file it carries, named `fileName` (the viewer picks its importer by content and name). */
+const loader = (fileName: string) => `(function () {
+  var name = ${JSON.stringify(fileName).replace(/</g, '\\u003c')};
   var head = document.head, append = head.appendChild;
-  history.replaceState(null, '', '#localProfilePath=${PROFILE_NAME}');
+  history.replaceState(null, '', '#localProfilePath=' + encodeURIComponent(name));
   head.appendChild = function (el) {
     if (el && el.tagName === 'SCRIPT' && window.speedscope && window.speedscope.loadFileFromBase64) {
       head.appendChild = append;
       var data = document.getElementById('pytrace-profile').textContent.replace(/\\s+/g, '');
-      window.speedscope.loadFileFromBase64('${PROFILE_NAME}', data);
+      window.speedscope.loadFileFromBase64(name, data);
       return el;
     }
     return append.call(head, el);
@@ -80,13 +79,22 @@ function* base64Of(chunks: Iterable<string>): Generator<string> {
   if (carry.length) yield carry.toString('base64') + '\n';
 }
 
-export function* htmlChunks(profile: StackProfile, options: SpeedscopeOptions = {}): Generator<string> {
+/** The viewer's page around any file speedscope imports (`fileChunks`, its text in pieces). */
+export function* viewerPageChunks(fileName: string, fileChunks: Iterable<string>, title: string): Generator<string> {
   const { css, js } = loadViewer();
-  const title = escapeHtml(options.name ?? 'pytrace profile');
-  yield `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="UTF-8">\n<meta name="viewport" content="width=device-width, initial-scale=1.0">\n<title>${title}</title>\n<link rel="icon" href="data:,">\n<style>${css}</style>\n</head>\n<body>\n`;
+  yield `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="UTF-8">\n<meta name="viewport" content="width=device-width, initial-scale=1.0">\n<title>${escapeHtml(title)}</title>\n<link rel="icon" href="data:,">\n<style>${css}</style>\n</head>\n<body>\n`;
   yield '<script type="application/octet-stream" id="pytrace-profile">\n';
-  yield* base64Of(speedscopeChunks(profile, options));
-  yield `</script>\n<script>${LOADER}</script>\n<script>`;
+  yield* base64Of(fileChunks);
+  yield `</script>\n<script>${loader(fileName)}</script>\n<script>`;
   yield js;
   yield '</script>\n</body>\n</html>\n';
+}
+
+/** The profile as speedscope JSON in the viewer's page. */
+export function htmlChunks(profile: StackProfile, options: SpeedscopeOptions = {}): Generator<string> {
+  return viewerPageChunks(
+    'profile.speedscope.json',
+    speedscopeChunks(profile, options),
+    options.name ?? 'pytrace profile',
+  );
 }

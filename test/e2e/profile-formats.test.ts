@@ -10,7 +10,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { writeProfile } from '../../lib/index';
+import { collapsedChunks, writeProfile } from '../../lib/index';
+import { viewerPageChunks } from '../../lib/profile/html';
 import { ExactRun, exactProfile } from '../helpers/exact-profile';
 import { visitPage } from '../helpers/chromium';
 import { decodePprof, parseCollapsed, speedscopeProblems } from '../helpers/profile-readers';
@@ -127,4 +128,18 @@ test("html: opens offline in headless Chromium, fetches nothing, draws the workl
   // The first thread is shown: the main one.
   for (const fn of ['outer', 'spin', 'rest']) expect(visit.drawnText).toContain(fn);
   expect(fs.statSync(png).size).toBeGreaterThan(10000);
+}, 60000);
+
+test("collapsed, read by speedscope's importer of the folded format: py-spy's frames, the workload's names drawn", async () => {
+  // The viewer's page around the collapsed text, as if the file were opened in it.
+  const file = out('folded.html');
+  fs.writeFileSync(file, [...viewerPageChunks('profile.folded', collapsedChunks(run.profile), 'folded')].join(''));
+  const own = (fn: string) => `${fn} (${run.script}:${defLine(run.script, fn)})`;
+  const visit = await visitPage(file, path.join(ARTIFACTS, 'profile-folded.png'), (drawn) =>
+    drawn.includes(own('outer')),
+  );
+  expect(visit.errors).toEqual([]);
+  expect(visit.console).toContain('Importing as collapsed stack format');
+  expect(visit.requests).toEqual([`file://${file}`]);
+  expect(visit.drawnText).toEqual(expect.arrayContaining([own('outer'), own('crunch')]));
 }, 60000);

@@ -36,6 +36,8 @@ export interface PageVisit {
   requests: string[];
   drawnText: string[];
   errors: string[];
+  /** What the page logged. */
+  console: string[];
   title: string;
 }
 
@@ -57,6 +59,8 @@ export async function visitPage(
     const page = context.pages()[0] ?? (await context.newPage());
     const requests: string[] = [];
     const errors: string[] = [];
+    const logged: string[] = [];
+    page.on('console', (m) => logged.push(m.text()));
     // Every request of the page and its workers, whatever its scheme.
     context.on('request', (r) => requests.push(r.url()));
     page.on('pageerror', (e) => errors.push(e.message));
@@ -68,7 +72,7 @@ export async function visitPage(
     while (!ready(await drawnText()) && Date.now() < end) await page.waitForTimeout(200);
     fs.mkdirSync(path.dirname(png), { recursive: true });
     await page.screenshot({ path: png });
-    return { requests, drawnText: await drawnText(), errors, title: await page.title() };
+    return { requests, drawnText: await drawnText(), errors, console: logged, title: await page.title() };
   } finally {
     await context.close();
     fs.rmSync(profileDir, { recursive: true, force: true });

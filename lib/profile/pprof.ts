@@ -53,10 +53,10 @@ export function pprofProfile(profile: StackProfile, options: PprofOptions = {}):
     if (id === undefined) {
       id = functions.length + 1;
       functionIds.set(key, id);
+      // No system name: Python has no mangled one, and pprof demangles a system name equal to the
+      // name, which turns <module>, <listcomp> and <lambda> into "<unknown>".
       const name = strings.dedup(f.function);
-      functions.push(
-        new PprofFunction({ id, name, systemName: name, filename: strings.dedup(f.filename), startLine: start }),
-      );
+      functions.push(new PprofFunction({ id, name, filename: strings.dedup(f.filename), startLine: start }));
     }
     return id;
   };

@@ -10,7 +10,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { collapsedChunks, writeProfile } from '../../lib/index';
+import { collapsedChunks, StackProfile, writeProfile } from '../../lib/index';
 import { viewerPageChunks } from '../../lib/profile/html';
 import { ExactRun, exactProfile } from '../helpers/exact-profile';
 import { visitPage } from '../helpers/chromium';
@@ -21,6 +21,8 @@ const PROTO_DIR = path.resolve(__dirname, '../fixtures/pprof');
 /** Screenshots stay here for a person to look at. */
 const ARTIFACTS = process.env.PYTRACE_TEST_ARTIFACTS ?? path.resolve(__dirname, '../../.cache/test-artifacts');
 const WORKLOAD = ['outer', 'spin', 'rest', 'crunch'];
+/** Named in angle brackets, which pprof's demangler would take for C++ template arguments. */
+const LISTCOMP = '<listcomp>';
 const HOSTILE = 'evil;frame name\nforged 99';
 
 let run: ExactRun;
@@ -111,8 +113,30 @@ describe('pprof', () => {
     }).toString();
     expect(top).toContain('Type: wall');
     expect(top).toContain(`of ${run.profile.total()}ns total`);
-    for (const fn of WORKLOAD) expect(top).toMatch(new RegExp(`\\s${fn}$`, 'm'));
+    for (const fn of [...WORKLOAD, LISTCOMP]) expect(top).toMatch(new RegExp(`\\s${fn}$`, 'm'));
+    expect(top).not.toContain('<unknown>');
   });
+});
+
+test('go tool pprof reads a sampled profile as samples and cpu time (count x period)', async () => {
+  // The trace's stacks, each as if sampled a few times, every 10 ms.
+  const sampled = new StackProfile({ type: 'samples', unit: 'count' }, 10_000_000);
+  let n = 0;
+  for (const t of run.profile.threads()) for (const s of t.stacks) sampled.add(t.thread, s.frames, 1 + (n++ % 3));
+  const file = out('sampled.pprof');
+  await writeProfile(sampled, { path: file });
+  const pprof = (index: string) =>
+    execFileSync(
+      'go',
+      ['tool', 'pprof', '-top', `-sample_index=${index}`, ...(index === 'cpu' ? ['-unit=ns'] : []), file],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ).toString();
+  expect(pprof('cpu')).toContain('Type: cpu');
+  expect(pprof('cpu')).toContain(`of ${sampled.total() * 10_000_000}ns total`);
+  expect(pprof('samples')).toContain('Type: samples');
+  expect(pprof('samples')).toContain(`of ${sampled.total()} total`);
 });
 
 test("html: opens offline in headless Chromium, fetches nothing, draws the workload's function names", async () => {

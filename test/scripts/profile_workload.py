@@ -1,7 +1,7 @@
 """Known calls in two threads for the profile formats: the main thread runs
 outer() -> spin() and outer() -> rest(); a thread named "worker-1" runs
-crunch() -> spin(). A function whose code name has ';', a space and a line
-break stands for a hostile name."""
+crunch() -> spin() and crunch() -> <listcomp> -> spin(). A function whose
+code name has ';', a space and a line break stands for a hostile name."""
 import json
 import sys
 import threading
@@ -30,6 +30,8 @@ def outer():
 def crunch():
     for _ in range(SPINS):
         spin(30000)
+    # A function named in angle brackets, as Python names comprehensions and modules.
+    return [spin(100) for _ in range(SPINS)]
 
 
 def hostile():

@@ -10,6 +10,7 @@ import * as zlib from 'zlib';
 import { PassThrough } from 'stream';
 import { collapsedChunks } from '../../lib/profile/collapsed';
 import { chosenFormat, formatForPath, parseProfileFormat, writeProfile } from '../../lib/profile/formats';
+import { htmlChunks } from '../../lib/profile/html';
 import { pprofProfile } from '../../lib/profile/pprof';
 import { speedscopeChunks } from '../../lib/profile/speedscope';
 import { StackFrame, StackProfile } from '../../lib/profile/stacks';
@@ -167,6 +168,8 @@ describe('pprof', () => {
       'work@app.py:12 def 10',
       '<module>@app.py:30 def 0',
     ]);
+    // No system name: pprof would demangle it (see lib/profile/pprof.ts).
+    expect(profile.function.map((f) => Number(f.systemName))).toEqual(profile.function.map(() => 0));
     // Two lines of work share its function.
     expect(profile.function.filter((f) => str(f.name) === 'work')).toHaveLength(1);
     const labels = (i: number) =>
@@ -183,6 +186,19 @@ describe('pprof', () => {
     expect(profile.function.map((f) => str(f.name))).toEqual(HOSTILE);
     expect(profile.sample.reduce((s, x) => s + Number(x.value[0]), 0)).toBe(p.total());
   });
+});
+
+test('speedscope and HTML come in bounded pieces: a long profile is never one string', () => {
+  const p = new StackProfile({ type: 'samples', unit: 'count' });
+  for (let i = 0; i < 30000; i++) p.add(main, [frame('root'), frame(`f${i}`), frame(`g${i % 13}`)], 1);
+  for (const chunks of [[...speedscopeChunks(p)], [...htmlChunks(p)].slice(0, -2)]) {
+    expect(chunks.length).toBeGreaterThan(10);
+    // One piece is about 64 KiB (its base64 a third more), plus one frame or stack.
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(100_000);
+  }
+  const doc = JSON.parse([...speedscopeChunks(p)].join(''));
+  expect(speedscopeProblems(doc)).toEqual([]);
+  expect(doc.profiles[0].weights).toHaveLength(30000);
 });
 
 describe('choosing and writing', () => {

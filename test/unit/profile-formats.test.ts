@@ -201,6 +201,20 @@ test('speedscope and HTML come in bounded pieces: a long profile is never one st
   expect(doc.profiles[0].weights).toHaveLength(30000);
 });
 
+test('HTML: the page carries the profile as base64 and escapes its title; no name of the program becomes markup', () => {
+  const p = new StackProfile({ type: 'samples', unit: 'count' });
+  p.add({ pid: 1, tid: 1, name: '</script><script>alert(1)</script>' }, [frame('<img src=x onerror=alert(2)>')], 1);
+  const page = [...htmlChunks(p, { name: '</title><b>x</b>' })].join('');
+  expect(page).toContain('<title>&lt;/title&gt;&lt;b&gt;x&lt;/b&gt;</title>');
+  expect(page.match(/<script/g)).toHaveLength(3);
+  expect(page).not.toContain('alert(1)');
+  expect(page).not.toContain('alert(2)');
+  const data = /<script type="application\/octet-stream" id="pytrace-profile">\n([^<]*)<\/script>/.exec(page)![1];
+  const doc = JSON.parse(Buffer.from(data.replace(/\s+/g, ''), 'base64').toString('utf8'));
+  expect(speedscopeProblems(doc)).toEqual([]);
+  expect(doc.shared.frames[0].name).toBe('<img src=x onerror=alert(2)>');
+});
+
 describe('choosing and writing', () => {
   test.each([
     ['out.txt', 'collapsed'],

@@ -68,10 +68,11 @@ const loader = (fileName: string) => `(function () {
 })();`;
 
 /** Base64 of `chunks`, in pieces, without holding more than a piece. */
-function* base64Of(chunks: Iterable<string>): Generator<string> {
-  let carry = Buffer.alloc(0);
+function* base64Of(chunks: Iterable<string | Uint8Array>): Generator<string> {
+  let carry: Buffer = Buffer.alloc(0);
   for (const c of chunks) {
-    const bytes = carry.length ? Buffer.concat([carry, Buffer.from(c, 'utf8')]) : Buffer.from(c, 'utf8');
+    const piece = typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    const bytes: Buffer = carry.length ? Buffer.concat([carry, piece]) : piece;
     const whole = bytes.length - (bytes.length % 3);
     carry = bytes.subarray(whole);
     if (whole) yield bytes.subarray(0, whole).toString('base64') + '\n';
@@ -80,7 +81,11 @@ function* base64Of(chunks: Iterable<string>): Generator<string> {
 }
 
 /** The viewer's page around any file speedscope imports (`fileChunks`, its text in pieces). */
-export function* viewerPageChunks(fileName: string, fileChunks: Iterable<string>, title: string): Generator<string> {
+export function* viewerPageChunks(
+  fileName: string,
+  fileChunks: Iterable<string | Uint8Array>,
+  title: string,
+): Generator<string> {
   const { css, js } = loadViewer();
   yield `<!DOCTYPE html>\n<html>\n<head>\n<meta charset="UTF-8">\n<meta name="viewport" content="width=device-width, initial-scale=1.0">\n<title>${escapeHtml(title)}</title>\n<link rel="icon" href="data:,">\n<style>${css}</style>\n</head>\n<body>\n`;
   yield '<script type="application/octet-stream" id="pytrace-profile">\n';

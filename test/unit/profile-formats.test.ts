@@ -29,7 +29,7 @@ function sampled(): StackProfile {
   return p;
 }
 
-const collapsed = (p: StackProfile, threads = false) => [...collapsedChunks(p, { threads })].join('');
+const collapsed = (p: StackProfile, threads = false) => Buffer.concat([...collapsedChunks(p, { threads })]).toString();
 
 /** Names a traced program can give itself. */
 const HOSTILE = [
@@ -94,14 +94,23 @@ describe('collapsed', () => {
 
   test('many stacks come in pieces whose lines are whole and whose values sum to the total', () => {
     const p = new StackProfile({ type: 'samples', unit: 'count' });
-    for (let i = 0; i < 20000; i++) p.add(main, [frame('root'), frame(`f${i % 997}`), frame(`g${i}`)], (i % 7) + 1);
+    for (let i = 0; i < 60000; i++) p.add(main, [frame('root'), frame(`f${i % 997}`), frame(`g${i}`)], (i % 7) + 1);
     const chunks = [...collapsedChunks(p)];
     expect(chunks.length).toBeGreaterThan(1);
-    for (const c of chunks) expect(c.endsWith('\n')).toBe(true);
-    const lines = parseCollapsed(chunks.join(''));
-    expect(lines).toHaveLength(20000);
+    for (const c of chunks) expect(c[c.length - 1]).toBe(0x0a);
+    const lines = parseCollapsed(Buffer.concat(chunks).toString());
+    expect(lines).toHaveLength(60000);
     expect(lines.reduce((s, l) => s + l.value, 0)).toBe(p.total());
   });
+});
+
+test('collapsed: a line longer than a piece, and names beyond ASCII, come out whole', () => {
+  const p = new StackProfile({ type: 'samples', unit: 'count' });
+  const long = 'x'.repeat(3 << 20);
+  p.add(main, [frame('a')], 1);
+  p.add(main, [frame('a'), frame(long)], 2);
+  p.add(main, [frame('café', 'données/中文.py', 4)], 3);
+  expect(collapsed(p)).toBe(`a (app.py:1) 1\na (app.py:1);${long} (app.py:1) 2\ncafé (données/中文.py:4) 3\n`);
 });
 
 describe('speedscope', () => {

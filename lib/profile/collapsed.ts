@@ -47,8 +47,9 @@ export function collapsedThread(t: StackThread): string {
  * The collapsed text of `profile`, in pieces of bytes. Each frame is
  * formatted and encoded once, into a table ahead of the output area of one
  * buffer, so a line is put together by copyWithin() without a string or an
- * allocation: 2.5x the rate of building the lines as strings and encoding
- * them. What is held besides the profile is the table and one piece.
+ * allocation: 2.25x the rate of building the lines as strings and encoding
+ * them (to a file, the benchmark's profile). What is held besides the
+ * profile is the table and one piece.
  */
 export function* collapsedChunks(profile: StackProfile, options: CollapsedOptions = {}): Generator<Buffer> {
   const encoded = profile.frames().map((f) => Buffer.from(';' + collapsedFrame(f)));

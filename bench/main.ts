@@ -3,7 +3,7 @@
  *
  * pytrace against bpftrace on the same CPython 3.11 workload, then the JS
  * consumer's capacity, latency and memory; prints one table with the targets.
- * Sections: cost, capacity, latency, memory, profile (BPF program time).
+ * Sections: cost, capacity, latency, memory, profile (BPF program time), writers (profile formats).
  */
 import { execFileSync, spawn } from 'child_process';
 import * as os from 'os';
@@ -12,9 +12,10 @@ import { assertPrivileged } from '../lib/api/trace';
 import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';
+import { WRITER_MEAN_DEPTH, writerSection } from './writers';
 import { capacitySection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
 
-const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile'];
+const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile', 'writers'];
 
 interface Args {
   /** Internal: run one section in this process and print its JSON (a fresh tracer process). */
@@ -142,6 +143,12 @@ async function main(): Promise<void> {
       const base = results.cost?.find((r) => r.key === 'untraced')?.medianSeconds ?? (await untraced(s.python, ['calls', s.calls])).seconds;
       results.profile = await profileSection(s, ['bt_empty', 'bt_count', 'pt_return', 'pt_entry', 'bt_line_entry'], base, results.cost);
     } else log('profile: skipped (needs bpftool and a writable kernel.bpf_stats_enabled)');
+  }
+  if (on('writers')) {
+    const stacks = args.quick ? 300_000 : 1_000_000;
+    log(`writers: ${stacks} distinct stacks`);
+    results.meta.writerDepth = WRITER_MEAN_DEPTH;
+    results.writers = await writerSection(stacks, s.runs);
   }
   results.meta.elapsedSeconds = (Date.now() - started) / 1000;
   for (const name of otherTracers()) others.add(name);

@@ -1,5 +1,6 @@
 /** The benchmark's output: targets judged from the results, and the printed table. */
 import { CapacityRow, CostRow, LongRun, LowRate, ProfileRow } from './suite';
+import { WriterRow } from './writers';
 
 export interface Target {
   name: string;
@@ -17,6 +18,7 @@ export interface Results {
   longRun?: LongRun;
   lowRate?: LowRate;
   profile?: ProfileRow[];
+  writers?: WriterRow[];
   targets?: Target[];
 }
 
@@ -61,6 +63,11 @@ export function targets(r: Results): Target[] {
   if (cap) {
     const pass = cap.median >= 5e6;
     t.push({ name: 'JS consumer capacity (Trace listener)', measured: mega(cap.median), target: '>= 5.00 M/s', pass, note: pass ? '' : `${fix(5e6 / cap.median, 2)}x short` });
+  }
+  const collapsed = r.writers?.find((w) => w.format === 'collapsed');
+  if (collapsed) {
+    const pass = collapsed.median >= 2e6;
+    t.push({ name: 'collapsed writer to a file', measured: mega(collapsed.median), target: '>= 2.00 M/s', pass, note: pass ? '' : `${fix(2e6 / collapsed.median, 2)}x short` });
   }
   if (r.longRun) t.push(atMost('latency p99 at full load', r.longRun.latency.p99Ms, 10, ' ms', 3));
   if (r.lowRate) t.push(atMost('latency p99 at 1000 events/s', r.lowRate.p99Ms, 1, ' ms', 3));
@@ -120,6 +127,15 @@ export function render(r: Results): string {
   if (r.capacity) {
     out += `\nJS consumer capacity: synthetic records in the kernel's format, one JS thread, median of ${m.runs}\n`;
     out += table(['path', 'events/s', 'spread', 'lost'], r.capacity.map((c) => [c.label, mega(c.median), pct(c.spread), String(c.lost)]), [false, true, true, true]);
+  }
+  if (r.writers) {
+    const w0 = r.writers[0];
+    out += `\nProfile writers: ${w0.lines} distinct stacks (lines) of ${m.writerDepth} frames on average written to a file, median of ${m.runs}\n`;
+    out += table(
+      ['format', 'stacks/s', 'MB/s', 'spread', 'file MB'],
+      r.writers.map((w) => [w.format, mega(w.median), fix((w.median * w.bytes) / w.lines / 1e6, 0), pct(w.spread), fix(w.bytes / 1e6, 0)]),
+      [false, true, true, true, true],
+    );
   }
   if (r.longRun || r.lowRate) {
     out += '\nEvent-to-listener latency (bpf_ktime_get_ns to process.hrtime.bigint in the listener)\n';

@@ -17,6 +17,7 @@ packages=(
   clang-format shellcheck         # npm run lint
   bpftrace                        # the peer the benchmark compares against
   util-linux procps               # setpriv, unshare, ps for the tests
+  chromium protobuf-compiler golang-go  # the profile formats' consumers: the HTML page, protoc, go tool pprof
 )
 
 missing=()

@@ -12,6 +12,8 @@ export interface StackFrame {
   filename: string;
   /** The line of the frame's current instruction (sampled) or of its def (exact); 0: unknown. */
   lineno: number;
+  /** The line of the function's def, where known (pprof's start line). */
+  firstLineno?: number;
 }
 
 export interface StackThread {
@@ -93,16 +95,22 @@ export class StackProfile {
 
   /** Per thread, stacks as frame ids into frames(): for writers that intern frames themselves. */
   threadsById(): { thread: StackThread; total: number; stacks: { ids: readonly number[]; value: number }[] }[] {
-    return [...this.byThread.values()].map((t) => ({ thread: t.thread, total: t.total, stacks: [...t.byKey.values()] }));
+    return [...this.byThread.values()].map((t) => ({
+      thread: t.thread,
+      total: t.total,
+      stacks: [...t.byKey.values()],
+    }));
   }
 
   private intern(f: StackFrame): number {
-    const key = `${f.lineno}\u0000${f.function}\u0000${f.filename}`;
+    const key = `${f.lineno}\u0000${f.firstLineno ?? ''}\u0000${f.function}\u0000${f.filename}`;
     let id = this.frameIds.get(key);
     if (id === undefined) {
       id = this.frameList.length;
       this.frameIds.set(key, id);
-      this.frameList.push({ function: f.function, filename: f.filename, lineno: f.lineno });
+      const frame: StackFrame = { function: f.function, filename: f.filename, lineno: f.lineno };
+      if (f.firstLineno !== undefined) frame.firstLineno = f.firstLineno;
+      this.frameList.push(frame);
     }
     return id;
   }

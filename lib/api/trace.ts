@@ -4,12 +4,12 @@ import { BatchDecoder } from '../stream/decode';
 import { fromNative, PytraceError } from '../errors';
 import { CreationReturns } from '../planning/generators';
 import { chooseEvents, traceTargets } from '../planning/targets';
-import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
-import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
+import { EventName, TraceEvent } from '../markers';
+import { kernelHasRingBuffer, NativeTrace } from '../native';
 import { describeExecd, ExitEvent, fileIds, ProcessRecord, TracedProcesses } from './processes';
 import { assertTraceable, describeBinary, describeProcess, Description } from '../discovery/describe';
 import { effectiveCapabilities, resolveProcess } from '../discovery/proc';
-import { isDefaultEvent, resolveOptions } from './options';
+import { resolveOptions } from './options';
 import { TraceListeners } from './trace-events';
 
 export interface AttachOptions {

@@ -4,7 +4,7 @@
  * print it, NDJSON, and a plain one-line-per-event layout.
  */
 import * as path from 'path';
-import { AuditArg, ExecEvent, TraceEvent } from '../index';
+import { ExecEvent, TraceEvent } from '../index';
 import { reprArgs } from './audit-repr';
 import { markerOf } from '../markers';
 import { printable, shown, wasCut } from './escape';

@@ -88,7 +88,6 @@ describe('collapsed', () => {
       '\\u2028sep',
       'x\\x20(f.py:1)\\x3by',
     ]);
-    // eslint-disable-next-line no-control-regex -- the controls are what is looked for
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u2028]/);
   });
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-c_files() { git ls-files -- 'native/*.cc' 'native/*.h' 'native/*.c' 'test/fixtures/*.c'; }
+c_files() { git ls-files -- 'native/*.cc' 'native/*.h' 'native/*.c' 'bench/native/*.cc' 'bench/native/*.h' 'test/fixtures/*.c'; }
 shell_files() { git ls-files -- '*.sh' .ci/run; }
 
 if [[ ${1:-} == --fix ]]; then

@@ -157,7 +157,7 @@ int usdt_to_perf(struct pt_regs *ctx)
 		count(PT_COUNT_LOST);
 		return 0;
 	}
-	remember_names(&b);
+	remember_names(&b.names);
 	return 0;
 }
 

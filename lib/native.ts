@@ -96,6 +96,8 @@ export interface NativeTraceOptions {
   nsIds?: boolean;
   /** One uprobe per location even where the kernel has uprobe_multi links. */
   singleUprobes?: boolean;
+  /** Load the stack sampler (native/bpf/stack_sampler.bpf.h). */
+  sampling?: boolean;
 }
 
 /** A name the call counts refer to, as the kernel read it (struct pt_name). */
@@ -133,6 +135,12 @@ export interface NativeTrace {
   takeCallCounts(): NativeCallCount[];
   ref(): void;
   unref(): void;
+  /** Walk this process's frames with `layout` (a struct pt_python_layout). */
+  profileProcess(pid: number, layout: Buffer): void;
+  /** One CPU-clock perf event per online CPU; returns the links attached. */
+  attachSampling(hz: number): number;
+  /** By enum pt_sample_counter, summed over CPUs (kept after close). */
+  sampleCounters(): number[];
 }
 
 /** A record's size and its fields' byte offsets, by their C names. */
@@ -154,7 +162,8 @@ export interface NativeLayout {
     | 'PT_EV_IMPORT_START'
     | 'PT_EV_IMPORT_DONE'
     | 'PT_EV_AUDIT'
-    | 'PT_EV_GENERATOR_CREATED',
+    | 'PT_EV_GENERATOR_CREATED'
+    | 'PT_EV_STACK_SAMPLE',
     number
   >;
   argKind: Record<'PT_ARG_NONE' | 'PT_ARG_CONST' | 'PT_ARG_REG' | 'PT_ARG_REG_DEREF' | 'PT_ARG_SIB_DEREF' | 'PT_ARG_IP_DEREF', number>;
@@ -179,6 +188,51 @@ export interface NativeLayout {
   >;
   /** Offsets in the user-visible struct pt_regs, by the register's full name. */
   registers: { x86_64: Record<string, number>; aarch64: Record<string, number> };
+  /** Stack sampling (native/bpf/python_layout.h). */
+  sampling: {
+    sample: RecordLayout<'size' | 'type' | 'flags' | 'pid' | 'tid' | 'depth' | 'ts' | 'ns_pid' | 'ns_tid'>;
+    frame: RecordLayout<'code' | 'offset'>;
+    pythonLayout: RecordLayout<
+      | 'runtime'
+      | 'code_type'
+      | 'interpreters_head'
+      | 'interp_next'
+      | 'interp_threads_head'
+      | 'thread_next'
+      | 'thread_id'
+      | 'thread_native_id'
+      | 'thread_frame'
+      | 'cframe_current_frame'
+      | 'frame_previous'
+      | 'frame_code'
+      | 'frame_instruction'
+      | 'frame_owner'
+      | 'code_units'
+      | 'object_type'
+      | 'instruction_kind'
+      | 'code_tag_bits'
+      | 'not_python_owner'
+      | 'match_fsbase'
+    >;
+    values: Record<
+      | 'PT_STACK_MAX'
+      | 'PT_OFFSET_NONE'
+      | 'PT_INSTR_LASTI_BYTES'
+      | 'PT_INSTR_LASTI_UNITS'
+      | 'PT_INSTR_POINTER'
+      | 'PT_SAMPLE_CUT'
+      | 'PT_SAMPLES_TAKEN'
+      | 'PT_SAMPLES_SENT'
+      | 'PT_SAMPLES_LOST'
+      | 'PT_UNWIND_NO_THREAD'
+      | 'PT_UNWIND_READ_FAULT'
+      | 'PT_UNWIND_NOT_CODE'
+      | 'PT_UNWIND_EMPTY'
+      | 'PT_UNWIND_CUT'
+      | 'PT_SAMPLE_COUNT_MAX',
+      number
+    >;
+  };
 }
 
 export const layout: NativeLayout = addon.layout;

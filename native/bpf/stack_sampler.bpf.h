@@ -68,10 +68,11 @@ static __always_inline bool read_field(__u64 base, __u16 off, __u64 *out)
 	return bpf_probe_read_user(out, sizeof(*out), (void *)(base + off)) == 0;
 }
 
-static __always_inline __u64 thread_key(const struct pt_python_layout *l, __u32 tid)
+static __always_inline __u64 thread_key(const struct pt_python_layout *l)
 {
+	/* The interpreter knows its threads by the tid of its own PID namespace (a container's). */
 	if (!l->match_fsbase)
-		return tid;
+		return innermost_id((struct task_struct *)bpf_get_current_task());
 #ifdef __TARGET_ARCH_x86
 	{
 		struct task_struct___pt *task = (void *)bpf_get_current_task();
@@ -111,7 +112,7 @@ static long thread_step(__u32 i, void *arg)
 /* The sampled thread's PyThreadState, or 0 (*fault set when memory could not be read). */
 static __always_inline __u64 find_thread_state(const struct pt_python_layout *l, __u32 tid, bool *fault)
 {
-	struct thread_search ts = { .l = l, .key = thread_key(l, tid) };
+	struct thread_search ts = { .l = l, .key = thread_key(l) };
 	__u64 interp = 0, id = 0;
 	__u64 *cached = bpf_map_lookup_elem(&thread_states, &tid);
 

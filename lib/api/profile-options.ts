@@ -37,19 +37,27 @@ export interface ResolvedProfileOptions {
 export function resolveProfileOptions(options: unknown): ResolvedProfileOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new PytraceError('PYTRACE_BAD_OPTION', `profile() takes its options as an object, not ${shownValue(options)}.`);
+    throw new PytraceError(
+      'PYTRACE_BAD_OPTION',
+      `profile() takes its options as an object, not ${shownValue(options)}.`,
+    );
   const given = options as Record<string, unknown>;
   const out: ResolvedProfileOptions = { hz: PROFILE_DEFAULTS.hz, transport: 'auto' };
   for (const [name, v] of Object.entries(given)) {
     const rule = (RULES as Record<string, (typeof RULES)[keyof typeof RULES] | undefined>)[name];
-    if (!rule) throw new PytraceError('PYTRACE_BAD_OPTION', `Unknown option "${name}". Options: ${Object.keys(RULES).join(', ')}.`);
+    if (!rule)
+      throw new PytraceError(
+        'PYTRACE_BAD_OPTION',
+        `Unknown option "${name}". Options: ${Object.keys(RULES).join(', ')}.`,
+      );
     if (v === undefined) continue;
     if (rule === 'threads') {
       if (!Array.isArray(v) || v.length === 0 || !v.every((t) => Number.isInteger(t) && t > 0))
         throw bad(name, `takes a non-empty array of thread ids (positive integers), not ${shownValue(v)}.`);
       out.threads = new Set(v as number[]);
     } else if (rule === 'transport') {
-      if (v !== 'auto' && v !== 'ring' && v !== 'perf') throw bad(name, `is one of "auto", "ring", "perf", not ${shownValue(v)}.`);
+      if (v !== 'auto' && v !== 'ring' && v !== 'perf')
+        throw bad(name, `is one of "auto", "ring", "perf", not ${shownValue(v)}.`);
       out.transport = v;
     } else {
       checkNumber(name, v, rule);

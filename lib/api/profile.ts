@@ -102,7 +102,13 @@ export class Profile extends EventEmitter {
   private timer?: NodeJS.Timeout;
 
   /** Use profile(). */
-  constructor(pid: number, private options: ResolvedProfileOptions, transport: 'ring' | 'perf', symbols: SampleSymbols, native: NativeTrace) {
+  constructor(
+    pid: number,
+    private options: ResolvedProfileOptions,
+    transport: 'ring' | 'perf',
+    symbols: SampleSymbols,
+    native: NativeTrace,
+  ) {
     super();
     this.pid = pid;
     this.hz = options.hz;
@@ -121,7 +127,11 @@ export class Profile extends EventEmitter {
   onMessage(kind: 'batch' | 'exit' | 'end', buffer: ArrayBuffer | undefined, records: number): void {
     if (kind === 'batch' && buffer) {
       const raw: RawSample[] = [];
-      const decoded = this.decoder.decode(buffer, () => undefined, (s) => raw.push(s));
+      const decoded = this.decoder.decode(
+        buffer,
+        () => undefined,
+        (s) => raw.push(s),
+      );
       this.undecodable += records - decoded;
       const addresses = new Set<number>();
       for (const s of raw) for (const f of s.frames) addresses.add(f.code);
@@ -292,13 +302,19 @@ export class Profile extends EventEmitter {
 export async function profile(target: ProfileTarget, options: ProfileOptions = {}): Promise<Profile> {
   const opts = resolveProfileOptions(options);
   if (!Number.isInteger(target) || target <= 0)
-    throw new PytraceError('PYTRACE_BAD_OPTION', `profile() takes a process id (a positive integer), not ${String(target)}.`);
+    throw new PytraceError(
+      'PYTRACE_BAD_OPTION',
+      `profile() takes a process id (a positive integer), not ${String(target)}.`,
+    );
   const pid = target;
   const runtime = findRuntime(pid);
   assertPrivileged();
   const transport = opts.transport === 'auto' ? (kernelHasRingBuffer() ? 'ring' : 'perf') : opts.transport;
   if (transport === 'ring' && !kernelHasRingBuffer())
-    throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
+    throw new PytraceError(
+      'PYTRACE_KERNEL_UNSUPPORTED',
+      'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".',
+    );
   const otherNamespace = fs.readlinkSync(`/proc/${pid}/ns/pid`) !== fs.readlinkSync('/proc/self/ns/pid');
   const symbols = new SampleSymbols(runtime);
   let result: Profile | undefined;

@@ -20,7 +20,8 @@ const INSTRUCTION_KIND = {
 export function kernelLayout(runtime: PythonRuntime): Buffer {
   const l = runtime.layout;
   const b = Buffer.alloc(P.size);
-  const u16 = (field: keyof typeof P.offsets, v: number) => b.writeUInt16LE(v === NONE ? V.PT_OFFSET_NONE : v, P.offsets[field]);
+  const u16 = (field: keyof typeof P.offsets, v: number) =>
+    b.writeUInt16LE(v === NONE ? V.PT_OFFSET_NONE : v, P.offsets[field]);
   b.writeBigUInt64LE(runtime.runtimeAddress, P.offsets.runtime);
   b.writeBigUInt64LE(runtime.codeType, P.offsets.code_type);
   u16('interpreters_head', l.runtime.interpretersHead);

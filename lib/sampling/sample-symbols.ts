@@ -38,7 +38,10 @@ export class SampleSymbols {
   /** Frames that could not be read (the code was freed, or the process is gone). */
   unreadable = 0;
 
-  constructor(readonly runtime: PythonRuntime, cache = new SymbolCache()) {
+  constructor(
+    readonly runtime: PythonRuntime,
+    cache = new SymbolCache(),
+  ) {
     this.symbolizer = new Symbolizer(runtime, cache);
     this.memory = new TargetMemory(runtime.pid);
     const l = runtime.layout;
@@ -53,7 +56,8 @@ export class SampleSymbols {
       const known = this.identities.get(address);
       if (!known) continue;
       const now = this.identity(address);
-      if (now && !now.equals(known.identity)) this.identities.set(address, { generation: known.generation + 1, identity: now });
+      if (now && !now.equals(known.identity))
+        this.identities.set(address, { generation: known.generation + 1, identity: now });
     }
   }
 

@@ -87,7 +87,7 @@ static __always_inline __u64 thread_key(const struct pt_python_layout *l)
 struct thread_search {
 	const struct pt_python_layout *l;
 	__u64 key;
-	__u64 t;         /* the thread state looked at; the match when found */
+	__u64 t; /* the thread state looked at; the match when found */
 	__u16 id_off;
 	bool found;
 };
@@ -112,7 +112,7 @@ static long thread_step(__u32 i, void *arg)
 /* The sampled thread's PyThreadState, or 0 (*fault set when memory could not be read). */
 static __always_inline __u64 find_thread_state(const struct pt_python_layout *l, __u32 tid, bool *fault)
 {
-	struct thread_search ts = { .l = l, .key = thread_key(l) };
+	struct thread_search ts = {.l = l, .key = thread_key(l)};
 	__u64 interp = 0, id = 0;
 	__u64 *cached = bpf_map_lookup_elem(&thread_states, &tid);
 
@@ -140,7 +140,8 @@ static __always_inline __u64 find_thread_state(const struct pt_python_layout *l,
 }
 
 /* Byte offset of the frame's instruction in its code (see enum pt_instruction_kind). */
-static __always_inline bool instruction_offset(const struct pt_python_layout *l, __u64 frame, __u64 code, __s64 *out)
+static __always_inline bool instruction_offset(const struct pt_python_layout *l, __u64 frame, __u64 code,
+					       __s64 *out)
 {
 	if (l->instruction_kind == PT_INSTR_POINTER) {
 		__u64 p = 0;
@@ -163,7 +164,7 @@ struct frame_walk {
 	struct sample_scratch *s;
 	__u64 frame;
 	__u32 depth;
-	__u32 failed;    /* a counter of enum pt_sample_counter; PT_SAMPLE_COUNT_MAX: none */
+	__u32 failed; /* a counter of enum pt_sample_counter; PT_SAMPLE_COUNT_MAX: none */
 };
 
 /* One link of the frame chain. */
@@ -212,13 +213,15 @@ fault:
 
 /* Fills s->frames from the thread state's current frame; the counter to
  * bump on failure, or PT_SAMPLE_COUNT_MAX when the sample is good. */
-static __always_inline __u32 walk_frames(const struct pt_python_layout *l, __u64 tstate, struct sample_scratch *s)
+static __always_inline __u32 walk_frames(const struct pt_python_layout *l, __u64 tstate,
+					 struct sample_scratch *s)
 {
-	struct frame_walk w = { .l = l, .s = s, .failed = PT_SAMPLE_COUNT_MAX };
+	struct frame_walk w = {.l = l, .s = s, .failed = PT_SAMPLE_COUNT_MAX};
 
 	if (!read_field(tstate, l->thread_frame, &w.frame))
 		return PT_UNWIND_READ_FAULT;
-	if (l->cframe_current_frame != PT_OFFSET_NONE && w.frame && !read_field(w.frame, l->cframe_current_frame, &w.frame))
+	if (l->cframe_current_frame != PT_OFFSET_NONE && w.frame &&
+	    !read_field(w.frame, l->cframe_current_frame, &w.frame))
 		return PT_UNWIND_READ_FAULT;
 	s->hdr.flags = 0;
 	bpf_loop(PT_STACK_MAX + PT_WALK_EXTRA, frame_step, &w, 0);
@@ -292,7 +295,9 @@ int sample_to_ring(struct bpf_perf_event_data *ctx)
 	if (size > sizeof(*s))
 		return 0;
 	if (wakeup_bytes)
-		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : 0;
+		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes
+				? BPF_RB_FORCE_WAKEUP
+				: 0;
 	if (bpf_ringbuf_output(&ring, s, size, flags)) {
 		count(PT_COUNT_LOST);
 		count_sample(PT_SAMPLES_LOST);

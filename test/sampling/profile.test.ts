@@ -33,12 +33,14 @@ export function notAStackOf(r: Reported, frames: SampleEvent['frames']): string 
     if (!expected.includes(f.function)) return `${shown}: frame ${i} is ${f.function}, not ${expected.join(' or ')}`;
     if (!innermost) {
       const callee = outer[i + 1].function;
-      if (f.lineno !== r.places[callee]) return `${shown}: ${f.function} calls ${callee} from line ${f.lineno}, not ${r.places[callee]}`;
+      if (f.lineno !== r.places[callee])
+        return `${shown}: ${f.function} calls ${callee} from line ${f.lineno}, not ${r.places[callee]}`;
     } else if (f.function === '<module>') {
       if (f.lineno !== r.places.go && f.lineno !== r.places.main) return `${shown}: <module> at line ${f.lineno}`;
     } else {
       const [first, last] = r.functions[f.function];
-      if (f.lineno === null || f.lineno < first || f.lineno > last) return `${shown}: ${f.function} at line ${f.lineno}, outside ${first}-${last}`;
+      if (f.lineno === null || f.lineno < first || f.lineno > last)
+        return `${shown}: ${f.function} at line ${f.lineno}, outside ${first}-${last}`;
     }
   }
   return outer.length ? null : 'an empty stack';
@@ -49,7 +51,9 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
     'every sample is a stack the script can be in, and the leaves take 3:1 of the CPU within 3 points',
     async () => {
       const { pid, child } = await interpreter.start!('shares.py');
-      const reported = JSON.parse((await child.line((l) => l.startsWith('result '))).slice('result '.length)) as Reported;
+      const reported = JSON.parse(
+        (await child.line((l) => l.startsWith('result '))).slice('result '.length),
+      ) as Reported;
       const p = await profile(pid, { hz: 499 });
       const samples: SampleEvent[] = [];
       p.on('sample', (s) => samples.push(s));

@@ -98,6 +98,8 @@ export interface NativeTraceOptions {
   singleUprobes?: boolean;
   /** Load the stack sampler (native/bpf/stack_sampler.bpf.h). */
   sampling?: boolean;
+  /** Load the thread dump iterator (native/bpf/thread_dump.bpf.h). */
+  dump?: boolean;
 }
 
 /** A name the call counts refer to, as the kernel read it (struct pt_name). */
@@ -141,6 +143,8 @@ export interface NativeTrace {
   attachSampling(hz: number): number;
   /** By enum pt_sample_counter, summed over CPUs (kept after close). */
   sampleCounters(): number[];
+  /** Every thread of a profiled process walked now: struct pt_sample records. */
+  dumpThreads(pid: number): Buffer;
 }
 
 /** A record's size and its fields' byte offsets, by their C names. */
@@ -190,7 +194,7 @@ export interface NativeLayout {
   registers: { x86_64: Record<string, number>; aarch64: Record<string, number> };
   /** Stack sampling (native/bpf/python_layout.h). */
   sampling: {
-    sample: RecordLayout<'size' | 'type' | 'flags' | 'pid' | 'tid' | 'depth' | 'ts' | 'ns_pid' | 'ns_tid'>;
+    sample: RecordLayout<'size' | 'type' | 'flags' | 'pid' | 'tid' | 'depth' | 'status' | 'ts' | 'ns_pid' | 'ns_tid'>;
     frame: RecordLayout<'code' | 'offset'>;
     pythonLayout: RecordLayout<
       | 'runtime'

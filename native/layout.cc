@@ -54,6 +54,7 @@ Napi::Object SampleRecord(Napi::Env env) {
   PT_FIELD(f, pt_sample, pid);
   PT_FIELD(f, pt_sample, tid);
   PT_FIELD(f, pt_sample, depth);
+  PT_FIELD(f, pt_sample, status);
   PT_FIELD(f, pt_sample, ts);
   PT_FIELD(f, pt_sample, ns_pid);
   PT_FIELD(f, pt_sample, ns_tid);

@@ -73,6 +73,7 @@ Napi::Function NativeTrace::Define(Napi::Env env) {
                       InstanceMethod("profileProcess", &NativeTrace::ProfileProcess),
                       InstanceMethod("attachSampling", &NativeTrace::AttachSampling),
                       InstanceMethod("sampleCounters", &NativeTrace::SampleCounters),
+                      InstanceMethod("dumpThreads", &NativeTrace::DumpThreads),
                       InstanceMethod("unref", &NativeTrace::Unref)});
 }
 
@@ -90,6 +91,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.ns_ids = o.Get("nsIds").ToBoolean();
     so.single_uprobes = o.Get("singleUprobes").ToBoolean();
     so.sampling = o.Get("sampling").ToBoolean();
+    so.dump = o.Get("dump").ToBoolean();
 
     // Read every option before anything is opened.
     so.wakeup_bytes = Required(o, "wakeupBytes");
@@ -232,6 +234,18 @@ Napi::Value NativeTrace::AttachSampling(const Napi::CallbackInfo& info) {
     ThrowJs(env, e);
   }
   return Napi::Number::New(env, static_cast<double>(session_->links()));
+}
+
+// dumpThreads(pid) -> Buffer of struct pt_sample records, one per thread.
+Napi::Value NativeTrace::DumpThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error::New(env, "The trace is closed");
+  try {
+    std::string bytes = session_->DumpThreads(info[0].As<Napi::Number>().Uint32Value());
+    return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
+  } catch (const std::exception& e) {
+    ThrowJs(env, e);
+  }
 }
 
 // sampleCounters() -> [counter by enum pt_sample_counter], summed over CPUs.

@@ -31,6 +31,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   Napi::Value ProfileProcess(const Napi::CallbackInfo& info);
   Napi::Value AttachSampling(const Napi::CallbackInfo& info);
   Napi::Value SampleCounters(const Napi::CallbackInfo& info);
+  Napi::Value DumpThreads(const Napi::CallbackInfo& info);
   void SaveSampleCounters();
   void Shutdown();
 

@@ -28,6 +28,8 @@ export interface RawSample {
   cut: boolean;
   /** Innermost first. */
   frames: RawFrame[];
+  /** A dump's: PT_SAMPLES_SENT, or why the thread has no stack (enum pt_sample_counter). */
+  status: number;
 }
 
 /** An s64 as a double (addresses < 2^47 and offsets are exact). */
@@ -46,6 +48,7 @@ export function decodeSample(view: DataView, at: number, size: number): RawSampl
     ts: view.getBigUint64(at + S.ts, true),
     cut: (view.getUint8(at + S.flags) & CUT) !== 0,
     frames,
+    status: view.getUint16(at + S.status, true),
   };
   const nsPid = view.getUint32(at + S.ns_pid, true);
   const nsTid = view.getUint32(at + S.ns_tid, true);

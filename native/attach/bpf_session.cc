@@ -97,6 +97,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   bpf_map__set_autocreate(skel_->maps.ring, ring);
   bpf_program__set_autoload(skel_->progs.sample_to_ring, options_.sampling && ring);
   bpf_program__set_autoload(skel_->progs.sample_to_perf, options_.sampling && !ring);
+  bpf_program__set_autoload(skel_->progs.dump_threads, options_.dump);
   if (ring) bpf_map__set_max_entries(skel_->maps.ring, options_.ring_bytes);
   skel_->rodata->wakeup_bytes = options_.wakeup_bytes;
   skel_->rodata->cache_names = options_.cache_names;
@@ -320,6 +321,41 @@ void BpfSession::AttachSampling(uint64_t hz) {
     }
     throw;
   }
+}
+
+std::string BpfSession::DumpThreads(uint32_t pid) {
+  if (!options_.dump) throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the thread dump.");
+  // Only this process's threads (Linux 6.1: task iterators with a pid).
+  union bpf_iter_link_info info{};
+  info.task.pid = pid;
+  LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+  opts.link_info = &info;
+  opts.link_info_len = sizeof(info);
+  bpf_link* link = bpf_program__attach_iter(skel_->progs.dump_threads, &opts);
+  if (!link) {
+    int err = errno;
+    if (err == EINVAL)
+      throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
+                        "This kernel cannot iterate over one process's threads in BPF (task iterators with a pid, Linux 6.1).", err);
+    ThrowErrno(err, "Cannot attach the thread dump iterator");
+  }
+  int fd = bpf_iter_create(bpf_link__fd(link));
+  if (fd < 0) {
+    int err = errno;
+    bpf_link__destroy(link);
+    ThrowErrno(err, "Cannot start the thread dump iterator");
+  }
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  bpf_link__destroy(link);
+  return out;
 }
 
 uint64_t BpfSession::SampleCounter(uint32_t which) const {

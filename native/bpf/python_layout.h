@@ -68,7 +68,7 @@ struct pt_sample {
 	pt_u32 pid;
 	pt_u32 tid;
 	pt_u16 depth;
-	pt_u16 pad;
+	pt_u16 status; /* a dump's: PT_SAMPLES_SENT, or why the walk failed (enum pt_sample_counter) */
 	pt_u64 ts;     /* CLOCK_MONOTONIC, ns */
 	pt_u32 ns_pid; /* 0: not asked for */
 	pt_u32 ns_tid;

@@ -79,7 +79,7 @@ static __always_inline struct sample_scratch *build_sample(void)
 	s->hdr.type = PT_EV_STACK_SAMPLE;
 	s->hdr.pid = tgid;
 	s->hdr.tid = tid;
-	s->hdr.pad = 0;
+	s->hdr.status = PT_SAMPLES_SENT;
 	s->hdr.ts = bpf_ktime_get_ns();
 	s->hdr.ns_pid = s->hdr.ns_tid = 0;
 	if (ns_ids) {

@@ -267,6 +267,7 @@ PT_SAMPLE_AT(pt_sample, flags, 3);
 PT_SAMPLE_AT(pt_sample, pid, 4);
 PT_SAMPLE_AT(pt_sample, tid, 8);
 PT_SAMPLE_AT(pt_sample, depth, 12);
+PT_SAMPLE_AT(pt_sample, status, 14);
 PT_SAMPLE_AT(pt_sample, ts, 16);
 PT_SAMPLE_AT(pt_sample, ns_pid, 24);
 PT_SAMPLE_AT(pt_sample, ns_tid, 28);

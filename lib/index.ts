@@ -8,7 +8,17 @@ export type { TraceListeners, TraceEventName, LostReport, ExitReport } from './a
 export { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';
 export type { ErrorCode } from './errors';
 export { EVENT_NAMES } from './markers';
-export type { EventName, TraceEvent, FrameEvent, GcStartEvent, GcDoneEvent, ImportStartEvent, ImportDoneEvent, AuditEvent, AuditArg } from './markers';
+export type {
+  EventName,
+  TraceEvent,
+  FrameEvent,
+  GcStartEvent,
+  GcDoneEvent,
+  ImportStartEvent,
+  ImportDoneEvent,
+  AuditEvent,
+  AuditArg,
+} from './markers';
 export { parseOperand, parseOperands } from './discovery/operands';
 export type { ArgOperand, Operand } from './discovery/operands';
 export { countCalls, pythonBinaries, CallCounter } from './api/count';
@@ -18,3 +28,8 @@ export type { PythonRuntime, PythonVersion } from './sampling/runtime';
 export type { PythonLayout } from './sampling/layout';
 export { Symbolizer, SymbolCache } from './sampling/symbols';
 export type { CodeSymbol, FrameSymbol } from './sampling/symbols';
+export { profile, Profile } from './api/profile';
+export type { ProfileOptions, ProfileStats, SampleEvent, SampleFrame, ProfileListeners } from './api/profile';
+export { dump } from './api/dump';
+export type { DumpedThread, ThreadStatus } from './api/dump';
+export { StackProfile } from './profile/stacks';

@@ -12,9 +12,10 @@ import { assertPrivileged } from '../lib/api/trace';
 import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';
+import { renderSampling, samplingSection, SamplingResults } from './sampling';
 import { capacitySection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
 
-const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile'];
+const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile', 'sampling'];
 
 interface Args {
   /** Internal: run one section in this process and print its JSON (a fresh tracer process). */
@@ -143,11 +144,17 @@ async function main(): Promise<void> {
       results.profile = await profileSection(s, ['bt_empty', 'bt_count', 'pt_return', 'pt_entry', 'bt_line_entry'], base, results.cost);
     } else log('profile: skipped (needs bpftool and a writable kernel.bpf_stats_enabled)');
   }
+  let sampling: SamplingResults | undefined;
+  if (on('sampling')) {
+    log('sampling: pytrace profile() against py-spy record, 3 s runs');
+    sampling = await samplingSection(s.python, args.quick ? 2 : 3, s.runs, log);
+  }
   results.meta.elapsedSeconds = (Date.now() - started) / 1000;
   for (const name of otherTracers()) others.add(name);
   results.meta.otherTracers = [...others].join(' ') || null;
   results.targets = targets(results);
-  process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : render(results));
+  if (args.json) process.stdout.write(JSON.stringify({ ...results, sampling }, null, 2) + '\n');
+  else process.stdout.write((args.only.some((x) => x !== 'sampling') ? render(results) : '') + (sampling ? renderSampling(sampling) : ''));
 }
 
 main().catch((e) => {

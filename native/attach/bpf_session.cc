@@ -98,6 +98,13 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   bpf_program__set_autoload(skel_->progs.sample_to_ring, options_.sampling && ring);
   bpf_program__set_autoload(skel_->progs.sample_to_perf, options_.sampling && !ring);
   bpf_program__set_autoload(skel_->progs.dump_threads, options_.dump);
+  // The walker's maps only where a walker is loaded (the thread-state cache alone is 8192 entries).
+  bool walker = options_.sampling || options_.dump;
+  bpf_map__set_autocreate(skel_->maps.profiled, walker);
+  bpf_map__set_autocreate(skel_->maps.thread_states, walker);
+  bpf_map__set_autocreate(skel_->maps.sample_counters, options_.sampling);
+  bpf_map__set_autocreate(skel_->maps.sample_scratch_space, options_.sampling);
+  bpf_map__set_autocreate(skel_->maps.dump_scratch_space, options_.dump);
   if (ring) bpf_map__set_max_entries(skel_->maps.ring, options_.ring_bytes);
   skel_->rodata->wakeup_bytes = options_.wakeup_bytes;
   skel_->rodata->cache_names = options_.cache_names;
@@ -360,7 +367,7 @@ std::string BpfSession::DumpThreads(uint32_t pid) {
 
 uint64_t BpfSession::SampleCounter(uint32_t which) const {
   int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) return 0;
+  if (ncpu <= 0 || !options_.sampling) return 0;
   std::vector<uint64_t> values(ncpu);
   if (bpf_map__lookup_elem(skel_->maps.sample_counters, &which, sizeof(which), values.data(),
                            values.size() * sizeof(uint64_t), 0))

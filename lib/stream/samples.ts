@@ -32,8 +32,9 @@ export interface RawSample {
   status: number;
 }
 
-/** An s64 as a double (addresses < 2^47 and offsets are exact). */
-const s64 = (view: DataView, at: number) => view.getInt32(at + 4, true) * 4294967296 + view.getUint32(at, true);
+/** An s64 as a double, from its little-endian halves (addresses < 2^47 and offsets are exact). */
+const HIGH_HALF = 4;
+const s64 = (view: DataView, at: number) => view.getInt32(at + HIGH_HALF, true) * 4294967296 + view.getUint32(at, true);
 
 /** The sample at `at` (`size` bytes), or null if its frames do not fit its size. */
 export function decodeSample(view: DataView, at: number, size: number): RawSample | null {

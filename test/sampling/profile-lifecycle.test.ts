@@ -18,10 +18,10 @@ const PYTHONS: [string, string | undefined][] = [
   [pyenvPython('3.12') ? 'pyenv 3.12' : 'pyenv 3.12 (skipped: none here)', pyenvPython('3.12')?.python],
 ];
 
-async function start(python: string, scene: string, threads?: (pid: number) => number[]) {
+async function start(python: string, scene: string, threads?: (pid: number) => number[], transport?: 'perf') {
   const child = startChild(python, [path.join(SAMPLING_SCRIPTS, 'lifecycle.py'), scene]);
   await child.line((l) => l === 'ready');
-  const p = await profile(child.pid, { hz: 499, threads: threads?.(child.pid) });
+  const p = await profile(child.pid, { hz: 499, threads: threads?.(child.pid), transport });
   const samples: SampleEvent[] = [];
   p.on('sample', (s) => samples.push(s));
   return { child, p, samples };
@@ -110,6 +110,18 @@ test('threads: only the threads asked for are delivered, the others counted as f
   expect(new Set(samples.map((s) => s.tid))).toEqual(new Set([child.pid]));
   // The worker's 0.5 s of CPU at 499 Hz.
   expect(p.stats().filtered).toBeGreaterThan(150);
+}, 30_000);
+
+test('the perf buffer transport: the same samples, in time order across threads', async () => {
+  const { child, p, samples } = await start('/usr/bin/python3.11', 'thread', undefined, 'perf');
+  child.send('go\n');
+  await child.line((l) => l === 'done', 20_000);
+  await p.close();
+  expect(p.transport).toBe('perf');
+  expect(samples.filter((s) => s.frames.some((f) => f.function === 'worker')).length).toBeGreaterThan(150);
+  expect(samples.filter((s) => s.frames.some((f) => f.function === 'main_work')).length).toBeGreaterThan(100);
+  for (let i = 1; i < samples.length; i++) expect(samples[i].ts >= samples[i - 1].ts).toBe(true);
+  expect(p.stats()).toMatchObject({ lost: 0, transport: 'perf' });
 }, 30_000);
 
 describe('options', () => {

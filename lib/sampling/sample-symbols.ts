@@ -6,9 +6,10 @@
  * A code object can be freed and its address reused by another. Builds
  * without markers have no code-creation probe to count generations with, so
  * the generation of an address is kept here: once per batch, each cached
- * address the batch refers to has its identity re-read (type, file name and
- * name pointers, one read); if they changed, the address starts a new
- * generation and is symbolized afresh. (Not covered: a reuse and a sample of
+ * address the batch refers to has its identity re-read (type, file name,
+ * name and line table pointers, first line: one read); if they changed, the
+ * address starts a new generation and is symbolized afresh. (Not covered: a
+ * reuse and a sample of
  * the new code both between two checks, read as the old code.)
  */
 import { PytraceError } from '../errors';
@@ -45,7 +46,14 @@ export class SampleSymbols {
     this.symbolizer = new Symbolizer(runtime, cache);
     this.memory = new TargetMemory(runtime.pid);
     const l = runtime.layout;
-    const fields = [l.object.type, l.code.filename, l.code.name, ...(l.code.qualname >= 0 ? [l.code.qualname] : [])];
+    const fields = [
+      l.object.type,
+      l.code.filename,
+      l.code.name,
+      l.code.lineTable,
+      l.code.firstlineno,
+      ...(l.code.qualname >= 0 ? [l.code.qualname] : []),
+    ];
     const start = Math.min(...fields);
     this.span = { start, length: Math.max(...fields) + 8 - start };
   }

@@ -9,8 +9,8 @@
  * address the batch refers to has its identity re-read (type, file name,
  * name and line table pointers, first line: one read); if they changed, the
  * address starts a new generation and is symbolized afresh. (Not covered: a
- * reuse and a sample of
- * the new code both between two checks, read as the old code.)
+ * reuse whose new code object has all of these equal to the old one's, and a
+ * reuse and a sample of the new code both between two checks.)
  */
 import { PytraceError } from '../errors';
 import { RawFrame } from '../stream/samples';

@@ -29,7 +29,7 @@ export type { PythonLayout } from './sampling/layout';
 export { Symbolizer, SymbolCache } from './sampling/symbols';
 export type { CodeSymbol, FrameSymbol } from './sampling/symbols';
 export { profile, Profile } from './api/profile';
-export type { ProfileOptions, ProfileStats, SampleEvent, SampleFrame, ProfileListeners } from './api/profile';
+export type { ProfileOptions, ProfileStats, SampleEvent, SampleFrame, ProfileListeners, ProfileExit } from './api/profile';
 export { dump } from './api/dump';
 export type { DumpedThread, ThreadStatus } from './api/dump';
 export { StackProfile } from './profile/stacks';

@@ -17,7 +17,7 @@ import { RawSample } from '../stream/samples';
 import { DEFAULTS, perfPagesFor } from './options';
 import { ProfileOptions, resolveProfileOptions, ResolvedProfileOptions } from './profile-options';
 import { assertPrivileged } from './trace';
-import { LostReport, ExitReport } from './trace-events';
+import { LostReport } from './trace-events';
 
 export type { ProfileOptions } from './profile-options';
 
@@ -62,10 +62,15 @@ export interface ProfileStats {
   transport: 'ring' | 'perf';
 }
 
+/** The profiled process ended: the profile closes after its last samples. */
+export interface ProfileExit {
+  pid: number;
+}
+
 export interface ProfileListeners {
   sample: [sample: SampleEvent];
   lost: [report: LostReport];
-  exit: [report: ExitReport];
+  exit: [report: ProfileExit];
   close: [];
 }
 
@@ -74,14 +79,7 @@ export type ProfileTarget = number;
 
 const V = layout.sampling.values;
 
-export interface Profile {
-  on<K extends keyof ProfileListeners>(event: K, listener: (...args: ProfileListeners[K]) => void): this;
-  once<K extends keyof ProfileListeners>(event: K, listener: (...args: ProfileListeners[K]) => void): this;
-  off<K extends keyof ProfileListeners>(event: K, listener: (...args: ProfileListeners[K]) => void): this;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class Profile extends EventEmitter {
+export class Profile extends EventEmitter<ProfileListeners> {
   readonly pid: number;
   readonly hz: number;
   readonly transport: 'ring' | 'perf';
@@ -268,7 +266,10 @@ export class Profile extends EventEmitter {
     };
     this.on('sample', onSample);
     this.once('close', onClose);
-    const self = this;
+    const stopListening = () => {
+      this.off('sample', onSample);
+      this.off('close', onClose);
+    };
     return (async function* () {
       try {
         for (;;) {
@@ -278,8 +279,7 @@ export class Profile extends EventEmitter {
           wake = undefined;
         }
       } finally {
-        self.off('sample', onSample);
-        self.off('close', onClose);
+        stopListening();
       }
     })();
   }
@@ -317,7 +317,7 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
     );
   const otherNamespace = fs.readlinkSync(`/proc/${pid}/ns/pid`) !== fs.readlinkSync('/proc/self/ns/pid');
   const symbols = new SampleSymbols(runtime);
-  let result: Profile | undefined;
+  const made: { profile?: Profile } = {};
   let native: NativeTrace;
   try {
     native = new NativeTrace(
@@ -335,13 +335,13 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
         nsIds: otherNamespace,
         sampling: true,
       },
-      (kind, buffer, records) => result?.onMessage(kind, buffer, records),
+      (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
     );
   } catch (e) {
     symbols.close();
     throw fromNative(e);
   }
-  result = new Profile(pid, opts, transport, symbols, native);
+  const result = (made.profile = new Profile(pid, opts, transport, symbols, native));
   try {
     native.profileProcess(pid, kernelLayout(runtime));
     native.attachSampling(opts.hz);

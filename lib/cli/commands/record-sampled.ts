@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { PytraceError } from '../../errors';
 import { Profile, profile } from '../../api/profile';
 import { findRuntime } from '../../sampling/runtime';
-import { collapsed } from '../../profile/collapsed';
+import { collapsedChunks } from '../../profile/collapsed';
 import { CliError, UsageError } from '../args';
 import { note, writeAll } from '../output';
 
@@ -37,7 +37,7 @@ async function recordProfile(p: Profile, label: string, options: SampledOptions)
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  const text = collapsed(p.stacks());
+  const text = Buffer.concat([...collapsedChunks(p.stacks())]);
   if (options.output) {
     try {
       fs.writeFileSync(options.output, text);

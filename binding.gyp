@@ -31,7 +31,7 @@
       "actions": [
         {
           "action_name": "bpf_skeleton",
-          "inputs": ["native/bpf/usdt_event.bpf.c", "native/bpf/usdt_event.h", "native/bpf/usdt_args.bpf.h", "native/bpf/audit_args.bpf.h", "native/bpf/within.bpf.h", "native/bpf/maps.bpf.h", "native/bpf/strings.bpf.h", "native/bpf/call_counts.bpf.h", "native/bpf/namespace_ids.bpf.h", "native/bpf/process_events.bpf.h", "native/bpf/process_events.h", "scripts/build-bpf.sh"],
+          "inputs": ["native/bpf/usdt_event.bpf.c", "native/bpf/usdt_event.h", "native/bpf/usdt_args.bpf.h", "native/bpf/audit_args.bpf.h", "native/bpf/within.bpf.h", "native/bpf/maps.bpf.h", "native/bpf/strings.bpf.h", "native/bpf/call_counts.bpf.h", "native/bpf/namespace_ids.bpf.h", "native/bpf/process_events.bpf.h", "native/bpf/process_events.h", "native/bpf/python_layout.h", "native/bpf/stack_sampler.bpf.h", "native/bpf/frame_walk.bpf.h", "native/bpf/thread_dump.bpf.h", "scripts/build-bpf.sh"],
           "outputs": ["<(SHARED_INTERMEDIATE_DIR)/bpf/usdt_event.skel.h"],
           "action": ["bash", "scripts/build-bpf.sh", "native/bpf/usdt_event.bpf.c", "<(SHARED_INTERMEDIATE_DIR)/bpf"]
         }

@@ -13,9 +13,10 @@ import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';
 import { WRITER_MEAN_DEPTH, writerSection } from './writers';
+import { renderSampling, samplingSection, SamplingResults } from './sampling';
 import { capacitySection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
 
-const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile', 'writers'];
+const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile', 'writers', 'sampling'];
 
 interface Args {
   /** Internal: run one section in this process and print its JSON (a fresh tracer process). */
@@ -150,11 +151,17 @@ async function main(): Promise<void> {
     results.meta.writerDepth = WRITER_MEAN_DEPTH;
     results.writers = await writerSection(stacks, s.runs);
   }
+  let sampling: SamplingResults | undefined;
+  if (on('sampling')) {
+    log('sampling: pytrace profile() against py-spy record, 3 s runs');
+    sampling = await samplingSection(s.python, args.quick ? 2 : 3, s.runs, log);
+  }
   results.meta.elapsedSeconds = (Date.now() - started) / 1000;
   for (const name of otherTracers()) others.add(name);
   results.meta.otherTracers = [...others].join(' ') || null;
   results.targets = targets(results);
-  process.stdout.write(args.json ? JSON.stringify(results, null, 2) + '\n' : render(results));
+  if (args.json) process.stdout.write(JSON.stringify({ ...results, sampling }, null, 2) + '\n');
+  else process.stdout.write((args.only.some((x) => x !== 'sampling') ? render(results) : '') + (sampling ? renderSampling(sampling) : ''));
 }
 
 main().catch((e) => {

@@ -8,7 +8,17 @@ export type { TraceListeners, TraceEventName, LostReport } from './api/trace-eve
 export { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from './errors';
 export type { ErrorCode } from './errors';
 export { EVENT_NAMES } from './markers';
-export type { EventName, TraceEvent, FrameEvent, GcStartEvent, GcDoneEvent, ImportStartEvent, ImportDoneEvent, AuditEvent, AuditArg } from './markers';
+export type {
+  EventName,
+  TraceEvent,
+  FrameEvent,
+  GcStartEvent,
+  GcDoneEvent,
+  ImportStartEvent,
+  ImportDoneEvent,
+  AuditEvent,
+  AuditArg,
+} from './markers';
 export { parseOperand, parseOperands } from './discovery/operands';
 export type { ArgOperand, Operand } from './discovery/operands';
 export type { ForkEvent, ExecEvent, ExitEvent } from './api/processes';
@@ -30,3 +40,7 @@ export type { SpeedscopeOptions } from './profile/speedscope';
 export { pprofProfile, encodePprof } from './profile/pprof';
 export type { PprofOptions } from './profile/pprof';
 export { htmlChunks } from './profile/html';
+export { profile, Profile } from './api/profile';
+export type { ProfileOptions, ProfileStats, SampleEvent, SampleFrame, ProfileListeners, ProfileExit } from './api/profile';
+export { dump } from './api/dump';
+export type { DumpedThread, ThreadStatus } from './api/dump';

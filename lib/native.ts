@@ -99,6 +99,10 @@ export interface NativeTraceOptions {
   singleUprobes?: boolean;
   /** Follow the processes the pid forks (native/process/). */
   subprocesses?: boolean;
+  /** Load the stack sampler (native/bpf/stack_sampler.bpf.h). */
+  sampling?: boolean;
+  /** Load the thread dump iterator (native/bpf/thread_dump.bpf.h). */
+  dump?: boolean;
 }
 
 /** A name the call counts refer to, as the kernel read it (struct pt_name). */
@@ -140,6 +144,14 @@ export interface NativeTrace {
   resume(pid: number): void;
   ref(): void;
   unref(): void;
+  /** Walk this process's frames with `layout` (a struct pt_python_layout). */
+  profileProcess(pid: number, layout: Buffer): void;
+  /** One CPU-clock perf event per online CPU; returns the links attached. */
+  attachSampling(hz: number): number;
+  /** By enum pt_sample_counter, summed over CPUs (kept after close). */
+  sampleCounters(): number[];
+  /** Every thread of a profiled process walked now: struct pt_sample records. */
+  dumpThreads(pid: number): Buffer;
 }
 
 /** A record's size and its fields' byte offsets, by their C names. */
@@ -164,7 +176,8 @@ export interface NativeLayout {
     | 'PT_EV_GENERATOR_CREATED'
     | 'PT_EV_FORK'
     | 'PT_EV_EXEC'
-    | 'PT_EV_EXIT',
+    | 'PT_EV_EXIT'
+    | 'PT_EV_STACK_SAMPLE',
     number
   >;
   forkFlags: Record<'PT_FORK_FOLLOWED' | 'PT_FORK_HELD', number>;
@@ -191,6 +204,51 @@ export interface NativeLayout {
   >;
   /** Offsets in the user-visible struct pt_regs, by the register's full name. */
   registers: { x86_64: Record<string, number>; aarch64: Record<string, number> };
+  /** Stack sampling (native/bpf/python_layout.h). */
+  sampling: {
+    sample: RecordLayout<'size' | 'type' | 'flags' | 'pid' | 'tid' | 'depth' | 'status' | 'ts' | 'ns_pid' | 'ns_tid'>;
+    frame: RecordLayout<'code' | 'offset'>;
+    pythonLayout: RecordLayout<
+      | 'runtime'
+      | 'code_type'
+      | 'interpreters_head'
+      | 'interp_next'
+      | 'interp_threads_head'
+      | 'thread_next'
+      | 'thread_id'
+      | 'thread_native_id'
+      | 'thread_frame'
+      | 'cframe_current_frame'
+      | 'frame_previous'
+      | 'frame_code'
+      | 'frame_instruction'
+      | 'frame_owner'
+      | 'code_units'
+      | 'object_type'
+      | 'instruction_kind'
+      | 'code_tag_bits'
+      | 'not_python_owner'
+      | 'match_fsbase'
+    >;
+    values: Record<
+      | 'PT_STACK_MAX'
+      | 'PT_OFFSET_NONE'
+      | 'PT_INSTR_LASTI_BYTES'
+      | 'PT_INSTR_LASTI_UNITS'
+      | 'PT_INSTR_POINTER'
+      | 'PT_SAMPLE_CUT'
+      | 'PT_SAMPLES_TAKEN'
+      | 'PT_SAMPLES_SENT'
+      | 'PT_SAMPLES_LOST'
+      | 'PT_UNWIND_NO_THREAD'
+      | 'PT_UNWIND_READ_FAULT'
+      | 'PT_UNWIND_NOT_CODE'
+      | 'PT_UNWIND_EMPTY'
+      | 'PT_UNWIND_CUT'
+      | 'PT_SAMPLE_COUNT_MAX',
+      number
+    >;
+  };
 }
 
 export const layout: NativeLayout = addon.layout;

@@ -47,6 +47,79 @@ Napi::Object AuditItemRecord(Napi::Env env) {
   return Record(env, sizeof(pt_audit_item), f);
 }
 
+Napi::Object SampleRecord(Napi::Env env) {
+  Napi::Object f = Napi::Object::New(env);
+  PT_FIELD(f, pt_sample, size);
+  PT_FIELD(f, pt_sample, type);
+  PT_FIELD(f, pt_sample, flags);
+  PT_FIELD(f, pt_sample, pid);
+  PT_FIELD(f, pt_sample, tid);
+  PT_FIELD(f, pt_sample, depth);
+  PT_FIELD(f, pt_sample, status);
+  PT_FIELD(f, pt_sample, ts);
+  PT_FIELD(f, pt_sample, ns_pid);
+  PT_FIELD(f, pt_sample, ns_tid);
+  return Record(env, sizeof(pt_sample), f);
+}
+
+Napi::Object SampleFrameRecord(Napi::Env env) {
+  Napi::Object f = Napi::Object::New(env);
+  PT_FIELD(f, pt_sample_frame, code);
+  PT_FIELD(f, pt_sample_frame, offset);
+  return Record(env, sizeof(pt_sample_frame), f);
+}
+
+Napi::Object PythonLayoutRecord(Napi::Env env) {
+  Napi::Object f = Napi::Object::New(env);
+  PT_FIELD(f, pt_python_layout, runtime);
+  PT_FIELD(f, pt_python_layout, code_type);
+  PT_FIELD(f, pt_python_layout, interpreters_head);
+  PT_FIELD(f, pt_python_layout, interp_next);
+  PT_FIELD(f, pt_python_layout, interp_threads_head);
+  PT_FIELD(f, pt_python_layout, thread_next);
+  PT_FIELD(f, pt_python_layout, thread_id);
+  PT_FIELD(f, pt_python_layout, thread_native_id);
+  PT_FIELD(f, pt_python_layout, thread_frame);
+  PT_FIELD(f, pt_python_layout, cframe_current_frame);
+  PT_FIELD(f, pt_python_layout, frame_previous);
+  PT_FIELD(f, pt_python_layout, frame_code);
+  PT_FIELD(f, pt_python_layout, frame_instruction);
+  PT_FIELD(f, pt_python_layout, frame_owner);
+  PT_FIELD(f, pt_python_layout, code_units);
+  PT_FIELD(f, pt_python_layout, object_type);
+  PT_FIELD(f, pt_python_layout, instruction_kind);
+  PT_FIELD(f, pt_python_layout, code_tag_bits);
+  PT_FIELD(f, pt_python_layout, not_python_owner);
+  PT_FIELD(f, pt_python_layout, match_fsbase);
+  return Record(env, sizeof(pt_python_layout), f);
+}
+
+// Stack sampling's enums and limits (python_layout.h).
+Napi::Object Sampling(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sample", SampleRecord(env));
+  o.Set("frame", SampleFrameRecord(env));
+  o.Set("pythonLayout", PythonLayoutRecord(env));
+  Napi::Object v = Napi::Object::New(env);
+  PT_VALUE(v, PT_STACK_MAX);
+  PT_VALUE(v, PT_OFFSET_NONE);
+  PT_VALUE(v, PT_INSTR_LASTI_BYTES);
+  PT_VALUE(v, PT_INSTR_LASTI_UNITS);
+  PT_VALUE(v, PT_INSTR_POINTER);
+  PT_VALUE(v, PT_SAMPLE_CUT);
+  PT_VALUE(v, PT_SAMPLES_TAKEN);
+  PT_VALUE(v, PT_SAMPLES_SENT);
+  PT_VALUE(v, PT_SAMPLES_LOST);
+  PT_VALUE(v, PT_UNWIND_NO_THREAD);
+  PT_VALUE(v, PT_UNWIND_READ_FAULT);
+  PT_VALUE(v, PT_UNWIND_NOT_CODE);
+  PT_VALUE(v, PT_UNWIND_EMPTY);
+  PT_VALUE(v, PT_UNWIND_CUT);
+  PT_VALUE(v, PT_SAMPLE_COUNT_MAX);
+  o.Set("values", v);
+  return o;
+}
+
 Napi::Object Registers(Napi::Env env) {
   Napi::Object x86 = Napi::Object::New(env);
 #define PT_REG(name, off) x86.Set(#name, Napi::Number::New(env, off));
@@ -82,6 +155,7 @@ Napi::Object LayoutObject(Napi::Env env) {
   PT_VALUE(types, PT_EV_FORK);
   PT_VALUE(types, PT_EV_EXEC);
   PT_VALUE(types, PT_EV_EXIT);
+  PT_VALUE(types, PT_EV_STACK_SAMPLE);
   o.Set("eventType", types);
 
   Napi::Object fork = Napi::Object::New(env);
@@ -138,6 +212,7 @@ Napi::Object LayoutObject(Napi::Env env) {
   o.Set("limits", limits);
 
   o.Set("registers", Registers(env));
+  o.Set("sampling", Sampling(env));
   return o;
 }
 

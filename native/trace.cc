@@ -72,6 +72,10 @@ Napi::Function NativeTrace::Define(Napi::Env env) {
                       InstanceMethod("traceFiles", &NativeTrace::TraceFiles),
                       InstanceMethod("resume", &NativeTrace::Resume),
                       InstanceMethod("ref", &NativeTrace::Ref),
+                      InstanceMethod("profileProcess", &NativeTrace::ProfileProcess),
+                      InstanceMethod("attachSampling", &NativeTrace::AttachSampling),
+                      InstanceMethod("sampleCounters", &NativeTrace::SampleCounters),
+                      InstanceMethod("dumpThreads", &NativeTrace::DumpThreads),
                       InstanceMethod("unref", &NativeTrace::Unref)});
 }
 
@@ -89,6 +93,8 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.ns_ids = o.Get("nsIds").ToBoolean();
     so.single_uprobes = o.Get("singleUprobes").ToBoolean();
     so.subprocesses = o.Get("subprocesses").ToBoolean();
+    so.sampling = o.Get("sampling").ToBoolean();
+    so.dump = o.Get("dump").ToBoolean();
 
     // Read every option before anything is opened.
     so.wakeup_bytes = Required(o, "wakeupBytes");
@@ -228,6 +234,59 @@ Napi::Value NativeTrace::Resume(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// profileProcess(pid, layout: Buffer of struct pt_python_layout)
+Napi::Value NativeTrace::ProfileProcess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error::New(env, "The trace is closed");
+  Napi::Buffer<uint8_t> b = info[1].As<Napi::Buffer<uint8_t>>();
+  if (b.Length() != sizeof(pt_python_layout)) throw Napi::Error::New(env, "profileProcess: a layout is " + std::to_string(sizeof(pt_python_layout)) + " bytes");
+  pt_python_layout layout;
+  memcpy(&layout, b.Data(), sizeof(layout));
+  try {
+    session_->ProfileProcess(info[0].As<Napi::Number>().Uint32Value(), layout);
+  } catch (const std::exception& e) {
+    ThrowJs(env, e);
+  }
+  return env.Undefined();
+}
+
+// attachSampling(hz)
+Napi::Value NativeTrace::AttachSampling(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error::New(env, "The trace is closed");
+  try {
+    session_->AttachSampling(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+  } catch (const std::exception& e) {
+    ThrowJs(env, e);
+  }
+  return Napi::Number::New(env, static_cast<double>(session_->links()));
+}
+
+// dumpThreads(pid) -> Buffer of struct pt_sample records, one per thread.
+Napi::Value NativeTrace::DumpThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!session_) throw Napi::Error::New(env, "The trace is closed");
+  try {
+    std::string bytes = session_->DumpThreads(info[0].As<Napi::Number>().Uint32Value());
+    return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
+  } catch (const std::exception& e) {
+    ThrowJs(env, e);
+  }
+}
+
+// sampleCounters() -> [counter by enum pt_sample_counter], summed over CPUs.
+Napi::Value NativeTrace::SampleCounters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (session_) SaveSampleCounters();
+  Napi::Array out = Napi::Array::New(env, PT_SAMPLE_COUNT_MAX);
+  for (uint32_t i = 0; i < PT_SAMPLE_COUNT_MAX; i++) out.Set(i, Napi::Number::New(env, static_cast<double>(sample_counters_[i])));
+  return out;
+}
+
+void NativeTrace::SaveSampleCounters() {
+  for (uint32_t i = 0; i < PT_SAMPLE_COUNT_MAX; i++) sample_counters_[i] = session_->SampleCounter(i);
+}
+
 Napi::Value NativeTrace::Close(const Napi::CallbackInfo& info) {
   Shutdown();
   return info.Env().Undefined();
@@ -256,6 +315,7 @@ void NativeTrace::Shutdown() {
   if (batches_) batches_->Finish();
   // The kernel's loss count outlives the session, for stats() after close.
   if (session_) refused_at_close_ = session_->Counter(PT_COUNT_LOST);
+  if (session_) SaveSampleCounters();
   session_.reset();
 }
 

@@ -31,6 +31,11 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   Napi::Value Resume(const Napi::CallbackInfo& info);
   Napi::Value Ref(const Napi::CallbackInfo& info);
   Napi::Value Unref(const Napi::CallbackInfo& info);
+  Napi::Value ProfileProcess(const Napi::CallbackInfo& info);
+  Napi::Value AttachSampling(const Napi::CallbackInfo& info);
+  Napi::Value SampleCounters(const Napi::CallbackInfo& info);
+  Napi::Value DumpThreads(const Napi::CallbackInfo& info);
+  void SaveSampleCounters();
   void Shutdown();
 
   std::unique_ptr<BpfSession> session_;
@@ -38,6 +43,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   std::unique_ptr<ProcessFollower> follower_;
   std::unique_ptr<PollThread> poll_;
   uint64_t refused_at_close_ = 0;
+  uint64_t sample_counters_[PT_SAMPLE_COUNT_MAX] = {};  // kept for stats after close
   const char* link_kind_ = "";  // kept for stats() after close
 };
 

@@ -52,7 +52,7 @@ export type ResolvedOptions = { -readonly [K in keyof typeof DEFAULTS]: NonNulla
   perfPages: number;
 } & Pick<AttachOptions, 'events' | 'within'>;
 
-interface NumberRule {
+export interface NumberRule {
   kind: 'number';
   min: number;
   max: number;
@@ -85,11 +85,11 @@ const RULES: { [K in keyof Required<AttachOptions>]: Rule } = {
   perfPages: { kind: 'number', min: 1, max: 65536, integer: true, powerOfTwo: true, unit: 'pages per CPU' },
 };
 
-function bad(name: string, message: string): PytraceError {
+export function bad(name: string, message: string): PytraceError {
   return new PytraceError('PYTRACE_BAD_OPTION', `Option "${name}" ${message}`);
 }
 
-function shownValue(v: unknown): string {
+export function shownValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'bigint') return `${v}n`;
   if (Array.isArray(v)) return `an array (${JSON.stringify(v)})`;
@@ -97,7 +97,7 @@ function shownValue(v: unknown): string {
   return typeof v === 'object' || typeof v === 'function' ? `a${typeof v === 'object' ? 'n' : ''} ${typeof v}` : String(v);
 }
 
-function checkNumber(name: string, v: unknown, r: NumberRule): void {
+export function checkNumber(name: string, v: unknown, r: NumberRule): void {
   const what = `${r.integer ? 'an integer' : 'a number'}${r.powerOfTwo ? ', a power of two,' : ''} from ${r.min} to ${r.max} (${r.unit})`;
   const ok =
     typeof v === 'number' &&

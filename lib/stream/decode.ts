@@ -16,6 +16,7 @@ import { processRecord, ProcessRecord } from './process-records';
 
 /** What a record decodes to: an event, or one the trace turns into events. */
 export type DecodedRecord = TraceEvent | GeneratorCreated | ProcessRecord;
+import { decodeSample, RawSample, SAMPLE_SIZE, STACK_SAMPLE } from './samples';
 
 const E = layout.event.offsets;
 export const HEADER_SIZE = layout.event.size;
@@ -137,14 +138,28 @@ export class BatchDecoder {
   /** A string of the record being decoded was cut (set rarely, cleared by the event that takes it). */
   private cutInRecord = false;
 
-  /** Calls `each` for every record of the batch it can decode, in order; returns how many. */
-  decode(batch: ArrayBuffer, each: (event: DecodedRecord) => void): number {
+  /**
+   * Calls `each` for every record of the batch it can decode, in order; returns how many.
+   * Stack samples go to `onSample` (without it they are not decoded).
+   */
+  decode(batch: ArrayBuffer, each: (event: DecodedRecord) => void, onSample?: (sample: RawSample) => void): number {
     const view = new DataView(batch);
     const buf = Buffer.from(batch);
     let at = 0;
     let count = 0;
-    while (at + HEADER_SIZE <= batch.byteLength) {
+    // Every record starts with its size and type (a sample's header is shorter than an event's).
+    while (at + O_TYPE + 1 <= batch.byteLength) {
       const size = view.getUint16(at + O_SIZE, true);
+      if (view.getUint8(at + O_TYPE) === STACK_SAMPLE) {
+        if (size < SAMPLE_SIZE || at + size > batch.byteLength) break;
+        const sample = onSample && decodeSample(view, at, size);
+        if (sample) {
+          onSample(sample);
+          count++;
+        }
+        at += size;
+        continue;
+      }
       if (size < HEADER_SIZE || at + size > batch.byteLength) break;
       const ev = this.record(view, buf, at, size);
       if (ev) {

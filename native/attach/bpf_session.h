@@ -32,6 +32,8 @@ struct SessionOptions {
   bool ns_ids = false;           // fill in the ids of the process's PID namespace
   bool single_uprobes = false;   // one uprobe per location even where uprobe_multi exists
   bool subprocesses = false;     // trace the children it forks (see native/process/)
+  bool sampling = false;         // load the stack sampler (stack_sampler.bpf.h)
+  bool dump = false;             // load the thread dump iterator (thread_dump.bpf.h)
 };
 
 // A name the call counts refer to, as the kernel read it (struct pt_name).
@@ -94,6 +96,15 @@ class BpfSession {
   // Takes the call counts out of the kernel map: each is read and removed,
   // with the names it refers to.
   std::vector<CallCount> TakeCallCounts();
+
+  // Stack sampling (stack_sampler.bpf.h): walk this process's frames with `layout`.
+  void ProfileProcess(uint32_t pid, const pt_python_layout& layout);
+  // One CPU-clock perf event per online CPU, `hz` samples a second each.
+  void AttachSampling(uint64_t hz);
+  // Sum over CPUs of a counter of enum pt_sample_counter.
+  uint64_t SampleCounter(uint32_t which) const;
+  // Every thread of a profiled process walked now: struct pt_sample records back to back.
+  std::string DumpThreads(uint32_t pid);
 
  private:
   CountName CountNameOf(uint32_t pid, uint64_t generation, uint64_t address) const;

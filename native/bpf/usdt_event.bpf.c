@@ -175,6 +175,8 @@ int code_created(struct pt_regs *ctx)
 
 #include "call_counts.bpf.h"
 #include "process_events.bpf.h"
+#include "stack_sampler.bpf.h"
+#include "thread_dump.bpf.h"
 
 /* Attached where it never (or once) runs, with a marker's semaphore as its
  * reference counter: raises that semaphore with no cost per marker hit. */

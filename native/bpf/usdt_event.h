@@ -88,6 +88,8 @@ enum pt_event_type {
 	PT_EV_EXEC = 11,     /* string 0: the new executable's path, as passed to execve;
 	                        arg[1]: enum pt_exec_flags; arg[2]: the thread's tid before */
 	PT_EV_EXIT = 12,     /* arg[0]: wait status */
+	/* Stack sampling (python_layout.h): one record per sample, struct pt_sample. */
+	PT_EV_STACK_SAMPLE = 13,
 };
 
 /* A record as it leaves the kernel: this header, then the inline string
@@ -261,5 +263,27 @@ PT_ASSERT(__builtin_offsetof(struct pt_name, bytes) == __builtin_offsetof(struct
 	  "a short name is a prefix of a long one");
 PT_ASSERT(sizeof(struct pt_event) + PT_MAX_ARGS * PT_NAME_MAX + 4096 < 65536, "a record's size fits its u16");
 #undef PT_AT
+
+#include "python_layout.h"
+/* A sample shares the fields the reader needs to frame any record. */
+PT_ASSERT(__builtin_offsetof(struct pt_sample, size) == __builtin_offsetof(struct pt_event, size), "pt_sample.size");
+PT_ASSERT(__builtin_offsetof(struct pt_sample, type) == __builtin_offsetof(struct pt_event, type), "pt_sample.type");
+PT_SAMPLE_AT(pt_sample, flags, 3);
+PT_SAMPLE_AT(pt_sample, pid, 4);
+PT_SAMPLE_AT(pt_sample, tid, 8);
+PT_SAMPLE_AT(pt_sample, depth, 12);
+PT_SAMPLE_AT(pt_sample, status, 14);
+PT_SAMPLE_AT(pt_sample, ts, 16);
+PT_SAMPLE_AT(pt_sample, ns_pid, 24);
+PT_SAMPLE_AT(pt_sample, ns_tid, 28);
+PT_ASSERT(sizeof(struct pt_sample) == 32, "pt_sample size");
+PT_SAMPLE_AT(pt_sample_frame, code, 0);
+PT_SAMPLE_AT(pt_sample_frame, offset, 8);
+PT_ASSERT(sizeof(struct pt_sample_frame) == 16, "pt_sample_frame size");
+PT_SAMPLE_AT(pt_python_layout, runtime, 0);
+PT_SAMPLE_AT(pt_python_layout, code_type, 8);
+PT_SAMPLE_AT(pt_python_layout, match_fsbase, 47);
+PT_ASSERT(sizeof(struct pt_python_layout) == 48, "pt_python_layout size");
+PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536, "a sample's size fits its u16");
 
 #endif

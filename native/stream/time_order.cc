@@ -19,7 +19,12 @@ void TimeOrder::DrainBegins() {
 
 void TimeOrder::Record(const void* data, size_t size) {
   uint64_t ts = 0;
-  if (size >= sizeof(pt_event)) memcpy(&ts, static_cast<const uint8_t*>(data) + offsetof(pt_event, ts), sizeof(ts));
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  // A stack sample's header is shorter, its time elsewhere (python_layout.h).
+  if (size >= sizeof(pt_sample) && bytes[offsetof(pt_event, type)] == PT_EV_STACK_SAMPLE)
+    memcpy(&ts, bytes + offsetof(pt_sample, ts), sizeof(ts));
+  else if (size >= sizeof(pt_event))
+    memcpy(&ts, bytes + offsetof(pt_event, ts), sizeof(ts));
   held_.push_back({ts, bytes_.size(), size});
   bytes_.insert(bytes_.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
 }

@@ -4,8 +4,10 @@ import { CallCount, countCalls, pythonBinaries, PytraceError } from '../../index
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { note, Output, printHelp } from '../output';
 import { header, outputWidth, row, totals, widthsFor } from '../top-layout';
+import { topSampled } from './top-sampled';
 
 const help = `Usage: pytrace top [--pid PID]... [--interval S] [--limit N] [--iterations N] [--json]
+       pytrace top --sample --pid PID [--hz N] [--interval S] [--limit N] [--iterations N] [--json]
 
 The HOWTO's top-like view: every interval, the N most frequently entered
 Python functions, as (PID, file, line, function) with their number of calls
@@ -26,6 +28,10 @@ Options:
   --iterations N   stop after N refreshes (default: until Ctrl-C)
   --json           one JSON object per interval (NDJSON), with the calls of
                    the interval (calls) and since the start (totalCalls)
+  --sample         sample the stacks of one process instead (no markers
+                   needed): per function the share of samples it ran in
+                   (%OWN) and was on the stack of (%TOTAL), since the start
+  --hz N           with --sample: samples a second of CPU time (default 99)
   -h, --help       this help
 
 Exit status: 0 when it ran, 1 on a pytrace error, 2 on bad usage.`;
@@ -44,6 +50,19 @@ function pidsOf(values: string[] | undefined): number[] | undefined {
   return values.flatMap((v) => v.split(',')).map((p) => parsePid('top', p.trim()));
 }
 
+function sampledOptions(values: Record<string, unknown>): Parameters<typeof topSampled>[0] {
+  const only = pidsOf(values.pid as string[] | undefined);
+  if (!only || only.length !== 1) throw new UsageError('--sample takes exactly one --pid', 'top');
+  return {
+    pid: only[0],
+    hz: positiveNumber('top', 'hz', values.hz as string | undefined, 99, true),
+    interval: positiveNumber('top', 'interval', values.interval as string | undefined, 1),
+    limit: positiveNumber('top', 'limit', values.limit as string | undefined, 20, true),
+    iterations: positiveNumber('top', 'iterations', values.iterations as string | undefined, Infinity, true),
+    json: Boolean(values.json),
+  };
+}
+
 export const top: Command = {
   name: 'top',
   summary: 'the most frequently called functions, system-wide or per process',
@@ -55,8 +74,12 @@ export const top: Command = {
       limit: { type: 'string' },
       iterations: { type: 'string', short: 'n' },
       json: { type: 'boolean' },
+      sample: { type: 'boolean' },
+      hz: { type: 'string' },
     });
     if (wantsHelp) return printHelp(help);
+    if (values.sample) return topSampled(sampledOptions(values));
+    if (values.hz !== undefined) throw new UsageError('--hz goes with --sample', 'top');
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (processes are given with --pid)`, 'top');
     const pids = pidsOf(values.pid as string[] | undefined);
     const interval = positiveNumber('top', 'interval', values.interval as string | undefined, 1);

@@ -1,0 +1,354 @@
+/**
+ * profile(target): stack samples of a CPython process, walked in the kernel
+ * (native/bpf/stack_sampler.bpf.h) on every CPU `hz` times a second while
+ * one of its threads runs, delivered through the same ring buffer, poll
+ * thread and batches as the marker events, symbolized here.
+ */
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import { fromNative, PytraceError } from '../errors';
+import { kernelHasRingBuffer, layout, NativeTrace } from '../native';
+import { StackProfile } from '../profile/stacks';
+import { kernelLayout } from '../sampling/kernel-layout';
+import { findRuntime } from '../sampling/runtime';
+import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
+import { BatchDecoder } from '../stream/decode';
+import { RawSample } from '../stream/samples';
+import { DEFAULTS, perfPagesFor } from './options';
+import { ProfileOptions, resolveProfileOptions, ResolvedProfileOptions } from './profile-options';
+import { assertPrivileged } from './trace';
+import { LostReport } from './trace-events';
+
+export type { ProfileOptions } from './profile-options';
+
+export interface SampleFrame {
+  function: string;
+  filename: string;
+  /** null: the code object has no line for this instruction. */
+  lineno: number | null;
+  /** The code object's address in the target. */
+  code?: number;
+}
+
+export interface SampleEvent {
+  pid: number;
+  tid: number;
+  /** In the process's own PID namespace, where it differs. */
+  nsPid?: number;
+  nsTid?: number;
+  /** CLOCK_MONOTONIC, ns. */
+  ts: bigint;
+  /** Innermost first. */
+  frames: SampleFrame[];
+  /** The stack was deeper than the kernel walks (innermost frames only), or a name was cut. */
+  truncated?: boolean;
+}
+
+export interface ProfileStats {
+  /** Samples that hit a thread of the process. */
+  taken: number;
+  /** Sample events emitted. */
+  delivered: number;
+  /** Walked, but the transport or the reader could not keep them. */
+  lost: number;
+  /** Left out by the `threads` option. */
+  filtered: number;
+  /** Walks that failed, by reason: nothing was sent for them. */
+  unwindFailures: { noThreadState: number; readFault: number; notCode: number; noFrames: number };
+  /** Samples sent cut at the depth limit. */
+  cut: number;
+  /** Frames whose code object could not be read any more (sent with "<unknown>" names). */
+  unsymbolized: number;
+  transport: 'ring' | 'perf';
+}
+
+/** The profiled process ended: the profile closes after its last samples. */
+export interface ProfileExit {
+  pid: number;
+}
+
+export interface ProfileListeners {
+  sample: [sample: SampleEvent];
+  lost: [report: LostReport];
+  exit: [report: ProfileExit];
+  close: [];
+}
+
+/** A PID, or a process started by the caller (see lib/cli for commands). */
+export type ProfileTarget = number;
+
+const V = layout.sampling.values;
+
+export class Profile extends EventEmitter<ProfileListeners> {
+  readonly pid: number;
+  readonly hz: number;
+  readonly transport: 'ring' | 'perf';
+  private native: NativeTrace | null;
+  private decoder = new BatchDecoder();
+  private symbols: SampleSymbols;
+  private profile: StackProfile;
+  private threadNames = new Map<number, string | undefined>();
+  private delivered = 0;
+  private filtered = 0;
+  private undecodable = 0;
+  private reportedLost = 0;
+  private counters: number[] = new Array(V.PT_SAMPLE_COUNT_MAX).fill(0);
+  private nativeLost = 0;
+  private ended: Promise<void>;
+  private endResolve!: () => void;
+  private closing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  /** Use profile(). */
+  constructor(
+    pid: number,
+    private options: ResolvedProfileOptions,
+    transport: 'ring' | 'perf',
+    symbols: SampleSymbols,
+    native: NativeTrace,
+  ) {
+    super();
+    this.pid = pid;
+    this.hz = options.hz;
+    this.transport = transport;
+    this.symbols = symbols;
+    this.native = native;
+    this.profile = new StackProfile({ type: 'samples', unit: 'count' }, 1e9 / options.hz);
+    this.ended = new Promise((resolve) => (this.endResolve = resolve));
+    if (options.duration !== undefined) {
+      this.timer = setTimeout(() => void this.close(), options.duration * 1000);
+      this.timer.unref();
+    }
+  }
+
+  /** @internal */
+  onMessage(kind: 'batch' | 'exit' | 'end', buffer: ArrayBuffer | undefined, records: number): void {
+    if (kind === 'batch' && buffer) {
+      const raw: RawSample[] = [];
+      const decoded = this.decoder.decode(
+        buffer,
+        () => undefined,
+        (s) => raw.push(s),
+      );
+      this.undecodable += records - decoded;
+      const addresses = new Set<number>();
+      for (const s of raw) for (const f of s.frames) addresses.add(f.code);
+      this.symbols.recheck(addresses);
+      for (const s of raw) this.deliver(s);
+      this.reportLoss();
+    } else if (kind === 'exit') {
+      this.emit('exit', { pid: this.pid });
+      void this.close();
+    } else if (kind === 'end') {
+      this.endResolve();
+    }
+  }
+
+  private deliver(s: RawSample): void {
+    if (this.options.threads && !this.options.threads.has(s.tid)) {
+      this.filtered++;
+      return;
+    }
+    let truncated = s.cut;
+    const frames: SampleFrame[] = s.frames.map((f) => {
+      const sym: SymbolizedFrame = this.symbols.frame(f);
+      if (sym.truncated) truncated = true;
+      return { function: sym.function, filename: sym.filename, lineno: sym.lineno, code: sym.code };
+    });
+    const event: SampleEvent = { pid: s.pid, tid: s.tid, ts: s.ts, frames };
+    if (s.nsPid !== undefined) {
+      event.nsPid = s.nsPid;
+      event.nsTid = s.nsTid;
+    }
+    if (truncated) event.truncated = true;
+    this.profile.add(
+      { pid: s.pid, tid: s.tid, name: this.threadName(s.pid, s.tid) },
+      frames.map((f) => ({ function: f.function, filename: f.filename, lineno: f.lineno ?? 0 })).reverse(),
+      1,
+    );
+    this.delivered++;
+    this.emit('sample', event);
+  }
+
+  /** The kernel's name of the thread (its comm), read once. */
+  private threadName(pid: number, tid: number): string | undefined {
+    if (!this.threadNames.has(tid)) {
+      let name: string | undefined;
+      try {
+        name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').replace(/\n$/, '');
+      } catch {
+        name = undefined; // the thread has ended
+      }
+      this.threadNames.set(tid, name);
+    }
+    return this.threadNames.get(tid);
+  }
+
+  private readCounters(): void {
+    if (!this.native) return;
+    this.counters = this.native.sampleCounters();
+    const s = this.native.stats();
+    this.nativeLost = s.dropped;
+  }
+
+  private reportLoss(): void {
+    this.readCounters();
+    const lost = this.lost();
+    if (lost > this.reportedLost) {
+      this.emit('lost', { count: lost - this.reportedLost, total: lost });
+      this.reportedLost = lost;
+    }
+  }
+
+  private lost(): number {
+    return this.counters[V.PT_SAMPLES_LOST] + this.nativeLost + this.undecodable;
+  }
+
+  stats(): ProfileStats {
+    this.readCounters();
+    const c = this.counters;
+    return {
+      taken: c[V.PT_SAMPLES_TAKEN],
+      delivered: this.delivered,
+      lost: this.lost(),
+      filtered: this.filtered,
+      unwindFailures: {
+        noThreadState: c[V.PT_UNWIND_NO_THREAD],
+        readFault: c[V.PT_UNWIND_READ_FAULT],
+        notCode: c[V.PT_UNWIND_NOT_CODE],
+        noFrames: c[V.PT_UNWIND_EMPTY],
+      },
+      cut: c[V.PT_UNWIND_CUT],
+      unsymbolized: this.symbols.unreadable,
+      transport: this.transport,
+    };
+  }
+
+  /** Every sample so far, as weighted stacks per thread (frames outermost first). */
+  stacks(): StackProfile {
+    return this.profile;
+  }
+
+  /** Stops sampling; resolves once every sample taken is delivered ('close' is emitted). */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        if (this.timer) clearTimeout(this.timer);
+        const native = this.native!;
+        native.close();
+        await this.ended;
+        this.readCounters();
+        this.reportLoss();
+        this.native = null;
+        this.symbols.close();
+        this.emit('close');
+      })();
+    }
+    return this.closing;
+  }
+
+  get closed(): boolean {
+    return this.native === null;
+  }
+
+  /** The samples from now until the profile closes. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<SampleEvent> {
+    const queue: SampleEvent[] = [];
+    let wake: (() => void) | undefined;
+    let closed = this.closed;
+    const onSample = (s: SampleEvent) => {
+      queue.push(s);
+      wake?.();
+    };
+    const onClose = () => {
+      closed = true;
+      wake?.();
+    };
+    this.on('sample', onSample);
+    this.once('close', onClose);
+    const stopListening = () => {
+      this.off('sample', onSample);
+      this.off('close', onClose);
+    };
+    return (async function* () {
+      try {
+        for (;;) {
+          while (queue.length) yield queue.shift()!;
+          if (closed) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        stopListening();
+      }
+    })();
+  }
+
+  ref(): this {
+    this.native?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.native?.unref();
+    return this;
+  }
+}
+
+/**
+ * Starts sampling process `target`. Works on any CPython 3.9-3.15 build,
+ * with or without markers. Resolves once the sampler is attached on every CPU.
+ */
+export async function profile(target: ProfileTarget, options: ProfileOptions = {}): Promise<Profile> {
+  const opts = resolveProfileOptions(options);
+  if (!Number.isInteger(target) || target <= 0)
+    throw new PytraceError(
+      'PYTRACE_BAD_OPTION',
+      `profile() takes a process id (a positive integer), not ${String(target)}.`,
+    );
+  const pid = target;
+  const runtime = findRuntime(pid);
+  assertPrivileged();
+  const transport = opts.transport === 'auto' ? (kernelHasRingBuffer() ? 'ring' : 'perf') : opts.transport;
+  if (transport === 'ring' && !kernelHasRingBuffer())
+    throw new PytraceError(
+      'PYTRACE_KERNEL_UNSUPPORTED',
+      'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".',
+    );
+  const otherNamespace = fs.readlinkSync(`/proc/${pid}/ns/pid`) !== fs.readlinkSync('/proc/self/ns/pid');
+  const symbols = new SampleSymbols(runtime);
+  const made: { profile?: Profile } = {};
+  let native: NativeTrace;
+  try {
+    native = new NativeTrace(
+      {
+        pid,
+        transport,
+        ringBytes: DEFAULTS.ringBytes,
+        wakeupBytes: DEFAULTS.wakeupBytes,
+        drainMs: DEFAULTS.drainMs,
+        minDrainGapUs: DEFAULTS.minDrainGapUs,
+        batchBytes: DEFAULTS.batchBytes,
+        maxPendingBatches: DEFAULTS.maxPendingBatches,
+        dropWhenBehind: false,
+        perfPages: perfPagesFor(DEFAULTS.ringBytes),
+        nsIds: otherNamespace,
+        sampling: true,
+      },
+      (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
+    );
+  } catch (e) {
+    symbols.close();
+    throw fromNative(e);
+  }
+  const result = (made.profile = new Profile(pid, opts, transport, symbols, native));
+  try {
+    native.profileProcess(pid, kernelLayout(runtime));
+    native.attachSampling(opts.hz);
+  } catch (e) {
+    await result.close();
+    throw fromNative(e);
+  }
+  native.start();
+  return result;
+}

@@ -1,0 +1,55 @@
+/** pytrace record: where a process's time goes, as stack samples (other modes are their own branches). */
+import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
+import { printHelp } from '../output';
+import { recordCommand, recordPid } from './record-sampled';
+
+const help = `Usage: pytrace record [options] PID
+       pytrace record [options] -- COMMAND [ARG...]
+
+Samples the Python stacks of process PID (or of COMMAND, started for it) in
+the kernel, HZ times a second of each thread's CPU time, and writes them as
+collapsed stacks (one line per stack: frames outermost first, separated by
+";", then the count) for flame graph tools. Works on CPython 3.9 to 3.15,
+with or without markers. Stops on Ctrl-C, after --duration, or when the
+process exits.
+
+Options:
+  --hz N          samples a second of CPU time (default 99)
+  --duration S    stop after S seconds
+  -o, --output F  write the stacks to F (default: stdout)
+  -h, --help      this help
+
+Exit status: 0 (with COMMAND: the command's), 1 on a pytrace error, 2 on bad usage.`;
+
+export const record: Command = {
+  name: 'record',
+  summary: 'sample where a process spends its time (collapsed stacks)',
+  help,
+  async run(argv) {
+    const dash = argv.indexOf('--');
+    const own = dash < 0 ? argv : argv.slice(0, dash);
+    const command = dash < 0 ? [] : argv.slice(dash + 1);
+    const {
+      values,
+      positionals,
+      help: wantsHelp,
+    } = parse('record', own, {
+      hz: { type: 'string' },
+      duration: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    });
+    if (wantsHelp) return printHelp(help);
+    const options = {
+      hz: positiveNumber('record', 'hz', values.hz as string | undefined, 99, true),
+      duration:
+        values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0),
+      output: values.output as string | undefined,
+    };
+    if (command.length) {
+      if (positionals.length) throw new UsageError('give a PID or -- COMMAND, not both', 'record');
+      return recordCommand(command, options);
+    }
+    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, 'record');
+    return recordPid(parsePid('record', positionals[0]), options);
+  },
+};

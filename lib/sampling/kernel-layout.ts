@@ -1,0 +1,47 @@
+/**
+ * A PythonLayout as the BPF walker takes it: one struct pt_python_layout
+ * (native/bpf/python_layout.h) per profiled process, packed at the offsets
+ * the addon exports.
+ */
+import { layout as native } from '../native';
+import { NONE } from './layout';
+import { PythonRuntime } from './runtime';
+
+const P = native.sampling.pythonLayout;
+const V = native.sampling.values;
+
+const INSTRUCTION_KIND = {
+  'lasti-bytes': V.PT_INSTR_LASTI_BYTES,
+  'lasti-units': V.PT_INSTR_LASTI_UNITS,
+  pointer: V.PT_INSTR_POINTER,
+} as const;
+
+/** The struct pt_python_layout of this process's interpreter. */
+export function kernelLayout(runtime: PythonRuntime): Buffer {
+  const l = runtime.layout;
+  const b = Buffer.alloc(P.size);
+  const u16 = (field: keyof typeof P.offsets, v: number) =>
+    b.writeUInt16LE(v === NONE ? V.PT_OFFSET_NONE : v, P.offsets[field]);
+  b.writeBigUInt64LE(runtime.runtimeAddress, P.offsets.runtime);
+  b.writeBigUInt64LE(runtime.codeType, P.offsets.code_type);
+  u16('interpreters_head', l.runtime.interpretersHead);
+  u16('interp_next', l.interpreter.next);
+  u16('interp_threads_head', l.interpreter.threadsHead);
+  u16('thread_next', l.thread.next);
+  u16('thread_id', l.thread.threadId);
+  u16('thread_native_id', l.thread.nativeThreadId);
+  u16('thread_frame', l.thread.frame);
+  u16('cframe_current_frame', l.thread.cframeCurrentFrame);
+  u16('frame_previous', l.frame.previous);
+  u16('frame_code', l.frame.code);
+  u16('frame_instruction', l.frame.instruction);
+  u16('frame_owner', l.frame.owner);
+  u16('code_units', l.code.unitsInline ? l.code.units : NONE);
+  u16('object_type', l.object.type);
+  b.writeUInt8(INSTRUCTION_KIND[l.frame.instructionKind], P.offsets.instruction_kind);
+  b.writeUInt8(l.frame.codeTagBits, P.offsets.code_tag_bits);
+  b.writeUInt8(l.frame.notPythonOwner === NONE ? 0xff : l.frame.notPythonOwner, P.offsets.not_python_owner);
+  // Before 3.11 the thread state holds only the pthread id: matched against the fs base.
+  b.writeUInt8(l.thread.nativeThreadId === NONE ? 1 : 0, P.offsets.match_fsbase);
+  return b;
+}

@@ -1,0 +1,217 @@
+/* The frame walker, one for sampling and dump: _PyRuntime -> interpreters ->
+ * thread states, to the one of a thread (by its tid in its own PID namespace
+ * from 3.11, by pthread_self = its fs base on 3.9/3.10), then current frame
+ * -> previous ..., innermost first, into a struct sample_scratch.
+ *
+ * The walk is the same; how memory is read is not: the current task's
+ * (bpf_probe_read_user, any program) or another task's
+ * (bpf_copy_from_user_task, sleepable programs only). So the functions
+ * below are a template, included once per reader with PT_WALK(name) naming
+ * its copy and PT_READ(dst, size, address, task) reading. No include guard
+ * for that part. */
+#ifndef PYTRACE_FRAME_WALK_TYPES
+#define PYTRACE_FRAME_WALK_TYPES
+
+/* Its own scratch per program kind: a sample may interrupt a marker record,
+ * or a dump, being built on the same CPU. */
+struct sample_scratch {
+	struct pt_sample hdr;
+	struct pt_sample_frame frames[PT_STACK_MAX];
+};
+
+/* tid -> its thread state, as last found: checked at each use (the id it
+ * holds must still be this thread's), so a stale entry only costs a walk. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} thread_states SEC(".maps");
+
+/* x86-64: pthread_self() is the thread's TCB, its fs base (CO-RE: relocated to this kernel's layout). */
+struct thread_struct___fsbase {
+	unsigned long fsbase;
+} __attribute__((preserve_access_index));
+
+struct task_struct___fsbase {
+	struct thread_struct___fsbase thread;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 thread_key(const struct pt_python_layout *l, struct task_struct *task)
+{
+	/* The interpreter knows its threads by the tid of its own PID namespace (a container's). */
+	if (!l->match_fsbase)
+		return innermost_id(task);
+#ifdef __TARGET_ARCH_x86
+	{
+		struct task_struct___fsbase *t = (void *)task;
+
+		if (bpf_core_field_exists(t->thread.fsbase))
+			return BPF_CORE_READ(t, thread.fsbase);
+	}
+#endif
+	return 0; /* no way to know the pthread here: no thread state will match */
+}
+
+struct thread_search {
+	const struct pt_python_layout *l;
+	struct task_struct *task; /* whose memory is read; NULL: the current task's */
+	__u64 key;
+	__u64 t; /* the thread state looked at; the match when found */
+	__u16 id_off;
+	bool found;
+};
+
+struct frame_walk {
+	const struct pt_python_layout *l;
+	struct task_struct *task;
+	struct sample_scratch *s;
+	__u64 frame;
+	__u32 depth;
+	__u32 failed; /* a counter of enum pt_sample_counter; PT_SAMPLE_COUNT_MAX: none */
+};
+
+#endif
+
+/* *(u64 *)(base + off) in the task's memory; false on a fault. */
+static __always_inline bool PT_WALK(read_field)(struct task_struct *task, __u64 base, __u16 off, __u64 *out)
+{
+	return PT_READ(out, sizeof(*out), base + off, task) == 0;
+}
+
+/* One thread state of the list (bpf_loop keeps the verifier's work per step, not per walk). */
+static long PT_WALK(thread_step)(__u32 i, void *arg)
+{
+	struct thread_search *ts = arg;
+	__u64 id = 0;
+
+	if (!ts->t || !PT_WALK(read_field)(ts->task, ts->t, ts->id_off, &id))
+		return 1;
+	if (id == ts->key) {
+		ts->found = true;
+		return 1;
+	}
+	if (!PT_WALK(read_field)(ts->task, ts->t, ts->l->thread_next, &ts->t))
+		return 1;
+	return 0;
+}
+
+/* The sampled thread's PyThreadState, or 0 (*fault set when memory could not be read). */
+static __always_inline __u64 PT_WALK(find_thread_state)(const struct pt_python_layout *l,
+							struct task_struct *task, __u32 tid, bool *fault)
+{
+	struct thread_search ts = {.l = l, .task = task, .key = thread_key(l, task)};
+	__u64 interp = 0, id = 0;
+	__u64 *cached = bpf_map_lookup_elem(&thread_states, &tid);
+
+	ts.id_off = l->match_fsbase ? l->thread_id : l->thread_native_id;
+	if (!ts.key || ts.id_off == PT_OFFSET_NONE)
+		return 0;
+	if (cached && PT_WALK(read_field)(task, *cached, ts.id_off, &id) && id == ts.key)
+		return *cached;
+	if (!PT_WALK(read_field)(task, l->runtime, l->interpreters_head, &interp)) {
+		*fault = true;
+		return 0;
+	}
+	for (int i = 0; i < PT_MAX_INTERPRETERS && interp; i++) {
+		if (!PT_WALK(read_field)(task, interp, l->interp_threads_head, &ts.t))
+			break;
+		bpf_loop(PT_MAX_THREADS, PT_WALK(thread_step), &ts, 0);
+		if (ts.found) {
+			bpf_map_update_elem(&thread_states, &tid, &ts.t, BPF_ANY);
+			return ts.t;
+		}
+		if (!PT_WALK(read_field)(task, interp, l->interp_next, &interp))
+			break;
+	}
+	return 0;
+}
+
+/* Byte offset of the frame's instruction in its code (see enum pt_instruction_kind). */
+static __always_inline bool PT_WALK(instruction_offset)(const struct pt_python_layout *l,
+							struct task_struct *task, __u64 frame, __u64 code,
+							__s64 *out)
+{
+	if (l->instruction_kind == PT_INSTR_POINTER) {
+		__u64 p = 0;
+
+		if (!PT_WALK(read_field)(task, frame, l->frame_instruction, &p))
+			return false;
+		*out = (__s64)(p - (code + l->code_units));
+		return true;
+	}
+	int lasti = 0;
+
+	if (PT_READ(&lasti, sizeof(lasti), frame + l->frame_instruction, task))
+		return false;
+	*out = l->instruction_kind == PT_INSTR_LASTI_UNITS && lasti >= 0 ? (__s64)lasti * 2 : lasti;
+	return true;
+}
+
+/* One link of the frame chain. */
+static long PT_WALK(frame_step)(__u32 i, void *arg)
+{
+	struct frame_walk *w = arg;
+	const struct pt_python_layout *l = w->l;
+	__u64 frame = w->frame, code = 0, type = 0;
+	__u32 depth = w->depth;
+
+	if (!frame)
+		return 1;
+	if (depth >= PT_STACK_MAX) {
+		w->s->hdr.flags |= PT_SAMPLE_CUT;
+		return 1;
+	}
+	if (l->frame_owner != PT_OFFSET_NONE && l->not_python_owner != 0xff) {
+		__u8 owner = 0;
+
+		if (PT_READ(&owner, 1, frame + l->frame_owner, w->task))
+			goto fault;
+		if (owner >= l->not_python_owner) /* a shim frame: C stack or interpreter entry */
+			goto next;
+	}
+	if (!PT_WALK(read_field)(w->task, frame, l->frame_code, &code))
+		goto fault;
+	code &= ~(__u64)l->code_tag_bits;
+	if (!PT_WALK(read_field)(w->task, code, l->object_type, &type))
+		goto fault;
+	if (type != l->code_type) {
+		w->failed = PT_UNWIND_NOT_CODE;
+		return 1;
+	}
+	w->s->frames[depth].code = code;
+	if (!PT_WALK(instruction_offset)(l, w->task, frame, code, &w->s->frames[depth].offset))
+		goto fault;
+	w->depth = depth + 1;
+next:
+	if (!PT_WALK(read_field)(w->task, frame, l->frame_previous, &w->frame))
+		goto fault;
+	return 0;
+fault:
+	w->failed = PT_UNWIND_READ_FAULT;
+	return 1;
+}
+
+/* Fills s->frames from the thread state's current frame; the counter to
+ * bump on failure, or PT_SAMPLE_COUNT_MAX when the sample is good. */
+static __always_inline __u32 PT_WALK(walk_frames)(const struct pt_python_layout *l, struct task_struct *task,
+						  __u64 tstate, struct sample_scratch *s)
+{
+	struct frame_walk w = {.l = l, .task = task, .s = s, .failed = PT_SAMPLE_COUNT_MAX};
+
+	if (!PT_WALK(read_field)(task, tstate, l->thread_frame, &w.frame))
+		return PT_UNWIND_READ_FAULT;
+	if (l->cframe_current_frame != PT_OFFSET_NONE && w.frame &&
+	    !PT_WALK(read_field)(task, w.frame, l->cframe_current_frame, &w.frame))
+		return PT_UNWIND_READ_FAULT;
+	s->hdr.flags = 0;
+	bpf_loop(PT_STACK_MAX + PT_WALK_EXTRA, PT_WALK(frame_step), &w, 0);
+	if (w.failed != PT_SAMPLE_COUNT_MAX)
+		return w.failed;
+	if (w.frame)
+		s->hdr.flags |= PT_SAMPLE_CUT; /* deeper than the walk goes */
+	if (!w.depth)
+		return PT_UNWIND_EMPTY;
+	s->hdr.depth = w.depth;
+	return PT_SAMPLE_COUNT_MAX;
+}

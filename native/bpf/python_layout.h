@@ -1,0 +1,92 @@
+/* Stack sampling's part of the kernel/JS contract: how to walk one CPython
+ * process's frames (one struct per profiled process, from
+ * lib/sampling/layout.ts), the record a sample leaves the kernel as, and the
+ * per-CPU counters of samples and of walks that failed. Included by
+ * usdt_event.h, whose integer types it uses. */
+#ifndef PYTRACE_PYTHON_LAYOUT_H
+#define PYTRACE_PYTHON_LAYOUT_H
+
+/* Frames one sample carries, innermost first; a deeper stack is cut (flagged). */
+#define PT_STACK_MAX 160
+/* Links followed per walk besides the frames kept: shim frames, skipped. */
+#define PT_WALK_EXTRA	    32
+#define PT_MAX_INTERPRETERS 4
+/* Thread states looked at per interpreter to find the sampled thread's. */
+#define PT_MAX_THREADS	256
+#define PT_MAX_PROFILED 256
+/* An absent offset (PythonLayout's NONE). */
+#define PT_OFFSET_NONE 0xffff
+
+/* How a frame says where it is (lib/sampling/layout.ts InstructionKind). */
+enum pt_instruction_kind {
+	PT_INSTR_LASTI_BYTES = 0, /* 3.9: int f_lasti, bytes */
+	PT_INSTR_LASTI_UNITS = 1, /* 3.10: int f_lasti, 2-byte code units */
+	PT_INSTR_POINTER = 2,	  /* 3.11+: a pointer into the code object's units */
+};
+
+/* One profiled process, keyed by its tgid in the `profiled` map. Every
+ * offset in bytes, PT_OFFSET_NONE when the version has no such field. */
+struct pt_python_layout {
+	pt_u64 runtime;		  /* address of _PyRuntime */
+	pt_u64 code_type;	  /* address of PyCode_Type */
+	pt_u16 interpreters_head; /* in _PyRuntimeState */
+	pt_u16 interp_next;	  /* in PyInterpreterState */
+	pt_u16 interp_threads_head;
+	pt_u16 thread_next;	     /* in PyThreadState */
+	pt_u16 thread_id;	     /* pthread_t */
+	pt_u16 thread_native_id;     /* the kernel's tid (3.11+) */
+	pt_u16 thread_frame;	     /* the frame, or the _PyCFrame (3.11/3.12) */
+	pt_u16 cframe_current_frame; /* in the _PyCFrame; NONE: thread_frame is the frame */
+	pt_u16 frame_previous;
+	pt_u16 frame_code;
+	pt_u16 frame_instruction;
+	pt_u16 frame_owner;	/* char owner (3.11+) */
+	pt_u16 code_units;	/* inline code units (3.11+) */
+	pt_u16 object_type;	/* ob_type */
+	pt_u8 instruction_kind; /* enum pt_instruction_kind */
+	pt_u8 code_tag_bits;	/* low bits to clear from the code pointer */
+	pt_u8 not_python_owner; /* owners at or above are shim frames; 0xff: none */
+	pt_u8 match_fsbase;	/* find the thread by pthread_self (= fs base), not by tid */
+};
+
+/* One frame of a sample. offset < 0: the frame has not started. */
+struct pt_sample_frame {
+	pt_u64 code;   /* code object address */
+	pt_s64 offset; /* byte offset of the instruction in the code */
+};
+
+enum pt_sample_flags {
+	PT_SAMPLE_CUT = 1, /* deeper than PT_STACK_MAX: the innermost frames only */
+};
+
+/* A sample as it leaves the kernel: this header, then `depth` struct
+ * pt_sample_frame. size and type are where struct pt_event has them. */
+struct pt_sample {
+	pt_u16 size;
+	pt_u8 type;  /* PT_EV_STACK_SAMPLE */
+	pt_u8 flags; /* enum pt_sample_flags */
+	pt_u32 pid;
+	pt_u32 tid;
+	pt_u16 depth;
+	pt_u16 status; /* a dump's: PT_SAMPLES_SENT, or why the walk failed (enum pt_sample_counter) */
+	pt_u64 ts;     /* CLOCK_MONOTONIC, ns */
+	pt_u32 ns_pid; /* 0: not asked for */
+	pt_u32 ns_tid;
+};
+
+/* Index of each counter in the per-CPU `sample_counters` map. */
+enum pt_sample_counter {
+	PT_SAMPLES_TAKEN = 0, /* a profiled process's thread was on the CPU */
+	PT_SAMPLES_SENT = 1,
+	PT_SAMPLES_LOST = 2,	  /* the transport could not take it */
+	PT_UNWIND_NO_THREAD = 3,  /* the thread has no thread state (not a Python thread) */
+	PT_UNWIND_READ_FAULT = 4, /* memory on the way could not be read (paged out, or freed) */
+	PT_UNWIND_NOT_CODE = 5,	  /* a frame's code is not a code object (torn, or a bad layout) */
+	PT_UNWIND_EMPTY = 6,	  /* a thread state with no Python frame */
+	PT_UNWIND_CUT = 7,	  /* sent, cut at PT_STACK_MAX frames */
+	PT_SAMPLE_COUNT_MAX = 8,
+};
+
+#define PT_SAMPLE_AT(type, field, at)                                                                        \
+	PT_ASSERT(__builtin_offsetof(struct type, field) == (at), #type "." #field)
+#endif

@@ -59,6 +59,13 @@ export interface FrameEvent extends Base {
    * or coroutine, and CPython fires no return for it (see lib/planning/generators.ts).
    */
   generatorCreated?: true;
+  /**
+   * On a return, when entries and returns are both traced: the call's time
+   * from its entry, and that less the time of the calls it made (see
+   * lib/stream/calls.ts); null when its entry came before the trace began.
+   */
+  durationNs?: bigint | null;
+  selfNs?: bigint | null;
 }
 export interface GcStartEvent extends Base { type: 'gc-start'; generation: number }
 export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'events';
 import { BatchDecoder } from '../stream/decode';
 import { assertTraceable, describeBinary, describeProcess, Description } from '../discovery/describe';
 import { fromNative, PytraceError } from '../errors';
+import { CallPairing } from '../stream/calls';
 import { CreationReturns, entryAtCreation, generatorCreationTarget } from '../planning/generators';
 import { EVENT_NAMES, EventName, markerOf, TraceEvent } from '../markers';
 import { kernelHasRingBuffer, NativeTarget, NativeTrace } from '../native';
@@ -90,6 +91,8 @@ export class Trace extends EventEmitter {
   private detaching?: Promise<void>;
   /** @internal Set when the build fires an entry, and no return, at generator creation. */
   creations?: CreationReturns;
+  /** Entries paired with returns, for their durations: when both are traced. */
+  private calls: CallPairing | null;
 
   /** Use attach(). */
   constructor(pid: number, events: EventName[], description: Description, transport: 'ring' | 'perf', native: NativeTrace) {
@@ -99,6 +102,7 @@ export class Trace extends EventEmitter {
     this.description = description;
     this.transport = transport;
     this.native = native;
+    this.calls = events.includes('function-entry') && events.includes('function-return') ? new CallPairing() : null;
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
   }
 
@@ -108,7 +112,9 @@ export class Trace extends EventEmitter {
       if (this.listenerCount('batch')) this.emit('batch', buffer, records);
       const all = this.listenerCount('event') > 0;
       let emitted = 0;
+      const calls = this.calls;
       const emit = (ev: TraceEvent) => {
+        if (calls) timeCall(calls, ev);
         this.emit(ev.type, ev);
         if (all) this.emit('event', ev);
         emitted++;
@@ -130,6 +136,7 @@ export class Trace extends EventEmitter {
     } else if (kind === 'exit') {
       this.decoder.forget(this.pid);
       this.creations?.forget();
+      this.calls?.reset();
       this.emit('exit', { pid: this.pid });
       void this.detach();
     } else if (kind === 'end') {
@@ -218,6 +225,16 @@ export class Trace extends EventEmitter {
   unref(): this {
     this.native?.unref();
     return this;
+  }
+}
+
+/** Gives a return its call's durations (null fields when its entry was not seen). */
+function timeCall(calls: CallPairing, ev: TraceEvent): void {
+  if (ev.type === 'function-entry') calls.enter(ev);
+  else if (ev.type === 'function-return') {
+    const call = calls.leave(ev);
+    ev.durationNs = call ? call.durationNs : null;
+    ev.selfNs = call ? call.selfNs : null;
   }
 }
 

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { AuditArg, TraceEvent } from '../index';
 import { markerOf } from '../markers';
+import { CallPairing } from '../stream/calls';
 import { printable, shown, wasCut } from './escape';
 import { formatDuration, Output, toJson } from './output';
 import { EventStats, Pairing } from './pairing';
@@ -18,9 +19,8 @@ export interface Printer {
   print(ev: TraceEvent): void;
 }
 
-/** Per thread: DTrace's self->indent, and thread_indent's counter and time base. */
+/** Per thread: thread_indent's counter and time base (DTrace's self->indent is the calls open). */
 interface ThreadState {
-  indent: number;
   counter: number;
   baseUs: bigint;
 }
@@ -66,6 +66,8 @@ export function withPairing(ev: TraceEvent, p: Pairing | undefined, extra: objec
 
 export class HierarchyPrinter implements Printer {
   private threads = new Map<number, ThreadState>();
+  /** Entries paired with returns: the depth of each line. */
+  readonly calls = new CallPairing();
 
   constructor(
     private format: HierarchyFormat,
@@ -76,7 +78,7 @@ export class HierarchyPrinter implements Printer {
 
   private state(tid: number): ThreadState {
     let s = this.threads.get(tid);
-    if (!s) this.threads.set(tid, (s = { indent: 0, counter: 0, baseUs: 0n }));
+    if (!s) this.threads.set(tid, (s = { counter: 0, baseUs: 0n }));
     return s;
   }
 
@@ -85,15 +87,15 @@ export class HierarchyPrinter implements Printer {
     const s = this.state(ev.tid);
     // DTrace: entries print, then indent; returns dedent, then print. Unlike
     // DTrace the indent stops at 0 when a return's entry predates the trace.
-    if (ev.type === 'function-return') s.indent = Math.max(0, s.indent - 1);
-    const depth = s.indent;
-    if (ev.type === 'function-entry') s.indent++;
+    if (ev.type === 'function-return') this.calls.leave(ev);
+    const depth = this.calls.depth(ev.tid);
+    if (ev.type === 'function-entry') this.calls.enter(ev);
 
     if (this.format === 'json') this.out.line(toJson(withPairing(ev, pairing, { depth })));
     else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
     else this.out.line(this.stap(ev, s, pairing));
     // A thread back at depth 0 has no state worth keeping (threads come and go).
-    if (s.indent === 0 && s.counter === 0) this.threads.delete(ev.tid);
+    if (s.counter === 0) this.threads.delete(ev.tid);
   }
 
   /** printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details. */

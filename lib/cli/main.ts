@@ -11,13 +11,14 @@ import { gc } from './commands/gc';
 import { imports } from './commands/imports';
 import { lines } from './commands/lines';
 import { list } from './commands/list';
+import { record } from './commands/record';
 import { run } from './commands/run';
 import { top } from './commands/top';
 import { printable } from './escape';
 import { writeAll } from './output';
 import { CommandNotFound } from './resolve';
 
-const COMMANDS: Command[] = [list, describeCommand, calls, lines, gc, imports, audit, top, run];
+const COMMANDS: Command[] = [list, describeCommand, calls, lines, gc, imports, audit, top, run, record];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

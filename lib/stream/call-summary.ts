@@ -9,7 +9,7 @@ import { Call } from './calls';
 export interface FunctionTimes {
   filename: string;
   function: string;
-  /** The line of its def. */
+  /** The lowest line its entries reported: its first line, once a call started it. */
   lineno: number;
   calls: number;
   totalNs: bigint;
@@ -30,13 +30,14 @@ export class CallSummary {
   /** Adds an ended call. */
   add(call: Call): void {
     const e = call.entry;
-    const key = `${e.lineno}\u0000${e.function}\u0000${e.filename}`;
+    const key = `${e.function}\u0000${e.filename}`;
     let t = this.byKey.get(key);
     if (!t)
       this.byKey.set(
         key,
         (t = { filename: e.filename, function: e.function, lineno: e.lineno, calls: 0, totalNs: 0n, selfNs: 0n, meanNs: 0n, maxNs: 0n, outermost: 0 }),
       );
+    if (e.lineno < t.lineno) t.lineno = e.lineno;
     t.calls++;
     t.selfNs += call.selfNs;
     if (call.durationNs > t.maxNs) t.maxNs = call.durationNs;
@@ -56,6 +57,6 @@ export class CallSummary {
 
 function insideItself(call: Call): boolean {
   const e = call.entry;
-  for (let c = call.parent; c; c = c.parent) if (c.entry.function === e.function && c.entry.filename === e.filename && c.entry.lineno === e.lineno) return true;
+  for (let c = call.parent; c; c = c.parent) if (c.entry.function === e.function && c.entry.filename === e.filename) return true;
   return false;
 }

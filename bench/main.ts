@@ -12,9 +12,9 @@ import { assertPrivileged } from '../lib/api/trace';
 import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';
-import { capacitySection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
+import { capacitySection, writersSection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
 
-const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile'];
+const SECTIONS = ['cost', 'capacity', 'writers', 'latency', 'memory', 'profile'];
 
 interface Args {
   /** Internal: run one section in this process and print its JSON (a fresh tracer process). */
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     memorySeconds: args.quick ? 10 : 60,
     lowRateSeconds: args.quick ? 3 : 5,
     capacityRecords: args.quick ? 3_000_000 : 8_000_000,
+    writerEvents: args.quick ? 2_000_000 : 5_000_000,
     log,
   };
   if (args.child) {
@@ -127,6 +128,10 @@ async function main(): Promise<void> {
   if (on('capacity')) {
     log(`capacity: ${s.capacityRecords} synthetic records per run`);
     results.capacity = await capacitySection(s);
+  }
+  if (on('writers')) {
+    log(`writers: ${s.writerEvents} events per run, to a file`);
+    results.writers = writersSection(s);
   }
   if (on('latency') || on('memory')) {
     log(`latency and memory: ${s.memorySeconds} s at full rate`);

@@ -1,5 +1,5 @@
 /** The benchmark's output: targets judged from the results, and the printed table. */
-import { CapacityRow, CostRow, LongRun, LowRate, ProfileRow } from './suite';
+import { CapacityRow, CostRow, LongRun, LowRate, ProfileRow, WriterRow } from './suite';
 
 export interface Target {
   name: string;
@@ -14,6 +14,7 @@ export interface Results {
   meta: Record<string, string | number | boolean | null>;
   cost?: CostRow[];
   capacity?: CapacityRow[];
+  writers?: WriterRow[];
   longRun?: LongRun;
   lowRate?: LowRate;
   profile?: ProfileRow[];
@@ -57,6 +58,12 @@ export function targets(r: Results): Target[] {
       note: pass ? '' : off.map((x) => `${x.delivered}/${x.calls}`).join(' '),
     });
   }
+  for (const w of r.writers ?? [])
+    if (w.perSecond && w.key !== 'exact-profile')
+      t.push({ name: `writer: ${w.label}`, measured: mega(w.median), target: '>= 2.00 M/s', pass: w.median >= 2e6, note: w.median >= 2e6 ? '' : `${fix(2e6 / w.median, 2)}x short` });
+  const timed = r.capacity?.find((x) => x.path === 'trace-calls');
+  const untimed = r.capacity?.find((x) => x.path === 'trace-calls-untimed');
+  if (timed && untimed) t.push(atMost('entries and returns: untimed rate / with durationNs', untimed.median / timed.median, 1.15));
   const cap = r.capacity?.find((x) => x.path === 'trace');
   if (cap) {
     const pass = cap.median >= 5e6;
@@ -120,6 +127,14 @@ export function render(r: Results): string {
   if (r.capacity) {
     out += `\nJS consumer capacity: synthetic records in the kernel's format, one JS thread, median of ${m.runs}\n`;
     out += table(['path', 'events/s', 'spread', 'lost'], r.capacity.map((c) => [c.label, mega(c.median), pct(c.spread), String(c.lost)]), [false, true, true, true]);
+  }
+  if (r.writers) {
+    out += `\nWriters: decoded events (nested calls, returns with durations) written on one JS thread, median of ${m.runs}\n`;
+    out += table(
+      ['writer', 'events/s', 'spread', 'bytes/event', 'heap MiB after'],
+      r.writers.map((w) => (w.perSecond ? [w.label, mega(w.median), pct(w.spread), fix(w.bytesPerEvent, 1), fix(w.heapMiB, 1)] : [w.label, 'not in the tree yet', '', '', ''])),
+      [false, true, true, true, true],
+    );
   }
   if (r.longRun || r.lowRate) {
     out += '\nEvent-to-listener latency (bpf_ktime_get_ns to process.hrtime.bigint in the listener)\n';

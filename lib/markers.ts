@@ -62,10 +62,11 @@ export interface FrameEvent extends Base {
   /**
    * On a return, when entries and returns are both traced: the call's time
    * from its entry, and that less the time of the calls it made (see
-   * lib/stream/calls.ts); null when its entry came before the trace began.
+   * lib/stream/calls.ts), in nanoseconds; null when its entry came before
+   * the trace began.
    */
-  durationNs?: bigint | null;
-  selfNs?: bigint | null;
+  durationNs?: number | null;
+  selfNs?: number | null;
 }
 export interface GcStartEvent extends Base { type: 'gc-start'; generation: number }
 export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }

@@ -33,6 +33,7 @@ export const DEFAULTS = {
   batchBytes: 256 << 10,
   maxPendingBatches: 16,
   onBackpressure: 'pause',
+  durations: true,
 } as const satisfies Required<Omit<AttachOptions, 'events' | 'within' | 'perfPages'>>;
 
 /**
@@ -80,6 +81,7 @@ const RULES: { [K in keyof Required<AttachOptions>]: Rule } = {
   batchBytes: { kind: 'number', min: 4096, max: 64 * MiB, integer: true, unit: 'bytes' },
   maxPendingBatches: { kind: 'number', min: 1, max: 65536, integer: true, unit: 'batches' },
   onBackpressure: { kind: 'choice', allowed: ['pause', 'drop'] },
+  durations: { kind: 'boolean' },
   perfPages: { kind: 'number', min: 1, max: 65536, integer: true, powerOfTwo: true, unit: 'pages per CPU' },
 };
 

@@ -24,13 +24,17 @@ export class CallSummaryPrinter implements Printer {
       out.json({ type: 'summary', ...extra, calls: paired, unpaired, functions });
       return;
     }
-    out.line(`${paired} calls of ${functions.length} functions${unpaired ? `, ${unpaired} returns without their entry (called before tracing began)` : ''}; by self time:`);
-    out.line(`${'calls'.padStart(9)} ${'total'.padStart(11)} ${'self'.padStart(11)} ${'mean'.padStart(11)} ${'max'.padStart(11)}  function`);
+    out.line(
+      `${paired} calls of ${functions.length} functions${unpaired ? `, ${unpaired} returns without their entry (called before tracing began)` : ''}; by self time:`,
+    );
+    out.line(
+      `${'calls'.padStart(9)} ${'total'.padStart(11)} ${'self'.padStart(11)} ${'mean'.padStart(11)} ${'max'.padStart(11)}  function`,
+    );
     for (const f of functions) out.line(row(f));
   }
 }
 
 function row(f: FunctionTimes): string {
-  const d = (ns: bigint) => formatDuration(ns).padStart(11);
+  const d = (ns: number) => formatDuration(ns).padStart(11);
   return `${String(f.calls).padStart(9)} ${d(f.totalNs)} ${d(f.selfNs)} ${d(f.meanNs)} ${d(f.maxNs)}  ${printable(f.function)} (${printable(f.filename)}:${f.lineno})`;
 }

@@ -60,3 +60,8 @@ export function eventJson(event: object, extra?: object): string {
   const s = fields(event, '{');
   return (extra ? fields(extra, s) : s) + '}';
 }
+
+/** The event's JSON with `tail` (JSON members, starting with a comma) added: no object to build per event. */
+export function eventJsonWith(event: object, tail: string): string {
+  return fields(event, '{') + tail + '}';
+}

@@ -9,7 +9,7 @@ import { markerOf } from '../markers';
 import { CallPairing } from '../stream/calls';
 import { printable, shown, wasCut } from './escape';
 import { formatDuration, Output } from './output';
-import { eventJson } from './ndjson';
+import { eventJson, eventJsonWith } from './ndjson';
 import { EventStats, Pairing } from './pairing';
 import { ThreadNames } from './threads';
 
@@ -108,7 +108,7 @@ export class HierarchyPrinter implements Printer {
     const depth = this.calls.depth(ev.tid);
     if (ev.type === 'function-entry') this.calls.enter(ev);
 
-    if (this.format === 'json') this.out.line(eventJson(ev, pairing ? { depth, ...pairing } : { depth }));
+    if (this.format === 'json') this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, `,"depth":${depth}`));
     else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
     else this.out.line(this.stap(ev, s, pairing));
     // A thread back at depth 0 has no state worth keeping (threads come and go).

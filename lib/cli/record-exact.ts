@@ -38,7 +38,8 @@ export function parseSize(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const m = SIZE.exec(text);
   const n = m ? Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase()) : NaN;
-  if (!Number.isFinite(n) || n < 4096) throw new UsageError(`--max-size wants a size of at least 4K (e.g. 64M), not "${text}"`, 'record');
+  if (!Number.isFinite(n) || n < 4096)
+    throw new UsageError(`--max-size wants a size of at least 4K (e.g. 64M), not "${text}"`, 'record');
   return Math.floor(n);
 }
 
@@ -56,7 +57,8 @@ export async function recordExact(argv: string[]): Promise<number> {
   const pid = end < 0 ? parsePid('record', positionals.length > 1 ? undefined : positionals[0]) : null;
   const file = (values.output as string | undefined) ?? 'trace.json';
   const maxBytes = parseSize(values['max-size'] as string | undefined, 256 << 20);
-  const durationS = values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0);
+  const durationS =
+    values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0);
 
   const launch = command.length ? markerObjectFor(command[0]) : null;
   const names = new ThreadNames(launch ? commOfPath(launch.file) : String(pid));
@@ -69,7 +71,9 @@ export async function recordExact(argv: string[]): Promise<number> {
       maxBytes,
       onFull: () => {
         cut = `the file reached --max-size (${formatBytes(maxBytes)})`;
-        note(`${file} reached --max-size (${formatBytes(maxBytes)}): recording stopped, the file is complete up to here`);
+        note(
+          `${file} reached --max-size (${formatBytes(maxBytes)}): recording stopped, the file is complete up to here`,
+        );
         stopTrace?.();
       },
       threadName: (p, tid) => (tid === p ? `main thread (${names.of(p, tid)})` : names.of(p, tid)),
@@ -85,7 +89,9 @@ export async function recordExact(argv: string[]): Promise<number> {
     printer: { print: (ev) => writer.write(ev) },
     summary: () => {
       writer.close();
-      note(`wrote ${writer.events} trace events to ${file} (${formatBytes(writer.bytes)})${cut ? `; cut: ${cut}` : ''}`);
+      note(
+        `wrote ${writer.events} trace events to ${file} (${formatBytes(writer.bytes)})${cut ? `; cut: ${cut}` : ''}`,
+      );
     },
   };
   const timer = (stop: () => void) => {
@@ -109,9 +115,16 @@ export async function recordExact(argv: string[]): Promise<number> {
 }
 
 /** As pytrace run starts its command: stopped until every probe is in place. */
-async function recordCommand(command: string[], binary: string, spec: Omit<TraceSpec, 'target' | 'label'>, timer: (stop: () => void) => void): Promise<number> {
+async function recordCommand(
+  command: string[],
+  binary: string,
+  spec: Omit<TraceSpec, 'target' | 'label'>,
+  timer: (stop: () => void) => void,
+): Promise<number> {
   const child = spawn('/bin/sh', ['-c', 'kill -STOP $$; exec "$@"', 'sh', ...command], { stdio: 'inherit' });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0))));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0))),
+  );
   let alive = true;
   let started = false;
   let stopTrace: (() => void) | undefined;
@@ -151,5 +164,3 @@ async function recordCommand(command: string[], binary: string, spec: Omit<Trace
 function formatBytes(n: number): string {
   return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
-
-

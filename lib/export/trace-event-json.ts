@@ -80,26 +80,46 @@ export class TraceEventWriter {
     t.lastUs = us;
     switch (ev.type) {
       case 'function-entry':
-        this.begin(t, { kind: 'call', name: ev.function, file: ev.filename }, this.callHead(ev.function, ev.filename, ev.lineno), ev.tid, us);
+        this.begin(
+          t,
+          { kind: 'call', name: ev.function, file: ev.filename },
+          this.callHead(ev.function, ev.filename, ev.lineno),
+          ev.tid,
+          us,
+        );
         break;
       case 'function-return':
         this.end(t, 'call', ev.function, ev.filename, ev.tid, us);
         break;
       case 'gc-start':
-        this.begin(t, { kind: 'gc', name: 'gc' }, `{"ph":"B","cat":"gc","name":"gc","args":{"generation":${ev.generation}}`, ev.tid, us);
+        this.begin(
+          t,
+          { kind: 'gc', name: 'gc' },
+          `{"ph":"B","cat":"gc","name":"gc","args":{"generation":${ev.generation}}`,
+          ev.tid,
+          us,
+        );
         break;
       case 'gc-done':
         this.end(t, 'gc', 'gc', undefined, ev.tid, us, `,"args":{"collected":${ev.collected}}`);
         break;
       case 'import-find-load-start':
-        this.begin(t, { kind: 'import', name: ev.module }, `{"ph":"B","cat":"import","name":${JSON.stringify('import ' + ev.module)},"args":{"module":${JSON.stringify(ev.module)}}`, ev.tid, us);
+        this.begin(
+          t,
+          { kind: 'import', name: ev.module },
+          `{"ph":"B","cat":"import","name":${JSON.stringify('import ' + ev.module)},"args":{"module":${JSON.stringify(ev.module)}}`,
+          ev.tid,
+          us,
+        );
         break;
       case 'import-find-load-done':
         this.end(t, 'import', ev.module, undefined, ev.tid, us, `,"args":{"found":${ev.found}}`);
         break;
       case 'audit': {
         const args = ev.args ? `,"args":{"args":${JSON.stringify(ev.args.map(auditArg))}}` : '';
-        this.emit(`{"ph":"i","s":"t","cat":"audit","name":${JSON.stringify(ev.event)}${args},"pid":${ev.pid},"tid":${ev.tid},"ts":${us}}`);
+        this.emit(
+          `{"ph":"i","s":"t","cat":"audit","name":${JSON.stringify(ev.event)}${args},"pid":${ev.pid},"tid":${ev.tid},"ts":${us}}`,
+        );
         break;
       }
       default:
@@ -129,7 +149,9 @@ export class TraceEventWriter {
     const name = this.options.threadName?.(pid, tid) ?? (tid === pid ? 'main thread' : `thread ${tid}`);
     this.emit(`{"ph":"M","name":"thread_name","pid":${pid},"tid":${tid},"args":{"name":${JSON.stringify(name)}}}`);
     // The main thread's track first.
-    this.emit(`{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${tid},"args":{"sort_index":${tid === pid ? 0 : 1}}}`);
+    this.emit(
+      `{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${tid},"args":{"sort_index":${tid === pid ? 0 : 1}}}`,
+    );
     this.threads.set(tid, (t = { pid, open: [], lastUs: '0' }));
     return t;
   }
@@ -158,7 +180,15 @@ export class TraceEventWriter {
   }
 
   /** Ends the innermost open slice matching; those inside it never got their end (lost events): ended with it. */
-  private end(t: ThreadTrack, kind: OpenSlice['kind'], name: string, file: string | undefined, tid: number, us: string, args = ''): void {
+  private end(
+    t: ThreadTrack,
+    kind: OpenSlice['kind'],
+    name: string,
+    file: string | undefined,
+    tid: number,
+    us: string,
+    args = '',
+  ): void {
     let i = t.open.length - 1;
     while (i >= 0 && !(t.open[i].kind === kind && t.open[i].name === name && t.open[i].file === file)) i--;
     if (i < 0) return; // began before the trace
@@ -191,7 +221,7 @@ export class TraceEventWriter {
     if (!this.pending.length) return;
     const bytes = Buffer.from(this.pending);
     this.pending = '';
-    for (let at = 0; at < bytes.length; ) at += fs.writeSync(this.fd, bytes, at);
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(this.fd, bytes, at);
     this.written += bytes.length;
   }
 }

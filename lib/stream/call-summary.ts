@@ -12,11 +12,11 @@ export interface FunctionTimes {
   /** The lowest line its entries reported: its first line, once a call started it. */
   lineno: number;
   calls: number;
-  totalNs: bigint;
-  selfNs: bigint;
+  totalNs: number;
+  selfNs: number;
   /** totalNs over calls that were not inside another call of the same function. */
-  meanNs: bigint;
-  maxNs: bigint;
+  meanNs: number;
+  maxNs: number;
 }
 
 interface Entry extends FunctionTimes {
@@ -35,7 +35,17 @@ export class CallSummary {
     if (!t)
       this.byKey.set(
         key,
-        (t = { filename: e.filename, function: e.function, lineno: e.lineno, calls: 0, totalNs: 0n, selfNs: 0n, meanNs: 0n, maxNs: 0n, outermost: 0 }),
+        (t = {
+          filename: e.filename,
+          function: e.function,
+          lineno: e.lineno,
+          calls: 0,
+          totalNs: 0,
+          selfNs: 0,
+          meanNs: 0,
+          maxNs: 0,
+          outermost: 0,
+        }),
       );
     if (e.lineno < t.lineno) t.lineno = e.lineno;
     t.calls++;
@@ -50,13 +60,26 @@ export class CallSummary {
   /** Every function seen, by self time, highest first (then by name, for a stable order). */
   functions(): FunctionTimes[] {
     return [...this.byKey.values()]
-      .map(({ outermost, ...t }) => ({ ...t, meanNs: outermost ? t.totalNs / BigInt(outermost) : 0n }))
-      .sort((a, b) => (b.selfNs > a.selfNs ? 1 : b.selfNs < a.selfNs ? -1 : a.function < b.function ? -1 : a.function > b.function ? 1 : a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : a.lineno - b.lineno));
+      .map(({ outermost, ...t }) => ({ ...t, meanNs: outermost ? Math.round(t.totalNs / outermost) : 0 }))
+      .sort(
+        (a, b) =>
+          b.selfNs - a.selfNs ||
+          (a.function < b.function
+            ? -1
+            : a.function > b.function
+              ? 1
+              : a.filename < b.filename
+                ? -1
+                : a.filename > b.filename
+                  ? 1
+                  : 0),
+      );
   }
 }
 
 function insideItself(call: Call): boolean {
   const e = call.entry;
-  for (let c = call.parent; c; c = c.parent) if (c.entry.function === e.function && c.entry.filename === e.filename) return true;
+  for (let c = call.parent; c; c = c.parent)
+    if (c.entry.function === e.function && c.entry.filename === e.filename) return true;
   return false;
 }

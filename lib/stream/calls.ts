@@ -15,11 +15,17 @@ export interface Call {
   parent: Call | null;
   /** Calls open below it on its thread (0: the outermost seen). */
   depth: number;
-  /** The durations of its children that returned so far. */
-  childNs: bigint;
+  /**
+   * The durations of its children that returned so far. Durations are
+   * numbers: exact up to 2^53 ns (104 days), and cheaper than bigints, which
+   * allocate on every operation.
+   */
+  childNs: number;
   /** Set when it returns. */
-  durationNs: bigint;
-  selfNs: bigint;
+  durationNs: number;
+  selfNs: number;
+  /** A consumer's own state for this call (the exact profile keeps its stack here); null until set. */
+  data: unknown;
 }
 
 interface ThreadCalls {
@@ -65,7 +71,15 @@ export class CallPairing {
     let t = this.threads.get(ev.tid);
     if (!t) this.threads.set(ev.tid, (t = { pid: ev.pid, top: null }));
     const parent = t.top;
-    const call: Call = { entry: ev, parent, depth: parent ? parent.depth + 1 : 0, childNs: 0n, durationNs: 0n, selfNs: 0n };
+    const call: Call = {
+      entry: ev,
+      parent,
+      depth: parent ? parent.depth + 1 : 0,
+      childNs: 0,
+      durationNs: 0,
+      selfNs: 0,
+      data: null,
+    };
     t.top = call;
     return call;
   }
@@ -81,7 +95,7 @@ export class CallPairing {
       return null;
     }
     for (let c = t.top; c !== call; c = c!.parent) this.stats.abandoned++;
-    call.durationNs = ev.ts - call.entry.ts;
+    call.durationNs = Number(ev.ts - call.entry.ts);
     call.selfNs = call.durationNs - call.childNs;
     if (call.parent) call.parent.childNs += call.durationNs;
     t.top = call.parent;

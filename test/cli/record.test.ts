@@ -52,7 +52,16 @@ function slices(events: TraceEvent[]): Slice[] {
     last.set(e.tid, e.ts!);
     const stack = open.get(e.tid) ?? [];
     open.set(e.tid, stack);
-    if (e.ph === 'B') stack.push({ name: e.name!, cat: e.cat!, tid: e.tid, ts: e.ts!, dur: -1, parent: stack[stack.length - 1] ?? null, args: e.args ?? {} });
+    if (e.ph === 'B')
+      stack.push({
+        name: e.name!,
+        cat: e.cat!,
+        tid: e.tid,
+        ts: e.ts!,
+        dur: -1,
+        parent: stack[stack.length - 1] ?? null,
+        args: e.args ?? {},
+      });
     else if (e.ph === 'E') {
       const s = stack.pop();
       expect(s).toBeDefined();
@@ -80,7 +89,10 @@ test('-- COMMAND: 3 slices of g in f as long as their sleeps, the worker thread 
   await cli.waitFor(/^ready$/m);
   cli.write('go\n');
   expect((await cli.exited).code).toBe(0);
-  const result = JSON.parse(/^result (.*)$/m.exec(cli.stdout)![1]) as { slept: { g: number[]; h: number[] }; worker: number };
+  const result = JSON.parse(/^result (.*)$/m.exec(cli.stdout)![1]) as {
+    slept: { g: number[]; h: number[] };
+    worker: number;
+  };
   expect(cli.stderr).toMatch(/^pytrace: wrote \d+ trace events to .*timed\.json/m);
 
   const events = readTrace(file);
@@ -100,8 +112,11 @@ test('-- COMMAND: 3 slices of g in f as long as their sleeps, the worker thread 
   expect(mine.find((s) => s.name === 'fails')!.parent!.name).toBe('catches');
 
   const pid = cli.child.pid!;
-  const named = (tid: number) => events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.tid === tid)?.args?.name;
-  const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && String(e.args?.name).startsWith('main thread'))!;
+  const named = (tid: number) =>
+    events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.tid === tid)?.args?.name;
+  const main = events.find(
+    (e) => e.ph === 'M' && e.name === 'thread_name' && String(e.args?.name).startsWith('main thread'),
+  )!;
   expect(main.args!.name).toBe('main thread (python3.11)');
   expect(named(result.worker)).toBe('python3.11');
   expect(main.pid).not.toBe(pid); // the Python, not the CLI
@@ -146,7 +161,11 @@ test('--duration on a PID: stops after it, the target runs on', async () => {
 });
 
 test('bad usage: no mode, a bad size', async () => {
-  for (const args of [['record', '123'], ['record', '--exact', '--max-size', 'lots', '123'], ['record', '--exact', '--', ]]) {
+  for (const args of [
+    ['record', '123'],
+    ['record', '--exact', '--max-size', 'lots', '123'],
+    ['record', '--exact', '--'],
+  ]) {
     const p = new Proc(process.execPath, [CLI, ...args]);
     expect((await p.exited).code).toBe(2);
   }

@@ -45,7 +45,16 @@ test('--json: exact counts, g and h as long as their sleeps, f without g, sorted
   expect(summary.type).toBe('summary');
   const rows = summary.functions.filter((r) => r.filename === TIMED);
   const by = Object.fromEntries(rows.map((r) => [r.function, r]));
-  expect(Object.fromEntries(rows.map((r) => [r.function, r.calls]))).toEqual({ main: 1, f: 1, g: 3, h: 2, worker: 1, counter: 4, catches: 1, fails: 1 });
+  expect(Object.fromEntries(rows.map((r) => [r.function, r.calls]))).toEqual({
+    main: 1,
+    f: 1,
+    g: 3,
+    h: 2,
+    worker: 1,
+    counter: 4,
+    catches: 1,
+    fails: 1,
+  });
   const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
   expect(near(by.g.totalNs, sum(result.slept.g))).toBe(true);
   expect(by.g.selfNs).toBe(by.g.totalNs);
@@ -56,7 +65,8 @@ test('--json: exact counts, g and h as long as their sleeps, f without g, sorted
   expect(by.f.totalNs).toBeGreaterThanOrEqual(by.g.totalNs);
   expect(by.f.selfNs).toBe(by.f.totalNs - by.g.totalNs);
   expect(by.f.selfNs).toBeLessThan(1_000_000);
-  for (let i = 1; i < summary.functions.length; i++) expect(summary.functions[i - 1].selfNs).toBeGreaterThanOrEqual(summary.functions[i].selfNs);
+  for (let i = 1; i < summary.functions.length; i++)
+    expect(summary.functions[i - 1].selfNs).toBeGreaterThanOrEqual(summary.functions[i].selfNs);
   // The module body's return: its entry came before the trace.
   expect(summary.unpaired).toBeGreaterThanOrEqual(1);
   expect(cli.stderr).toMatch(FINISHED);
@@ -64,8 +74,10 @@ test('--json: exact counts, g and h as long as their sleeps, f without g, sorted
 
 test('text: a header, then one row per function, g with its 3 calls', async () => {
   const { cli } = await summarize();
-  expect(cli.lines[0]).toMatch(/^\d+ calls of \d+ functions, \d+ returns without their entry \(called before tracing began\); by self time:$/);
+  expect(cli.lines[0]).toMatch(
+    /^\d+ calls of \d+ functions, \d+ returns without their entry \(called before tracing began\); by self time:$/,
+  );
   expect(cli.lines[1]).toBe('    calls       total        self        mean         max  function');
   const g = cli.lines.find((l) => l.endsWith(` g (${TIMED}:16)`))!;
-  expect(g).toMatch(/^ {8}3 +\d+\.\d{3} ms +\d+\.\d{3} ms +\d+\.\d{3} ms +\d+\.\d{3} ms  g /);
+  expect(g).toMatch(/^ {8}3( +\d+\.\d{3} ms){4} {2}g /);
 });

@@ -16,8 +16,8 @@ interface TimedResult {
 /** Within 1 ms of the sleeps the script measured. */
 const TOLERANCE_NS = 1_000_000;
 
-function near(actualNs: bigint | null | undefined, expectedNs: number): boolean {
-  return actualNs !== null && actualNs !== undefined && Math.abs(Number(actualNs) - expectedNs) < TOLERANCE_NS;
+function near(actualNs: number | null | undefined, expectedNs: number): boolean {
+  return actualNs !== null && actualNs !== undefined && Math.abs(actualNs - expectedNs) < TOLERANCE_NS;
 }
 
 test('durationNs and selfNs on returns: g as long as its sleep, f the sum of its g calls plus its own time; the profile agrees exactly', async () => {
@@ -39,9 +39,9 @@ test('durationNs and selfNs on returns: g as long as its sleep, f the sum of its
     expect(r.selfNs).toBe(r.durationNs);
   });
   const [f] = returns('f');
-  const gTotal = g.reduce((a, r) => a + r.durationNs!, 0n);
+  const gTotal = g.reduce((a, r) => a + r.durationNs!, 0);
   expect(f.selfNs).toBe(f.durationNs! - gTotal);
-  expect(f.selfNs!).toBeLessThan(BigInt(TOLERANCE_NS));
+  expect(f.selfNs!).toBeLessThan(TOLERANCE_NS);
 
   // The worker thread's calls pair on their own thread.
   const h = returns('h');
@@ -64,13 +64,31 @@ test('durationNs and selfNs on returns: g as long as its sleep, f the sum of its
       .threads()
       .filter((t) => t.thread.tid === tid)
       .flatMap((t) => t.stacks)
-      .filter((s) => s.frames.slice(-tail.length).map((fr) => fr.function).join('/') === tail.join('/') && s.frames[s.frames.length - 1].filename === py.script);
+      .filter(
+        (s) =>
+          s.frames
+            .slice(-tail.length)
+            .map((fr) => fr.function)
+            .join('/') === tail.join('/') && s.frames[s.frames.length - 1].filename === py.script,
+      );
   expect(profile.kind).toEqual({ type: 'wall', unit: 'nanoseconds' });
-  expect(stack(['main', 'f', 'g'], py.pid)).toEqual([{ frames: expect.any(Array), value: Number(gTotal) }]);
-  expect(stack(['main', 'f'], py.pid)).toEqual([{ frames: expect.any(Array), value: Number(f.selfNs) }]);
+  expect(stack(['main', 'f', 'g'], py.pid)).toEqual([{ frames: expect.any(Array), value: gTotal }]);
+  expect(stack(['main', 'f'], py.pid)).toEqual([{ frames: expect.any(Array), value: f.selfNs }]);
   expect(stack(['main', 'f', 'g'], py.pid)[0].frames.map((fr) => fr.function)).toEqual(['main', 'f', 'g']);
-  expect(stack(['worker', 'h'], result.worker).map((s) => s.value)).toEqual([Number(h[0].selfNs! + h[1].selfNs!)]);
+  expect(stack(['worker', 'h'], result.worker).map((s) => s.value)).toEqual([h[0].selfNs! + h[1].selfNs!]);
   // Every paired return's self time, and nothing else, is in the profile.
   const paired = c.events.filter((e): e is FrameEvent => e.type === 'function-return' && e.selfNs != null);
-  expect(profile.total()).toBe(paired.reduce((a, r) => a + Number(r.selfNs), 0));
+  expect(profile.total()).toBe(paired.reduce((a, r) => a + r.selfNs!, 0));
+});
+
+test('durations: false leaves returns as they were', async () => {
+  const py = await startPython('timed_calls.py');
+  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], durations: false });
+  const c = new Collector(trace);
+  py.go();
+  await py.result();
+  await within(c.closed, 10000, 'close');
+  const g = c.frames(py.script).filter((e) => e.type === 'function-return' && e.function === 'g');
+  expect(g).toHaveLength(3);
+  for (const r of g) expect('durationNs' in r || 'selfNs' in r).toBe(false);
 });

@@ -35,11 +35,11 @@ describe('CallPairing', () => {
     p.observe(enter('g', 110));
     expect(p.depth(10)).toBe(2);
     const g = p.observe(leave('g', 140))!;
-    expect([g.durationNs, g.selfNs, g.depth]).toEqual([30n, 30n, 1]);
+    expect([g.durationNs, g.selfNs, g.depth]).toEqual([30, 30, 1]);
     p.observe(enter('g', 150));
     p.observe(leave('g', 170));
     const f = p.observe(leave('f', 200))!;
-    expect([f.durationNs, f.selfNs]).toEqual([100n, 50n]);
+    expect([f.durationNs, f.selfNs]).toEqual([100, 50]);
     expect(p.depth(10)).toBe(0);
     expect(p.stats).toEqual({ paired: 3, unpaired: 1, abandoned: 0 });
   });
@@ -50,7 +50,7 @@ describe('CallPairing', () => {
     p.observe(enter('f', 5, 2));
     p.observe(enter('lost', 10, 1));
     const f1 = p.observe(leave('f', 50, 1))!;
-    expect(f1.durationNs).toBe(50n);
+    expect(f1.durationNs).toBe(50);
     expect(p.stats.abandoned).toBe(1);
     expect(p.depth(2)).toBe(1);
     expect(stackOf(p.current(2)!).map((e) => e.function)).toEqual(['f']);
@@ -62,7 +62,7 @@ describe('CallPairing', () => {
     p.observe(enter('b', 0, 2, 2));
     p.resetProcess(1);
     expect(p.observe(leave('a', 5, 1, 1))).toBeNull();
-    expect(p.observe(leave('b', 5, 2, 2))!.durationNs).toBe(5n);
+    expect(p.observe(leave('b', 5, 2, 2))!.durationNs).toBe(5);
   });
 });
 
@@ -77,8 +77,8 @@ test('CallSummary: a recursive function total counts its outermost call; self su
   [enter('r', 0), enter('r', 10), enter('leaf', 20), leave('leaf', 30), leave('r', 40), leave('r', 100)].forEach(feed);
   const rows = s.functions();
   expect(rows.map((r) => [r.function, r.calls, r.totalNs, r.selfNs, r.meanNs, r.maxNs])).toEqual([
-    ['r', 2, 100n, 90n, 100n, 100n],
-    ['leaf', 1, 10n, 10n, 10n, 10n],
+    ['r', 2, 100, 90, 100, 100],
+    ['leaf', 1, 10, 10, 10, 10],
   ]);
 });
 
@@ -101,11 +101,23 @@ describe('TraceEventWriter', () => {
     const w = new TraceEventWriter(file, options);
     for (const e of events) w.write(e);
     w.close();
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as { ph: string; name?: string; ts?: number; tid: number; args?: Record<string, unknown> }[];
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      ph: string;
+      name?: string;
+      ts?: number;
+      tid: number;
+      args?: Record<string, unknown>;
+    }[];
   };
 
   test('B/E per call with file and line; no E for a return that began before; open calls closed at the last timestamp', () => {
-    const out = write([leave('before', 1000), enter('f', 2000), enter('g', 2500), leave('g', 3001), enter('h', 4000)]).filter((e) => e.ph !== 'M');
+    const out = write([
+      leave('before', 1000),
+      enter('f', 2000),
+      enter('g', 2500),
+      leave('g', 3001),
+      enter('h', 4000),
+    ]).filter((e) => e.ph !== 'M');
     expect(out.map((e) => [e.ph, e.name ?? '', e.ts])).toEqual([
       ['B', 'f', 1],
       ['B', 'g', 1.5],
@@ -127,9 +139,23 @@ describe('TraceEventWriter', () => {
       ev({ type: 'gc-done', collected: 3, ts: 2300n }),
       leave('<module>', 2400),
       ev({ type: 'import-find-load-done', module: 'm', found: true, ts: 2500n }),
-      ev({ type: 'audit', event: 'open', args: ['/etc/x', 'r', 5n, Buffer.from('ab'), { type: 'list' }, undefined, null], argCount: 7, ts: 2600n }),
+      ev({
+        type: 'audit',
+        event: 'open',
+        args: ['/etc/x', 'r', 5n, Buffer.from('ab'), { type: 'list' }, undefined, null],
+        argCount: 7,
+        ts: 2600n,
+      }),
     ]).filter((e) => e.ph !== 'M');
-    expect(out.map((e) => `${e.ph}${e.name ? ' ' + e.name : ''}`)).toEqual(['B import m', 'B <module>', 'B gc', 'E', 'E', 'E', 'i open']);
+    expect(out.map((e) => `${e.ph}${e.name ? ' ' + e.name : ''}`)).toEqual([
+      'B import m',
+      'B <module>',
+      'B gc',
+      'E',
+      'E',
+      'E',
+      'i open',
+    ]);
     expect(out[3].args).toEqual({ collected: 3 });
     expect(out[6].args).toEqual({ args: ['/etc/x', 'r', '5', "b'ab'", '<list>', null, null] });
   });
@@ -149,7 +175,9 @@ describe('TraceEventWriter', () => {
 
 test('ExactProfiler: self time per stack, outermost first, exact', () => {
   const x = new ExactProfiler();
-  [enter('f', 0), enter('g', 10), leave('g', 40), enter('g', 50), leave('g', 60), leave('f', 100)].forEach((e) => x.observe(e));
+  [enter('f', 0), enter('g', 10), leave('g', 40), enter('g', 50), leave('g', 60), leave('f', 100)].forEach((e) =>
+    x.observe(e),
+  );
   const [t] = x.profile.threads();
   expect(t.stacks.map((s) => [s.frames.map((f) => f.function).join(';'), s.value])).toEqual([
     ['f;g', 40],
@@ -160,9 +188,17 @@ test('ExactProfiler: self time per stack, outermost first, exact', () => {
 
 test('eventJson writes what toJson writes, fast path or not', () => {
   const events: object[] = [
-    { ...leave('f', 1), durationNs: 12n, selfNs: null, ts: 2n ** 70n },
+    { ...leave('f', 1), durationNs: 12, selfNs: null, ts: 2n ** 70n },
     { ...enter('\u0000x\x7f\x9b\u2028\ud800"\\', 3), truncated: ['function'] },
-    { type: 'audit', pid: 1, tid: 1, ts: 5n, event: 'e', args: ['a', Buffer.from('b'), 3n, null, { type: 't' }], argCount: 5 },
+    {
+      type: 'audit',
+      pid: 1,
+      tid: 1,
+      ts: 5n,
+      event: 'e',
+      args: ['a', Buffer.from('b'), 3n, null, { type: 't' }],
+      argCount: 5,
+    },
     { type: 'gc-done', pid: 1, tid: 1, ts: 5n, collected: NaN, x: undefined, y: true },
   ];
   for (const e of events) {

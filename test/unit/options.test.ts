@@ -26,6 +26,7 @@ test('no options: every default, from the one table', () => {
     batchBytes: 256 << 10,
     maxPendingBatches: 16,
     onBackpressure: 'pause',
+    durations: true,
     perfPages: perfPagesFor(16 << 20, cpus),
   });
 });

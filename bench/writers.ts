@@ -1,0 +1,131 @@
+/**
+ * Writing speed: each writer fed decoded events (as a Trace emits them:
+ * entries and returns of nested calls, returns with their durations) on one
+ * JS thread, writing to a file; events per second from the first event to
+ * the file closed, and the heap after, to show memory stays bounded.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FrameEvent, TraceEvent } from '../lib/markers';
+import { CallPairing } from '../lib/stream/calls';
+import { TraceEventWriter } from '../lib/export/trace-event-json';
+import { ExactProfiler } from '../lib/profile/exact';
+import { HierarchyPrinter } from '../lib/cli/printers';
+import { EventStats } from '../lib/cli/pairing';
+import { Output } from '../lib/cli/output';
+import { ThreadNames } from '../lib/cli/threads';
+
+export type WriterKey = 'text' | 'ndjson' | 'trace-event' | 'exact-profile' | 'collapsed';
+
+export interface WriterResult {
+  key: WriterKey;
+  events: number;
+  seconds: number;
+  perSecond: number;
+  bytes: number;
+  heapMiB: number;
+}
+
+/** The synthetic source's frames: names of the lengths real applications have. */
+const FRAMES = [
+  ['/usr/lib/python3.11/json/decoder.py', 'raw_decode', 353],
+  ['/usr/lib/python3.11/json/encoder.py', 'iterencode', 205],
+  ['/usr/lib/python3.11/re/_parser.py', '_parse', 512],
+  ['/usr/lib/python3.11/collections/__init__.py', '__init__', 1090],
+  ['/srv/app/handlers/orders.py', 'validate_order', 88],
+  ['/usr/lib/python3.11/typing.py', 'inner', 352],
+  ['/usr/lib/python3.11/enum.py', '__call__', 695],
+  ['/srv/app/models.py', 'get', 41],
+] as const;
+
+/**
+ * One block of events, reused: a call tree 4 deep whose leaves are the
+ * frames in turn, 2 threads, 250 ns apart, returns timed by the Trace's own
+ * pairing.
+ */
+function block(pid: number, size: number): FrameEvent[] {
+  const events: FrameEvent[] = [];
+  const pairing = new CallPairing();
+  let ts = 1_000_000_000_000n;
+  const depth = [0, 0];
+  for (let i = 0; events.length < size; i++) {
+    const thread = i % 2;
+    const tid = pid + thread;
+    const open = depth[thread];
+    const entering = open < 4 && (open === 0 || (i >> 1) % 3 !== 0);
+    const [filename, fn, lineno] = FRAMES[(i >> 1) % FRAMES.length];
+    const ev: FrameEvent = {
+      type: entering ? 'function-entry' : 'function-return',
+      pid,
+      tid,
+      ts: (ts += 250n),
+      filename,
+      function: fn,
+      lineno,
+    };
+    if (!entering) {
+      const top = pairing.current(tid)!;
+      Object.assign(ev, { filename: top.entry.filename, function: top.entry.function, lineno: top.entry.lineno });
+      const call = pairing.leave(ev);
+      ev.durationNs = call ? call.durationNs : null;
+      ev.selfNs = call ? call.selfNs : null;
+    } else pairing.enter(ev);
+    depth[thread] += entering ? 1 : -1;
+    events.push(ev);
+  }
+  return events;
+}
+
+interface Sink {
+  write(ev: TraceEvent): void;
+  close(): void;
+}
+
+function sink(key: WriterKey, file: string, pid: number): Sink | null {
+  const names = new ThreadNames('python3.11');
+  switch (key) {
+    case 'text':
+    case 'ndjson': {
+      const out = new Output({ file });
+      const p = new HierarchyPrinter(key === 'text' ? 'dtrace' : 'json', out, new EventStats(), names);
+      return { write: (ev) => p.print(ev), close: () => void out.drained() };
+    }
+    case 'trace-event': {
+      const w = new TraceEventWriter(file, {
+        threadName: (_p, tid) => (tid === pid ? 'main thread (python3.11)' : 'python3.11'),
+      });
+      return { write: (ev) => w.write(ev), close: () => w.close() };
+    }
+    case 'exact-profile': {
+      const x = new ExactProfiler();
+      return { write: (ev) => x.observe(ev), close: () => fs.writeFileSync(file, String(x.profile.total())) };
+    }
+    case 'collapsed':
+      // The collapsed writer over StackProfile is not in the tree yet: its slot.
+      return null;
+  }
+}
+
+export function measureWriter(key: WriterKey, events: number): WriterResult | null {
+  const pid = 4_000_000; // no such process: thread names fall back without reading /proc each time
+  const file = path.join(os.tmpdir(), `pytrace-bench-${process.pid}-${key}`);
+  const s = sink(key, file, pid);
+  if (!s) return null;
+  const base = block(pid, 1 << 16);
+  const t0 = process.hrtime.bigint();
+  // The block again and again, as is: copying events to move their timestamps would cost more than some writers.
+  for (let done = 0; done < events;) for (let i = 0; i < base.length && done < events; i++, done++) s.write(base[i]);
+  s.close();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const bytes = fs.statSync(file).size;
+  fs.rmSync(file, { force: true });
+  return {
+    key,
+    events,
+    seconds,
+    perSecond: events / seconds,
+    bytes,
+    heapMiB: process.memoryUsage().heapUsed / (1 << 20),
+  };
+}

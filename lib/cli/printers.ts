@@ -101,7 +101,6 @@ export class HierarchyPrinter implements Printer {
 
   print(ev: TraceEvent): void {
     const pairing = this.stats.observe(ev);
-    const s = this.state(ev.tid);
     // DTrace: entries print, then indent; returns dedent, then print. Unlike
     // DTrace the indent stops at 0 when a return's entry predates the trace.
     if (ev.type === 'function-return') this.calls.leave(ev);
@@ -110,9 +109,12 @@ export class HierarchyPrinter implements Printer {
 
     if (this.format === 'json') this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, `,"depth":${depth}`));
     else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
-    else this.out.line(this.stap(ev, s, pairing));
-    // A thread back at depth 0 has no state worth keeping (threads come and go).
-    if (s.counter === 0) this.threads.delete(ev.tid);
+    else {
+      const s = this.state(ev.tid);
+      this.out.line(this.stap(ev, s, pairing));
+      // A thread back at depth 0 has no state worth keeping (threads come and go).
+      if (s.counter === 0) this.threads.delete(ev.tid);
+    }
   }
 
   /** printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details. */

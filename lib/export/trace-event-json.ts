@@ -219,10 +219,16 @@ export class TraceEventWriter {
 
   private flush(): void {
     if (!this.pending.length) return;
-    const bytes = Buffer.from(this.pending);
+    // A string straight to writeSync: no Buffer made for it (measured faster); a short write's rest from bytes.
+    const text = this.pending;
     this.pending = '';
-    for (let at = 0; at < bytes.length;) at += fs.writeSync(this.fd, bytes, at);
-    this.written += bytes.length;
+    const total = Buffer.byteLength(text);
+    let at = fs.writeSync(this.fd, text);
+    if (at < total) {
+      const bytes = Buffer.from(text);
+      while (at < total) at += fs.writeSync(this.fd, bytes, at);
+    }
+    this.written += total;
   }
 }
 

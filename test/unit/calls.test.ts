@@ -200,6 +200,10 @@ test('eventJson writes what toJson writes, fast path or not', () => {
       argCount: 5,
     },
     { type: 'gc-done', pid: 1, tid: 1, ts: 5n, collected: NaN, x: undefined, y: true },
+    // The same keys in another order, and a subset: layouts of their own.
+    { pid: 1, type: 'gc-done', tid: 1, ts: 5n, collected: 1, x: undefined, y: true },
+    { type: 'gc-done', pid: 1 },
+    {},
   ];
   for (const e of events) {
     expect(eventJson(e, { depth: 3 })).toBe(toJson({ ...e, depth: 3 }));

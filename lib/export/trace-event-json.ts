@@ -10,7 +10,7 @@
  * crash lacks only the closing "]", which both viewers accept.
  */
 import * as fs from 'fs';
-import type { AuditArg, TraceEvent } from '../markers';
+import type { TraceEvent } from '../markers';
 
 export interface TraceEventWriterOptions {
   /** Stop taking events when the file would pass this size (bytes); `onFull` is called once. */
@@ -116,7 +116,7 @@ export class TraceEventWriter {
         this.end(t, 'import', ev.module, undefined, ev.tid, us, `,"args":{"found":${ev.found}}`);
         break;
       case 'audit': {
-        const args = ev.args ? `,"args":{"args":${JSON.stringify(ev.args.map(auditArg))}}` : '';
+        const args = ev.args ? `,"args":{"args":${auditArgsJson(ev.args)}}` : '';
         this.emit(
           `{"ph":"i","s":"t","cat":"audit","name":${JSON.stringify(ev.event)}${args},"pid":${ev.pid},"tid":${ev.tid},"ts":${us}}`,
         );
@@ -240,10 +240,12 @@ function micros(ns: bigint): string {
   return frac === 0 ? String(us) : `${us}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
 }
 
-function auditArg(a: AuditArg): unknown {
-  if (a === undefined) return null;
-  if (typeof a === 'bigint') return a.toString();
-  if (Buffer.isBuffer(a)) return `b'${a.toString('latin1')}'`;
-  if (a !== null && typeof a === 'object') return `<${a.type}>`;
-  return a;
+/**
+ * Audit arguments as JSON, as the library gives them (objects for what is
+ * not a plain value), with bigints as strings (JSON numbers would round
+ * them), bytes as Python writes them, and unread items as null.
+ */
+function auditArgsJson(args: readonly unknown[]): string {
+  const items = args.map((a) => (a === undefined ? null : Buffer.isBuffer(a) ? `b'${a.toString('latin1')}'` : a));
+  return JSON.stringify(items, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }

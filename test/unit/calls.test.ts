@@ -157,7 +157,7 @@ describe('TraceEventWriter', () => {
       'i open',
     ]);
     expect(out[3].args).toEqual({ collected: 3 });
-    expect(out[6].args).toEqual({ args: ['/etc/x', 'r', '5', "b'ab'", '<list>', null, null] });
+    expect(out[6].args).toEqual({ args: ['/etc/x', 'r', '5', "b'ab'", { type: 'list' }, null, null] });
   });
 
   test('names its tracks; a size cap stops it once, the file complete and balanced', () => {

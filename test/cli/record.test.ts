@@ -87,7 +87,7 @@ test('-- COMMAND: 3 slices of g in f as long as their sleeps, the worker thread 
   const cli = pytrace('record', '--exact', '-o', file, '--', PYTHON, TIMED);
   await cli.waitFor(ATTACHED, 'stderr');
   await cli.waitFor(/^ready$/m);
-  cli.write('go\n');
+  cli.child.stdin!.write('go\n');
   expect((await cli.exited).code).toBe(0);
   const result = JSON.parse(/^result (.*)$/m.exec(cli.stdout)![1]) as {
     slept: { g: number[]; h: number[] };
@@ -134,7 +134,7 @@ test('--max-size: recording stops with a message, the file is valid and balanced
   const file = path.join(tmp, 'capped.json');
   const cli = pytrace('record', '--exact', '--max-size', '64K', '-o', file, '--', PYTHON, TIMED);
   await cli.waitFor(/^ready$/m);
-  cli.write('go\n');
+  cli.child.stdin!.write('go\n');
   expect((await cli.exited).code).toBe(0);
   expect(cli.stdout).toMatch(/^result /m);
   expect(cli.stderr).toMatch(/^pytrace: .*capped\.json reached --max-size \(64\.0 KiB\): recording stopped/m);
@@ -149,7 +149,7 @@ test('--duration on a PID: stops after it, the target runs on', async () => {
   const py = await target('busy.py', '30');
   const cli = pytrace('record', '--exact', '--duration', '0.5', '-o', file, String(py.pid));
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('go\n');
+  py.child.stdin!.write('go\n');
   const t0 = Date.now();
   expect((await cli.exited).code).toBe(0);
   expect(Date.now() - t0).toBeLessThan(10000);

@@ -30,7 +30,7 @@ async function summarize(...flags: string[]): Promise<{ cli: Proc; result: { sle
   const py = await timedTarget();
   const cli = pytrace('calls', '--summary', ...flags, String(py.pid));
   await cli.waitFor(ATTACHED, 'stderr');
-  py.write('go\n');
+  py.child.stdin!.write('go\n');
   expect((await cli.exited).code).toBe(0);
   await py.exited;
   return { cli, result: JSON.parse(/^result (.*)$/m.exec(py.stdout)![1]) };

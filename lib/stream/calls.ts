@@ -28,6 +28,9 @@ export interface Call {
   data: unknown;
 }
 
+/** Threads at depth 0 kept before they are swept. */
+const MAX_IDLE_THREADS = 4096;
+
 interface ThreadCalls {
   pid: number;
   top: Call | null;
@@ -70,6 +73,7 @@ export class CallPairing {
   enter(ev: FrameEvent): Call {
     let t = this.threads.get(ev.tid);
     if (!t) this.threads.set(ev.tid, (t = { pid: ev.pid, top: null }));
+    else if (!t.top) t.pid = ev.pid; // a thread id reused by another process
     const parent = t.top;
     const call: Call = {
       entry: ev,
@@ -99,17 +103,23 @@ export class CallPairing {
     call.selfNs = call.durationNs - call.childNs;
     if (call.parent) call.parent.childNs += call.durationNs;
     t.top = call.parent;
-    // A thread back at depth 0 keeps nothing (threads come and go).
-    if (!t.top) this.threads.delete(ev.tid);
+    // A thread back at depth 0 stays (deleting and making it again cost more
+    // than the pairing); threads come and go, so idle ones are swept now and then.
+    if (!t.top && this.threads.size > MAX_IDLE_THREADS) this.sweep();
     this.stats.paired++;
     return call;
+  }
+
+  private sweep(): void {
+    for (const [tid, t] of this.threads) if (!t.top) this.threads.delete(tid);
   }
 
   /** Every open call, per thread, innermost first: what a trace cut short leaves. */
   *open(): IterableIterator<{ pid: number; tid: number; calls: Call[] }> {
     for (const [tid, t] of this.threads) {
+      if (!t.top) continue;
       const calls: Call[] = [];
-      for (let c = t.top; c; c = c.parent) calls.push(c);
+      for (let c: Call | null = t.top; c; c = c.parent) calls.push(c);
       yield { pid: t.pid, tid, calls };
     }
   }

@@ -35,12 +35,15 @@ interface ThreadTrack {
 }
 
 const CHUNK = 1 << 20;
-/** Room kept for the E events that close what is open when the cap is reached. */
-const CLOSING_BYTES = 64;
+/** Room kept for each E event that closes what is open when the cap is reached (the longest: a gc-done's). */
+const CLOSING_BYTES = 112;
+const END = '\n]\n';
 
 export class TraceEventWriter {
   private fd: number;
   private pending = '';
+  /** pending's size in bytes, counted when there is a cap. */
+  private pendingBytes = 0;
   private written = 0;
   private first = true;
   private full = false;
@@ -61,6 +64,7 @@ export class TraceEventWriter {
   ) {
     this.fd = fs.openSync(file, 'w');
     this.pending = '[\n';
+    this.pendingBytes = 2;
   }
 
   /** True once the size cap stopped the writer. */
@@ -69,12 +73,13 @@ export class TraceEventWriter {
   }
 
   get bytes(): number {
-    return this.written + this.pending.length;
+    return this.written + (this.options.maxBytes === undefined ? Buffer.byteLength(this.pending) : this.pendingBytes);
   }
 
   write(ev: TraceEvent): void {
     if (this.full || this.closed) return;
     const t = this.track(ev.pid, ev.tid);
+    if (this.full) return;
     if (this.base === null) this.base = ev.ts;
     const us = micros(ev.ts - this.base);
     t.lastUs = us;
@@ -125,14 +130,13 @@ export class TraceEventWriter {
       default:
         return; // lines: not slices
     }
-    this.checkSize();
   }
 
   /** Closes what is open and the array; the file is then complete. */
   close(): void {
     if (this.closed) return;
     for (const [tid, t] of this.threads) while (t.open.length) this.closeTop(t, tid, t.lastUs);
-    this.pending += '\n]\n';
+    this.pending += END;
     this.flush();
     fs.closeSync(this.fd);
     this.closed = true;
@@ -174,9 +178,9 @@ export class TraceEventWriter {
   }
 
   private begin(t: ThreadTrack, slice: OpenSlice, head: string, tid: number, us: string): void {
+    if (!this.emit(`${head},"pid":${t.pid},"tid":${tid},"ts":${us}}`, true)) return;
     t.open.push(slice);
     this.openSlices++;
-    this.emit(`${head},"pid":${t.pid},"tid":${tid},"ts":${us}}`);
   }
 
   /** Ends the innermost open slice matching; those inside it never got their end (lost events): ended with it. */
@@ -199,22 +203,33 @@ export class TraceEventWriter {
   private closeTop(t: ThreadTrack, tid: number, us: string, args = ''): void {
     t.open.pop();
     this.openSlices--;
-    this.emit(`{"ph":"E","pid":${t.pid},"tid":${tid},"ts":${us}${args}}`);
+    this.emit(`{"ph":"E","pid":${t.pid},"tid":${tid},"ts":${us}${args}}`, false, true);
   }
 
-  private emit(json: string): void {
-    this.pending += this.first ? json : ',\n' + json;
+  /**
+   * Appends one event; under a cap, only if it fits with room left for the
+   * ends of every slice open (and of the one it opens) and the closing "]":
+   * else the writer is full and takes nothing more but those ends.
+   */
+  private emit(json: string, opens = false, closes = false): boolean {
+    if (this.full && !closes) return false;
+    const piece = this.first ? json : ',\n' + json;
+    const max = this.options.maxBytes;
+    if (max !== undefined) {
+      const bytes = Buffer.byteLength(piece);
+      const reserved = closes ? 0 : (this.openSlices + (opens ? 1 : 0)) * CLOSING_BYTES + END.length;
+      if (!closes && this.written + this.pendingBytes + bytes + reserved > max) {
+        this.full = true;
+        this.options.onFull?.();
+        return false;
+      }
+      this.pendingBytes += bytes;
+    }
+    this.pending += piece;
     this.first = false;
     this.events++;
     if (this.pending.length >= CHUNK) this.flush();
-  }
-
-  private checkSize(): void {
-    const max = this.options.maxBytes;
-    // Names are mostly ASCII: the string length is the byte count, or under it (flush() counts bytes).
-    if (max === undefined || this.written + this.pending.length + (this.openSlices + 1) * CLOSING_BYTES < max) return;
-    this.full = true;
-    this.options.onFull?.();
+    return true;
   }
 
   private flush(): void {
@@ -229,6 +244,7 @@ export class TraceEventWriter {
       while (at < total) at += fs.writeSync(this.fd, bytes, at);
     }
     this.written += total;
+    this.pendingBytes = 0;
   }
 }
 

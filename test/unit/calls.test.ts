@@ -170,6 +170,17 @@ describe('TraceEventWriter', () => {
         w.write({ pid: 10, tid: 1 + (i % 3), ts: BigInt(i * 10 + 1), type: 'gc-start', generation: 2 });
         if (i % 2)
           w.write({ pid: 10, tid: 1 + (i % 3), ts: BigInt(i * 10 + 2), type: 'gc-done', collected: 123456789 });
+        if (i % 4) w.write(leave(fn, i * 10 + 2, 1 + (i % 3)));
+        // A long instant: one event can be bigger than what is left under the cap.
+        if (i % 2 === 0)
+          w.write({
+            pid: 10,
+            tid: 1,
+            ts: BigInt(i * 10 + 3),
+            type: 'audit',
+            event: 'marshal.loads',
+            args: ['x'.repeat(1000)],
+          });
       }
       w.close();
       expect(w.isFull).toBe(true);

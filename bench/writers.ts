@@ -92,7 +92,9 @@ function sink(key: WriterKey, file: string, pid: number): Sink | null {
       return { write: (ev) => p.print(ev), close: () => void out.drained() };
     }
     case 'trace-event': {
+      // With a cap, as record --exact always has one: counting bytes is part of the cost.
       const w = new TraceEventWriter(file, {
+        maxBytes: 2 ** 40,
         threadName: (_p, tid) => (tid === pid ? 'main thread (python3.11)' : 'python3.11'),
       });
       return { write: (ev) => w.write(ev), close: () => w.close() };

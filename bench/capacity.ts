@@ -25,7 +25,7 @@ interface SyntheticSourceLike {
 // part of the library's.
 const addon = bindings('pytrace_bench');
 const SyntheticSource: new (
-  options: { records: number; pid?: number; inlineNames?: boolean; batchBytes?: number; maxPendingBatches?: number },
+  options: { records: number; pid?: number; inlineNames?: boolean; calls?: boolean; batchBytes?: number; maxPendingBatches?: number },
   onMessage: NativeMessage,
 ) => SyntheticSourceLike = addon.SyntheticSource;
 
@@ -34,7 +34,7 @@ const SyntheticSource: new (
  * once per frame (the ring buffer's name cache) or inline in every record.
  * Timed from start() to the last record's arrival in JS.
  */
-export type ConsumerPath = 'batches' | 'decode' | 'trace' | 'trace-inline';
+export type ConsumerPath = 'batches' | 'decode' | 'trace' | 'trace-inline' | 'trace-calls' | 'trace-calls-untimed';
 
 export interface CapacityResult {
   path: ConsumerPath;
@@ -55,16 +55,21 @@ export async function measureCapacity(path: ConsumerPath, records: number): Prom
   let lost = 0;
 
   // Our own pid: a process in our PID namespace, as a traced one usually is.
-  const options = { records, pid: process.pid, inlineNames: path === 'trace-inline', batchBytes: DEFAULTS.batchBytes, maxPendingBatches: DEFAULTS.maxPendingBatches };
-  if (path === 'trace' || path === 'trace-inline') {
+  const calls = path === 'trace-calls' || path === 'trace-calls-untimed';
+  const options = { records, pid: process.pid, inlineNames: path === 'trace-inline', calls, batchBytes: DEFAULTS.batchBytes, maxPendingBatches: DEFAULTS.maxPendingBatches };
+  if (path === 'trace' || path === 'trace-inline' || calls) {
     // The real Trace class, with the synthetic source in place of the native trace.
     let trace!: Trace;
     onMessage = (kind, buffer, n) => trace.onMessage(kind, buffer, n);
     source = new SyntheticSource(options, onMessage);
-    trace = new Trace(process.pid, ['function-return'], {} as Description, 'ring', source as unknown as NativeTrace);
-    trace.on('function-return', (ev: FrameEvent) => {
+    trace = new Trace(process.pid, calls ? ['function-entry', 'function-return'] : ['function-return'], {} as Description, 'ring', source as unknown as NativeTrace);
+    // Entries and returns both traced: the Trace pairs them for durationNs; untimed, that step taken out.
+    if (path === 'trace-calls-untimed') trace.calls = null; // as attach() does with durations: false
+    const count = (ev: FrameEvent) => {
       if (ev.lineno >= 0) received++;
-    });
+    };
+    trace.on('function-return', count);
+    if (calls) trace.on('function-entry', count);
     trace.once('exit', () => (t1 = process.hrtime.bigint()));
     trace.once('close', () => {
       lost = trace.stats().lost;

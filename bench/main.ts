@@ -3,7 +3,8 @@
  *
  * pytrace against bpftrace on the same CPython 3.11 workload, then the JS
  * consumer's capacity, latency and memory; prints one table with the targets.
- * Sections: cost, capacity, latency, memory, profile (BPF program time), writers (profile formats).
+ * Sections: cost, capacity, writers (events to text, NDJSON, Trace Event JSON), profile-writers
+ * (profile formats), latency, memory, profile (BPF program time), sampling (against py-spy).
  */
 import { execFileSync, spawn } from 'child_process';
 import * as os from 'os';
@@ -12,11 +13,11 @@ import { assertPrivileged } from '../lib/api/trace';
 import { bpfStatsAvailable, otherTracers } from './bpfstats';
 import { Results, render, targets } from './report';
 import { untraced } from './workload';
-import { WRITER_MEAN_DEPTH, writerSection } from './writers';
+import { WRITER_MEAN_DEPTH, writerSection as profileWriterSection } from './profile-writers';
 import { renderSampling, samplingSection, SamplingResults } from './sampling';
-import { capacitySection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
+import { capacitySection, writersSection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
 
-const SECTIONS = ['cost', 'capacity', 'latency', 'memory', 'profile', 'writers', 'sampling'];
+const SECTIONS = ['cost', 'capacity', 'writers', 'profile-writers', 'latency', 'memory', 'profile', 'sampling'];
 
 interface Args {
   /** Internal: run one section in this process and print its JSON (a fresh tracer process). */
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     memorySeconds: args.quick ? 10 : 60,
     lowRateSeconds: args.quick ? 3 : 5,
     capacityRecords: args.quick ? 3_000_000 : 8_000_000,
+    writerEvents: args.quick ? 2_000_000 : 5_000_000,
     log,
   };
   if (args.child) {
@@ -130,6 +132,10 @@ async function main(): Promise<void> {
     log(`capacity: ${s.capacityRecords} synthetic records per run`);
     results.capacity = await capacitySection(s);
   }
+  if (on('writers')) {
+    log(`writers: ${s.writerEvents} events per run, to a file`);
+    results.writers = writersSection(s);
+  }
   if (on('latency') || on('memory')) {
     log(`latency and memory: ${s.memorySeconds} s at full rate`);
     results.longRun = await inChild<LongRun>(args, 'long');
@@ -145,11 +151,11 @@ async function main(): Promise<void> {
       results.profile = await profileSection(s, ['bt_empty', 'bt_count', 'pt_return', 'pt_entry', 'bt_line_entry'], base, results.cost);
     } else log('profile: skipped (needs bpftool and a writable kernel.bpf_stats_enabled)');
   }
-  if (on('writers')) {
+  if (on('profile-writers')) {
     const stacks = args.quick ? 300_000 : 1_000_000;
-    log(`writers: ${stacks} distinct stacks`);
+    log(`profile writers: ${stacks} distinct stacks`);
     results.meta.writerDepth = WRITER_MEAN_DEPTH;
-    results.writers = await writerSection(stacks, s.runs);
+    results.profileWriters = await profileWriterSection(stacks, s.runs);
   }
   let sampling: SamplingResults | undefined;
   if (on('sampling')) {

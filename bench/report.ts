@@ -1,6 +1,6 @@
 /** The benchmark's output: targets judged from the results, and the printed table. */
-import { CapacityRow, CostRow, LongRun, LowRate, ProfileRow } from './suite';
-import { WriterRow } from './writers';
+import { CapacityRow, CostRow, LongRun, LowRate, ProfileRow, WriterRow } from './suite';
+import { WriterRow as ProfileWriterRow } from './profile-writers';
 
 export interface Target {
   name: string;
@@ -15,10 +15,11 @@ export interface Results {
   meta: Record<string, string | number | boolean | null>;
   cost?: CostRow[];
   capacity?: CapacityRow[];
+  writers?: WriterRow[];
   longRun?: LongRun;
   lowRate?: LowRate;
   profile?: ProfileRow[];
-  writers?: WriterRow[];
+  profileWriters?: ProfileWriterRow[];
   targets?: Target[];
 }
 
@@ -59,12 +60,22 @@ export function targets(r: Results): Target[] {
       note: pass ? '' : off.map((x) => `${x.delivered}/${x.calls}`).join(' '),
     });
   }
+  for (const w of r.writers ?? [])
+    if (w.perSecond && w.key !== 'exact-profile')
+      t.push({ name: `writer: ${w.label}`, measured: mega(w.median), target: '>= 2.00 M/s', pass: w.median >= 2e6, note: w.median >= 2e6 ? '' : `${fix(2e6 / w.median, 2)}x short` });
+  const timed = r.capacity?.find((x) => x.path === 'trace-calls');
+  const untimed = r.capacity?.find((x) => x.path === 'trace-calls-untimed');
+  // durationNs is on by default while the consumer, pairing included, keeps the capacity target.
+  if (timed && untimed) {
+    const pass = timed.median >= 5e6;
+    t.push({ name: 'entries and returns with durationNs (default)', measured: `${mega(timed.median)} (${fix(untimed.median / timed.median, 2)}x untimed)`, target: '>= 5.00 M/s', pass, note: pass ? '' : `${fix(5e6 / timed.median, 2)}x short` });
+  }
   const cap = r.capacity?.find((x) => x.path === 'trace');
   if (cap) {
     const pass = cap.median >= 5e6;
     t.push({ name: 'JS consumer capacity (Trace listener)', measured: mega(cap.median), target: '>= 5.00 M/s', pass, note: pass ? '' : `${fix(5e6 / cap.median, 2)}x short` });
   }
-  const collapsed = r.writers?.find((w) => w.format === 'collapsed');
+  const collapsed = r.profileWriters?.find((w) => w.format === 'collapsed');
   if (collapsed) {
     const pass = collapsed.median >= 2e6;
     t.push({ name: 'collapsed writer to a file', measured: mega(collapsed.median), target: '>= 2.00 M/s', pass, note: pass ? '' : `${fix(2e6 / collapsed.median, 2)}x short` });
@@ -129,11 +140,19 @@ export function render(r: Results): string {
     out += table(['path', 'events/s', 'spread', 'lost'], r.capacity.map((c) => [c.label, mega(c.median), pct(c.spread), String(c.lost)]), [false, true, true, true]);
   }
   if (r.writers) {
-    const w0 = r.writers[0];
+    out += `\nWriters: decoded events (nested calls, returns with durations) written on one JS thread, median of ${m.runs}\n`;
+    out += table(
+      ['writer', 'events/s', 'spread', 'bytes/event', 'heap MiB after'],
+      r.writers.map((w) => (w.perSecond ? [w.label, mega(w.median), pct(w.spread), fix(w.bytesPerEvent, 1), fix(w.heapMiB, 1)] : [w.label, 'not in the tree yet', '', '', ''])),
+      [false, true, true, true, true],
+    );
+  }
+  if (r.profileWriters) {
+    const w0 = r.profileWriters[0];
     out += `\nProfile writers: ${w0.lines} distinct stacks (lines) of ${m.writerDepth} frames on average written to a file, median of ${m.runs}\n`;
     out += table(
       ['format', 'stacks/s', 'MB/s', 'spread', 'file MB'],
-      r.writers.map((w) => [w.format, mega(w.median), fix((w.median * w.bytes) / w.lines / 1e6, 0), pct(w.spread), fix(w.bytes / 1e6, 0)]),
+      r.profileWriters.map((w) => [w.format, mega(w.median), fix((w.median * w.bytes) / w.lines / 1e6, 0), pct(w.spread), fix(w.bytes / 1e6, 0)]),
       [false, true, true, true, true],
     );
   }

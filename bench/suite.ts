@@ -4,6 +4,7 @@ import { CapacityResult, ConsumerPath, measureCapacity } from './capacity';
 import { median, percentile, Sampler, slope, spread } from './stats';
 import { runBpftrace, runPytrace, RunResult } from './tracers';
 import { untraced } from './workload';
+import { measureWriter, WriterKey } from './writers';
 
 export interface Settings {
   python: string;
@@ -14,6 +15,7 @@ export interface Settings {
   memorySeconds: number;
   lowRateSeconds: number;
   capacityRecords: number;
+  writerEvents: number;
   log: (line: string) => void;
 }
 
@@ -104,6 +106,8 @@ const PATHS: [ConsumerPath, string][] = [
   ['decode', 'BatchDecoder.decode, callback counts'],
   ['trace', "Trace 'function-return' listener"],
   ['trace-inline', 'same, names inline in every record'],
+  ['trace-calls', 'entries and returns, durationNs paired (default)'],
+  ['trace-calls-untimed', 'same stream, pairing taken out'],
 ];
 
 export async function capacitySection(s: Settings): Promise<CapacityRow[]> {
@@ -244,4 +248,43 @@ export async function profileSection(s: Settings, keys: string[], untracedSecond
     s.log(`  ${c.label.padEnd(42)} BPF ${(bpfNs / 1e3).toFixed(3)} us/call of ${rows[rows.length - 1].usPerEvent.toFixed(3)} us`);
   }
   return rows;
+}
+
+export interface WriterRow {
+  key: WriterKey;
+  label: string;
+  /** null: the writer is not in the tree yet. */
+  perSecond: number[] | null;
+  median: number;
+  spread: number;
+  bytesPerEvent: number;
+  heapMiB: number;
+}
+
+const WRITERS: [WriterKey, string][] = [
+  ['text', 'text (the dtrace hierarchy), to a file'],
+  ['ndjson', 'NDJSON (run --json -o), to a file'],
+  ['trace-event', 'Trace Event JSON (record --exact)'],
+  ['exact-profile', 'exact profile (StackProfile, no file)'],
+  ['collapsed', 'collapsed stacks'],
+];
+
+export function writersSection(s: Settings): WriterRow[] {
+  const all = new Map<WriterKey, number[]>(WRITERS.map(([k]) => [k, []]));
+  const last = new Map<WriterKey, { bytes: number; heapMiB: number }>();
+  for (let round = 0; round < s.runs; round++)
+    for (const [k, label] of WRITERS) {
+      const r = measureWriter(k, s.writerEvents);
+      if (!r) continue;
+      all.get(k)!.push(r.perSecond);
+      last.set(k, { bytes: r.bytes, heapMiB: Math.max(r.heapMiB, last.get(k)?.heapMiB ?? 0) });
+      s.log(`  round ${round + 1}/${s.runs}  ${label.padEnd(42)} ${(r.perSecond / 1e6).toFixed(2)} M/s`);
+    }
+  return WRITERS.map(([k, label]) => {
+    const rates = all.get(k)!;
+    const l = last.get(k);
+    return rates.length
+      ? { key: k, label, perSecond: rates, median: median(rates), spread: spread(rates), bytesPerEvent: l!.bytes / s.writerEvents, heapMiB: l!.heapMiB }
+      : { key: k, label, perSecond: null, median: NaN, spread: NaN, bytesPerEvent: NaN, heapMiB: NaN };
+  });
 }

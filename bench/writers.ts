@@ -1,92 +1,133 @@
 /**
- * The profile writers' rates: a profile of many distinct stacks (as a long
- * sampled run of a large program gives) written to a file in the temporary
- * directory, timed from the first piece to the file closed.
+ * Writing speed: each writer fed decoded events (as a Trace emits them:
+ * entries and returns of nested calls, returns with their durations) on one
+ * JS thread, writing to a file; events per second from the first event to
+ * the file closed, and the heap after, to show memory stays bounded.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Readable } from 'stream';
-import { pipeline } from 'stream/promises';
-import { writeProfile } from '../lib/profile/formats';
-import { StackFrame, StackProfile } from '../lib/profile/stacks';
-import { median, spread } from './stats';
+import { FrameEvent, TraceEvent } from '../lib/markers';
+import { CallPairing } from '../lib/stream/calls';
+import { TraceEventWriter } from '../lib/export/trace-event-json';
+import { ExactProfiler } from '../lib/profile/exact';
+import { HierarchyPrinter } from '../lib/cli/printers';
+import { EventStats } from '../lib/cli/pairing';
+import { Output } from '../lib/cli/output';
+import { ThreadNames } from '../lib/cli/threads';
 
-export interface WriterRow {
-  format: string;
-  lines: number;
+export type WriterKey = 'text' | 'ndjson' | 'trace-event' | 'exact-profile' | 'collapsed';
+
+export interface WriterResult {
+  key: WriterKey;
+  events: number;
+  seconds: number;
+  perSecond: number;
   bytes: number;
-  median: number;
-  spread: number;
+  heapMiB: number;
 }
 
-/** `stacks` distinct stacks, 4 to 2 x meanDepth - 4 frames deep (and the leaf), over 5000 functions in 200 files. */
-/** Python stacks of a web service or a test suite are some ten to twenty frames deep. */
-export const WRITER_MEAN_DEPTH = 12;
+/** The synthetic source's frames: names of the lengths real applications have. */
+const FRAMES = [
+  ['/usr/lib/python3.11/json/decoder.py', 'raw_decode', 353],
+  ['/usr/lib/python3.11/json/encoder.py', 'iterencode', 205],
+  ['/usr/lib/python3.11/re/_parser.py', '_parse', 512],
+  ['/usr/lib/python3.11/collections/__init__.py', '__init__', 1090],
+  ['/srv/app/handlers/orders.py', 'validate_order', 88],
+  ['/usr/lib/python3.11/typing.py', 'inner', 352],
+  ['/usr/lib/python3.11/enum.py', '__call__', 695],
+  ['/srv/app/models.py', 'get', 41],
+] as const;
 
-export function syntheticProfile(stacks: number, meanDepth = WRITER_MEAN_DEPTH): StackProfile {
-  const depthSpread = 2 * (meanDepth - 4) + 1;
-  const p = new StackProfile({ type: 'samples', unit: 'count' }, 10_000_000);
-  const fn = (i: number): StackFrame => ({
-    function: `handler_${i}`,
-    filename: `/srv/app/pkg${i % 200}/module_${i % 37}.py`,
-    lineno: 10 + (i % 400),
-  });
-  const pool = Array.from({ length: 5000 }, (_, i) => fn(i));
-  const threads = [1, 2, 3, 4].map((i) => ({ pid: 1000, tid: 1000 + i, name: i === 1 ? 'MainThread' : `worker-${i}` }));
-  let seed = 1;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
-  for (let s = 0; s < stacks; s++) {
-    const depth = 4 + rand(depthSpread);
-    const frames = [pool[0], pool[1 + (s % 50)]];
-    while (frames.length < depth) frames.push(pool[rand(pool.length)]);
-    frames.push(pool[s % pool.length]);
-    p.add(threads[s % threads.length], frames, 1 + rand(50));
+/**
+ * One block of events, reused: a call tree 4 deep whose leaves are the
+ * frames in turn, 2 threads, 250 ns apart, returns timed by the Trace's own
+ * pairing.
+ */
+function block(pid: number, size: number): FrameEvent[] {
+  const events: FrameEvent[] = [];
+  const pairing = new CallPairing();
+  let ts = 1_000_000_000_000n;
+  const depth = [0, 0];
+  for (let i = 0; events.length < size; i++) {
+    const thread = i % 2;
+    const tid = pid + thread;
+    const open = depth[thread];
+    const entering = open < 4 && (open === 0 || (i >> 1) % 3 !== 0);
+    const [filename, fn, lineno] = FRAMES[(i >> 1) % FRAMES.length];
+    const ev: FrameEvent = {
+      type: entering ? 'function-entry' : 'function-return',
+      pid,
+      tid,
+      ts: (ts += 250n),
+      filename,
+      function: fn,
+      lineno,
+    };
+    if (!entering) {
+      const top = pairing.current(tid)!;
+      Object.assign(ev, { filename: top.entry.filename, function: top.entry.function, lineno: top.entry.lineno });
+      const call = pairing.leave(ev);
+      ev.durationNs = call ? call.durationNs : null;
+      ev.selfNs = call ? call.selfNs : null;
+    } else pairing.enter(ev);
+    depth[thread] += entering ? 1 : -1;
+    events.push(ev);
   }
-  return p;
+  return events;
 }
 
-export async function writerSection(
-  stacks: number,
-  runs: number,
-  formats: string[] = ['collapsed'],
-): Promise<WriterRow[]> {
-  const profile = syntheticProfile(stacks);
-  const lines = profile.threads().reduce((n, t) => n + t.stacks.length, 0);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-bench-'));
-  try {
-    const rows: WriterRow[] = [];
-    // One format at a time: they would share the core otherwise.
-    for (const format of formats) {
-      const rates: number[] = [];
-      const file = path.join(dir, `out.${format}`);
-      for (let r = 0; r < runs; r++) {
-        const t0 = process.hrtime.bigint();
-        await writeProfile(profile, { format, path: file, threads: true });
-        rates.push(lines / (Number(process.hrtime.bigint() - t0) / 1e9));
-      }
-      rows.push({ format, lines, bytes: fs.statSync(file).size, median: median(rates), spread: spread(rates) });
+interface Sink {
+  write(ev: TraceEvent): void;
+  close(): void;
+}
+
+function sink(key: WriterKey, file: string, pid: number): Sink | null {
+  const names = new ThreadNames('python3.11');
+  switch (key) {
+    case 'text':
+    case 'ndjson': {
+      const out = new Output({ file });
+      const p = new HierarchyPrinter(key === 'text' ? 'dtrace' : 'json', out, new EventStats(), names);
+      return { write: (ev) => p.print(ev), close: () => void out.drained() };
     }
-    // The file system's share: as many bytes as the first format wrote, ready-made, the same way to a file.
-    const bytes = rows[0].bytes;
-    const piece = Buffer.alloc(1 << 20, 0x61);
-    const rates: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      const t0 = process.hrtime.bigint();
-      await pipeline(
-        Readable.from(
-          (function* () {
-            for (let left = bytes; left > 0; left -= piece.length)
-              yield left >= piece.length ? piece : piece.subarray(0, left);
-          })(),
-        ),
-        fs.createWriteStream(path.join(dir, 'ceiling')),
-      );
-      rates.push(lines / (Number(process.hrtime.bigint() - t0) / 1e9));
+    case 'trace-event': {
+      // With a cap, as record --exact always has one: counting bytes is part of the cost.
+      const w = new TraceEventWriter(file, {
+        maxBytes: 2 ** 40,
+        threadName: (_p, tid) => (tid === pid ? 'main thread (python3.11)' : 'python3.11'),
+      });
+      return { write: (ev) => w.write(ev), close: () => w.close() };
     }
-    rows.push({ format: 'same bytes, ready-made', lines, bytes, median: median(rates), spread: spread(rates) });
-    return rows;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    case 'exact-profile': {
+      const x = new ExactProfiler();
+      return { write: (ev) => x.observe(ev), close: () => fs.writeFileSync(file, String(x.profile.total())) };
+    }
+    case 'collapsed':
+      // The collapsed writer over StackProfile is not in the tree yet: its slot.
+      return null;
   }
+}
+
+export function measureWriter(key: WriterKey, events: number): WriterResult | null {
+  const pid = 4_000_000; // no such process: thread names fall back without reading /proc each time
+  const file = path.join(os.tmpdir(), `pytrace-bench-${process.pid}-${key}`);
+  const s = sink(key, file, pid);
+  if (!s) return null;
+  const base = block(pid, 1 << 16);
+  const t0 = process.hrtime.bigint();
+  // The block again and again, as is: copying events to move their timestamps would cost more than some writers.
+  for (let done = 0; done < events;) for (let i = 0; i < base.length && done < events; i++, done++) s.write(base[i]);
+  s.close();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const bytes = fs.statSync(file).size;
+  fs.rmSync(file, { force: true });
+  return {
+    key,
+    events,
+    seconds,
+    perSecond: events / seconds,
+    bytes,
+    heapMiB: process.memoryUsage().heapUsed / (1 << 20),
+  };
 }

@@ -67,6 +67,14 @@ export interface FrameEvent extends Base {
    * or coroutine, and CPython fires no return for it (see lib/planning/generators.ts).
    */
   generatorCreated?: true;
+  /**
+   * On a return, when entries and returns are both traced: the call's time
+   * from its entry, and that less the time of the calls it made (see
+   * lib/stream/calls.ts), in nanoseconds; null when its entry came before
+   * the trace began.
+   */
+  durationNs?: number | null;
+  selfNs?: number | null;
 }
 export interface GcStartEvent extends Base { type: 'gc-start'; generation: number }
 export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }

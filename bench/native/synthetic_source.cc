@@ -36,13 +36,13 @@ pt_s64 Address(size_t frame, int arg) { return 0x7f3a00000000ll + static_cast<pt
 // names' addresses; with `inline_names` their bytes follow (no NULs, lengths
 // in str_len), as the first time a frame is seen; without, the reader
 // already has them, as every later time with the name cache.
-std::vector<uint8_t> Encode(size_t frame, uint32_t pid, bool inline_names) {
+std::vector<uint8_t> Encode(size_t frame, uint32_t pid, bool inline_names, pt_u8 type = PT_EV_FUNCTION_RETURN) {
   const Frame& f = kFrames[frame];
   size_t flen = inline_names ? strlen(f.filename) : 0, nlen = inline_names ? strlen(f.function) : 0;
   std::vector<uint8_t> out(sizeof(pt_event) + flen + nlen);
   pt_event ev{};
   ev.size = static_cast<pt_u16>(out.size());
-  ev.type = PT_EV_FUNCTION_RETURN;
+  ev.type = type;
   ev.string_mask = inline_names ? 3 : 0;
   ev.pid = pid;
   ev.tid = pid;
@@ -84,6 +84,7 @@ SyntheticSource::SyntheticSource(const Napi::CallbackInfo& info) : Napi::ObjectW
   records_ = U64(o, "records", 0);
   pid_ = static_cast<uint32_t>(U64(o, "pid", 1));
   inline_names_ = o.Get("inlineNames").ToBoolean();
+  calls_ = o.Get("calls").ToBoolean();
   BatchOptions bo;
   bo.batch_bytes = U64(o, "batchBytes", bo.batch_bytes);
   bo.max_pending = U64(o, "maxPendingBatches", bo.max_pending);
@@ -95,13 +96,19 @@ SyntheticSource::~SyntheticSource() { Shutdown(); }
 
 void SyntheticSource::Produce() {
   const size_t n = sizeof kFrames / sizeof kFrames[0];
-  std::vector<std::vector<uint8_t>> first, later;
+  std::vector<std::vector<uint8_t>> first, later, first_entries, entries;
   for (size_t i = 0; i < n; i++) {
     first.push_back(Encode(i, pid_, true));
     later.push_back(Encode(i, pid_, inline_names_));
+    first_entries.push_back(Encode(i, pid_, true, PT_EV_FUNCTION_ENTRY));
+    entries.push_back(Encode(i, pid_, inline_names_, PT_EV_FUNCTION_ENTRY));
   }
   for (uint64_t i = 0; i < records_ && !stop_.load(std::memory_order_relaxed); i++) {
-    std::vector<uint8_t>& rec = i < n ? first[i] : later[i % n];
+    // With calls: an entry of frame k (its names inline the first time), then its return.
+    const uint64_t pair = i / 2;
+    std::vector<uint8_t>& rec = !calls_ ? (i < n ? first[i] : later[i % n])
+                                : i % 2 == 0 ? (pair < n ? first_entries[pair] : entries[pair % n])
+                                             : later[pair % n];
     // A fresh timestamp per record, as bpf_ktime_get_ns() gives (vDSO: ~20 ns).
     uint64_t ts = MonotonicNs();
     memcpy(rec.data() + offsetof(pt_event, ts), &ts, sizeof ts);

@@ -19,7 +19,8 @@ namespace pytrace {
 class SyntheticSource : public Napi::ObjectWrap<SyntheticSource> {
  public:
   static Napi::Function Define(Napi::Env env);
-  // new SyntheticSource({records, pid?, inlineNames?, batchBytes?, maxPendingBatches?, dropWhenBehind?}, callback)
+  // new SyntheticSource({records, pid?, inlineNames?, calls?, batchBytes?, maxPendingBatches?, dropWhenBehind?}, callback)
+  // calls: entries and returns in pairs (entry of a frame, then its return) instead of returns alone.
   SyntheticSource(const Napi::CallbackInfo& info);
   ~SyntheticSource() override;
 
@@ -40,6 +41,7 @@ class SyntheticSource : public Napi::ObjectWrap<SyntheticSource> {
   uint64_t records_ = 0;
   uint32_t pid_ = 0;
   bool inline_names_ = false;
+  bool calls_ = false;
 };
 
 }  // namespace pytrace

@@ -34,6 +34,7 @@ export const DEFAULTS = {
   maxPendingBatches: 16,
   onBackpressure: 'pause',
   subprocesses: false,
+  durations: true,
 } as const satisfies Required<Omit<AttachOptions, 'events' | 'within' | 'perfPages'>>;
 
 /**
@@ -82,6 +83,7 @@ const RULES: { [K in keyof Required<AttachOptions>]: Rule } = {
   maxPendingBatches: { kind: 'number', min: 1, max: 65536, integer: true, unit: 'batches' },
   onBackpressure: { kind: 'choice', allowed: ['pause', 'drop'] },
   subprocesses: { kind: 'boolean' },
+  durations: { kind: 'boolean' },
   perfPages: { kind: 'number', min: 1, max: 65536, integer: true, powerOfTwo: true, unit: 'pages per CPU' },
 };
 

@@ -4,11 +4,13 @@
  * print it, NDJSON, and a plain one-line-per-event layout.
  */
 import * as path from 'path';
-import { ExecEvent, TraceEvent } from '../index';
+import { ExecEvent, FrameEvent, TraceEvent } from '../index';
 import { reprArgs } from './audit-repr';
 import { markerOf } from '../markers';
+import { CallPairing } from '../stream/calls';
 import { printable, shown, wasCut } from './escape';
-import { formatDuration, Output, toJson } from './output';
+import { formatDuration, Output } from './output';
+import { eventJson, eventJsonWith } from './ndjson';
 import { EventStats, Pairing } from './pairing';
 import { ThreadNames } from './threads';
 
@@ -21,9 +23,8 @@ export interface Printer {
   exec?(ev: ExecEvent): void;
 }
 
-/** Per thread: DTrace's self->indent, and thread_indent's counter and time base. */
+/** Per thread: thread_indent's counter and time base (DTrace's self->indent is the calls open). */
 interface ThreadState {
-  indent: number;
   counter: number;
   baseUs: bigint;
 }
@@ -53,8 +54,26 @@ export function withPairing(ev: TraceEvent, p: Pairing | undefined, extra: objec
   return p ? { ...ev, ...extra, ...p } : { ...ev, ...extra };
 }
 
+const PADDED = new Map<string, string>();
+/** The probe name right-aligned in 15 columns, as call_stack.d prints it. */
+function padded(type: string): string {
+  let p = PADDED.get(type);
+  if (p === undefined) PADDED.set(type, (p = type.padStart(15)));
+  return p;
+}
+
+const INDENTS: string[] = [];
+function indent(depth: number): string {
+  if (depth >= 256) return ' '.repeat(depth);
+  return (INDENTS[depth] ??= ' '.repeat(depth));
+}
+
 export class HierarchyPrinter implements Printer {
   private threads = new Map<number, ThreadState>();
+  /** Entries paired with returns: the depth of each line. */
+  readonly calls = new CallPairing();
+  private frameTexts = new Map<string, Map<string, Map<number, string>>>();
+  private frameTextCount = 0;
 
   constructor(
     private format: HierarchyFormat,
@@ -65,7 +84,7 @@ export class HierarchyPrinter implements Printer {
 
   private state(tid: number): ThreadState {
     let s = this.threads.get(tid);
-    if (!s) this.threads.set(tid, (s = { indent: 0, counter: 0, baseUs: 0n }));
+    if (!s) this.threads.set(tid, (s = { counter: 0, baseUs: 0n }));
     return s;
   }
 
@@ -73,30 +92,55 @@ export class HierarchyPrinter implements Printer {
     // The thread that exec'd goes on, as the process's main thread.
     for (const tid of [ev.tid, ev.pid]) this.threads.delete(tid);
     this.stats.forgetThreads([ev.tid, ev.pid]);
+    this.calls.resetProcess(ev.pid);
   }
 
   print(ev: TraceEvent): void {
     const pairing = this.stats.observe(ev);
-    const s = this.state(ev.tid);
     // DTrace: entries print, then indent; returns dedent, then print. Unlike
     // DTrace the indent stops at 0 when a return's entry predates the trace.
-    if (ev.type === 'function-return') s.indent = Math.max(0, s.indent - 1);
-    const depth = s.indent;
-    if (ev.type === 'function-entry') s.indent++;
+    if (ev.type === 'function-return') this.calls.leave(ev);
+    const depth = this.calls.depth(ev.tid);
+    if (ev.type === 'function-entry') this.calls.enter(ev);
 
-    if (this.format === 'json') this.out.line(toJson(withPairing(ev, pairing, { depth })));
+    if (this.format === 'json') this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, `,"depth":${depth}`));
     else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
-    else this.out.line(this.stap(ev, s, pairing));
-    // A thread back at depth 0 has no state worth keeping (threads come and go).
-    if (s.indent === 0 && s.counter === 0) this.threads.delete(ev.tid);
+    else {
+      const s = this.state(ev.tid);
+      this.out.line(this.stap(ev, s, pairing));
+      // A thread back at depth 0 has no state worth keeping (threads come and go).
+      if (s.counter === 0) this.threads.delete(ev.tid);
+    }
   }
 
   /** printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details. */
   private dtrace(ev: TraceEvent, depth: number, p: Pairing | undefined): string {
-    const head = `${ev.ts}\t${ev.type.padStart(15)}:${' '.repeat(depth)}`;
-    if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line')
-      return `${head}${printable(path.posix.basename(ev.filename), wasCut(ev, 'filename'))}:${shown(ev, 'function')}:${ev.lineno}`;
+    const head = `${ev.ts}\t${padded(ev.type)}:${indent(depth)}`;
+    if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line') return head + this.frameText(ev);
     return head + detail(ev, p);
+  }
+
+  /**
+   * "file.py:func:line", kept per frame: escaping and the base name cost
+   * more than the rest of the line, and a program's frames repeat. Events
+   * with names cut are not kept (the mark depends on the event).
+   */
+  private frameText(ev: FrameEvent): string {
+    const cacheable = (ev as { truncated?: unknown }).truncated === undefined;
+    let byFunction = cacheable ? this.frameTexts.get(ev.filename) : undefined;
+    let text = byFunction?.get(ev.function)?.get(ev.lineno);
+    if (text !== undefined) return text;
+    text = `${printable(path.posix.basename(ev.filename), wasCut(ev, 'filename'))}:${shown(ev, 'function')}:${ev.lineno}`;
+    if (!cacheable) return text;
+    if (this.frameTextCount++ >= 1 << 16) {
+      this.frameTexts.clear();
+      this.frameTextCount = 0;
+    }
+    if (!byFunction) this.frameTexts.set(ev.filename, (byFunction = new Map()));
+    let byLine = byFunction.get(ev.function);
+    if (!byLine) byFunction.set(ev.function, (byLine = new Map()));
+    byLine.set(ev.lineno, text);
+    return text;
   }
 
   /**
@@ -144,7 +188,7 @@ export class PlainPrinter implements Printer {
 
   print(ev: TraceEvent): void {
     const pairing = this.stats.observe(ev);
-    if (this.json) return this.out.line(toJson(withPairing(ev, pairing)));
+    if (this.json) return this.out.line(eventJson(ev, pairing));
     const label = this.labels ? ev.type.padEnd(22) + ' ' : '';
     this.out.line(`${ev.ts} ${String(ev.tid).padStart(7)} ${label}${detail(ev, pairing)}`);
   }

@@ -27,6 +27,7 @@ test('no options: every default, from the one table', () => {
     maxPendingBatches: 16,
     onBackpressure: 'pause',
     subprocesses: false,
+    durations: true,
     perfPages: perfPagesFor(16 << 20, cpus),
   });
 });

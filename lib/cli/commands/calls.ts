@@ -1,4 +1,5 @@
 /** pytrace calls PID: the call hierarchy, as call_stack.d or show-call-hierarchy.stp print it. */
+import { CallSummaryPrinter } from '../call-table';
 import { Command, exactlyOne, formatOption, parse, parsePid } from '../args';
 import { Output, printHelp } from '../output';
 import { EventStats } from '../pairing';
@@ -6,7 +7,7 @@ import { HIERARCHY_FORMATS, HierarchyPrinter } from '../printers';
 import { pidLabel, runTrace } from '../tracing';
 import { ThreadNames } from '../threads';
 
-const help = `Usage: pytrace calls PID [--within FUNC] [--subprocesses] [--format F] [--json]
+const help = `Usage: pytrace calls PID [--within FUNC] [--subprocesses] [--format dtrace|stap|json] [--json] [--summary]
 
 Prints every call and return of pure-Python functions in process PID, indented
 by depth per thread, until Ctrl-C (or SIGTERM) or the process exits.
@@ -30,6 +31,10 @@ Options:
                   space per depth, "=>" entry, "<=" return
                   json: one JSON object per event (NDJSON), with its depth
   --json          same as --format json
+  --summary       print no events: at the end, per function its calls and
+                  its total (inclusive), self, mean and max time, by self
+                  time (with --json: one JSON object). A recursive
+                  function's total and mean count its outermost calls
   -h, --help      this help
 
 Exit status: 0 when the trace ran, 1 on a pytrace error, 2 on bad usage.`;
@@ -44,6 +49,7 @@ export const calls: Command = {
       subprocesses: { type: 'boolean' },
       format: { type: 'string' },
       json: { type: 'boolean' },
+      summary: { type: 'boolean' },
     });
     if (wantsHelp) return printHelp(help);
     const pid = parsePid('calls', exactlyOne('calls', positionals, 'PID'));
@@ -52,12 +58,14 @@ export const calls: Command = {
     const out = new Output();
     const names = new ThreadNames(String(pid));
     names.remember(pid);
+    const table = values.summary ? new CallSummaryPrinter() : null;
     await runTrace({
       target: pid,
       options: { events: ['function-entry', 'function-return'], within, subprocesses: values.subprocesses === true },
       out,
       json: format === 'json',
-      printer: new HierarchyPrinter(format, out, new EventStats(), names),
+      printer: table ?? new HierarchyPrinter(format, out, new EventStats(), names),
+      summary: table ? (o, trace) => table.write(o, format === 'json', { pid: trace.pid }) : undefined,
       label: (t) => pidLabel(t) + (within ? `, within ${within}()` : ''),
     });
     return 0;

@@ -1,10 +1,16 @@
-/** pytrace record: where a process's time goes, as stack samples (other modes are their own branches). */
+/**
+ * pytrace record: where a process's time goes, as stack samples
+ * (record-sampled.ts); with --exact, every call from the markers as a timeline
+ * (lib/cli/record-exact.ts).
+ */
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { printHelp } from '../output';
+import { EXACT_HELP, recordExact } from '../record-exact';
 import { recordCommand, recordPid } from './record-sampled';
 
 const help = `Usage: pytrace record [options] PID
        pytrace record [options] -- COMMAND [ARG...]
+       pytrace record --exact [options] PID | -- COMMAND [ARG...]
 
 Samples the Python stacks of process PID (or of COMMAND, started for it) in
 the kernel, HZ times a second of each thread's CPU time, and writes them as
@@ -19,15 +25,20 @@ Options:
   -o, --output F  write the stacks to F (default: stdout)
   -h, --help      this help
 
-Exit status: 0 (with COMMAND: the command's), 1 on a pytrace error, 2 on bad usage.`;
+Exit status: 0 (with COMMAND: the command's), 1 on a pytrace error, 2 on bad usage.
+
+With --exact:
+
+${EXACT_HELP}`;
 
 export const record: Command = {
   name: 'record',
-  summary: 'sample where a process spends its time (collapsed stacks)',
+  summary: 'sample where a process spends its time (collapsed stacks), or --exact: a timeline of every call',
   help,
   async run(argv) {
     const dash = argv.indexOf('--');
     const own = dash < 0 ? argv : argv.slice(0, dash);
+    if (own.includes('--exact')) return recordExact(argv);
     const command = dash < 0 ? [] : argv.slice(dash + 1);
     const {
       values,

@@ -95,7 +95,7 @@ function parseEvents(text: string): EventName[] {
 }
 
 /** The object to attach to, or an error that says how COMMAND led to it. */
-function markerObjectFor(command: string): { binary: string; file: string } {
+export function markerObjectFor(command: string): { binary: string; file: string } {
   const resolved = resolveCommand(command);
   const binary = markerObjectOf(resolved.binary);
   const named = command === resolved.file ? command : `${command} (${resolved.file})`;
@@ -201,7 +201,7 @@ export const run: Command = {
 };
 
 /** Resumes the wrapper shell once it has stopped itself (it has, unless the machine is very slow). */
-function release(pid: number): void {
+export function release(pid: number): void {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (let waited = 0; waited < 5000; waited++) {
     let state: string;
@@ -218,7 +218,7 @@ function release(pid: number): void {
 }
 
 /** Whether this process is in its terminal's foreground process group (/proc/self/stat: pgrp, tpgid). */
-function inTerminalForeground(): boolean {
+export function inTerminalForeground(): boolean {
   try {
     const stat = fs.readFileSync('/proc/self/stat', 'utf8');
     const [, , pgrp, , , tpgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);

@@ -1,7 +1,10 @@
 /** The compiled addon, typed. Only this file knows its shape. */
-import bindings from 'bindings';
+import path from 'node:path';
+import loadAddon from 'node-gyp-build';
 
-const addon = bindings('pytrace');
+// The package's root: a local build (build/Release) if there is one, else the
+// prebuilt addon for this platform (prebuilds/linux-x64).
+const addon = loadAddon(path.join(__dirname, '..'));
 
 export interface RawNote {
   provider: string;

@@ -14,6 +14,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
 # shellcheck source=scripts/lib-apt-fetch.sh
 source "$HERE/lib-apt-fetch.sh"
+# shellcheck source=scripts/lib-node-root.sh
+source "$HERE/lib-node-root.sh"
 cd "$REPO"
 
 ROOTS=$REPO/.cache/roots
@@ -92,18 +94,9 @@ for i in range($CALLS): sys.audit('app.tick', i)"
   mkdir -p "$root$app"
   cp "$tgz" "$root$app/"
   echo '{ "name": "app", "private": true }' >"$root$app/package.json"
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
   mount_in "$root"
-  env=(env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8
-    npm_config_registry="$(npm config get registry)")
-  # This machine's way to the registry: its CA bundle, when npm or Node has one.
-  local ca
-  ca=$(npm config get cafile)
-  [[ -f $ca ]] || ca=${NODE_EXTRA_CA_CERTS:-}
-  if [[ -f $ca ]]; then
-    cp "$ca" "$root/etc/pytrace-test-ca.crt"
-    env+=(npm_config_cafile=/etc/pytrace-test-ca.crt NODE_EXTRA_CA_CERTS=/etc/pytrace-test-ca.crt)
-  fi
+  root_npm_env "$root"
+  env=("${ROOT_ENV[@]}")
   log "$name: npm i $(basename "$tgz") ($(chroot "$root" node --version))"
   if ! chroot "$root" "${env[@]}" sh -c "cd $app && npm i --no-audit --no-fund --foreground-scripts ./$(basename "$tgz")" \
       >"$WORK/$name-install.log" 2>&1; then
@@ -134,20 +127,10 @@ test_trixie() {
 
 test_bookworm() {
   bash "$HERE/debian-root.sh" bookworm "$ROOTS/bookworm" python3.11-minimal,libelf1
-  local node_bin npm_dir
-  # Node alone: this machine's node (when it needs no more than the root's
-  # libraries, as the nodejs.org builds) and its npm.
-  node_bin=$(readlink -f "$(command -v node)")
-  if ldd "$node_bin" | grep -qE 'libnode|libuv|libicu|libssl'; then
-    fail "bookworm: this machine's node links distribution libraries; copy a nodejs.org build instead"
+  # Node alone: this machine's node and npm.
+  if ! copy_host_node "$ROOTS/bookworm"; then
+    fail "bookworm: no Node to copy into the root"
   else
-    npm_dir=$(npm prefix -g)/lib/node_modules/npm
-    mkdir -p "$ROOTS/bookworm/usr/local/bin" "$ROOTS/bookworm/usr/local/lib/node_modules"
-    cp "$node_bin" "$ROOTS/bookworm/usr/local/bin/node"
-    rm -rf "$ROOTS/bookworm/usr/local/lib/node_modules/npm"
-    cp -r "$npm_dir" "$ROOTS/bookworm/usr/local/lib/node_modules/npm"
-    ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$ROOTS/bookworm/usr/local/bin/npm"
-    ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$ROOTS/bookworm/usr/local/bin/npx"
     install_and_trace bookworm "$ROOTS/bookworm" python3.11 calls
     no_prebuilt_names_packages "$ROOTS/bookworm"
   fi

@@ -85,7 +85,11 @@ async function main() {
   py.stdout.setEncoding('utf8');
   await line(py.stdout, 'ready');
   const before = semaphores(py.pid);
-  check('semaphores at 0 before attach', Object.values(before).every((v) => v === 0), JSON.stringify(before));
+  check(
+    'semaphores at 0 before attach',
+    Object.values(before).every((v) => v === 0),
+    JSON.stringify(before),
+  );
 
   const events = ['function-entry', 'gc-start', 'import-find-load-start', 'audit'];
   const trace = await attach(py.pid, { events });
@@ -97,7 +101,10 @@ async function main() {
   const raised = semaphores(py.pid);
   check(
     'semaphores raised for what is traced',
-    raised.function__entry === 1 && raised.gc__start === 1 && raised.import__find__load__start === 1 && raised.audit === 1,
+    raised.function__entry === 1 &&
+      raised.gc__start === 1 &&
+      raised.import__find__load__start === 1 &&
+      raised.audit === 1,
     JSON.stringify(raised),
   );
 
@@ -113,7 +120,11 @@ async function main() {
   check(`${AUDITS} audit events`, seen.audits === AUDITS, seen.audits);
   check('nothing lost', stats.lost === 0, stats.lost);
   const after = semaphores(py.pid);
-  check('semaphores at 0 after detach', Object.values(after).every((v) => v === 0), JSON.stringify(after));
+  check(
+    'semaphores at 0 after detach',
+    Object.values(after).every((v) => v === 0),
+    JSON.stringify(after),
+  );
 
   py.stdin.end('\n');
   await new Promise((resolve) => py.on('exit', resolve));

@@ -36,7 +36,7 @@ if [[ ! -f $libbpf_src/libbpf.a ]]; then
   apt_dir=$libbpf_src.apt
   rm -rf "$libbpf_src" "$apt_dir"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$libbpf_src"
-  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  codename=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
   echo "deb-src $(debian_mirror) $codename main" >"$apt_dir/sources.list"
   apt_opts=(-o Dir::Etc::SourceList="$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache")

@@ -75,7 +75,7 @@ boot() {
   initrd=("$root"/boot/initrd.img-*)
   mkfs.ext4 -q -d "$root" -F "$img" 3G
   log "$suite: booting $(basename "${kernel[0]}")"
-  timeout 600 qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 -nographic -no-reboot \
+  timeout 300 qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 -nographic -no-reboot \
     -kernel "${kernel[0]}" -initrd "${initrd[0]}" \
     -append 'console=ttyS0 root=/dev/vda rw init=/pytrace-smoke.sh panic=-1 quiet' \
     -drive file="$img",format=raw,if=virtio >"$WORK/$suite.console" 2>&1 || true

@@ -4,11 +4,12 @@
 # have no compiler, clang, bpftool or -dev package:
 #   trixie     its own nodejs and npm, Python 3.13 (audit events: no call markers)
 #   bookworm   Node alone (this machine's node and npm copied in), Python 3.11 (calls)
+#   bullseye   the same, on the oldest glibc the prebuilt addon supports (2.31), Python 3.9
 # In each: `npm i ./pytrace-*.tgz` must finish without compiling anything (no
 # build/ directory made), and `npx pytrace run` must see exactly the events the
 # script makes. Needs root (debootstrap, chroot, mount) and what
 # scripts/setup.sh installs; the roots are kept under .cache/roots.
-#   scripts/package-test.sh [trixie] [bookworm]     default: both
+#   scripts/package-test.sh [trixie] [bookworm] [bullseye]     default: all
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$HERE")
@@ -22,7 +23,7 @@ ROOTS=$REPO/.cache/roots
 WORK=$REPO/.cache/package-test
 CALLS=37
 SUITES=("$@")
-((${#SUITES[@]})) || SUITES=(trixie bookworm)
+((${#SUITES[@]})) || SUITES=(trixie bookworm bullseye)
 failures=0
 fail() { log "FAIL: $*"; failures=$((failures + 1)); }
 pass() { log "pass: $*"; }
@@ -154,6 +155,15 @@ no_prebuilt_names_packages() {
     pass "bookworm: without a prebuilt addon, npm i names the packages to install"
   else
     fail "bookworm: npm i without a prebuilt addon failed without naming packages (see $WORK/bookworm-source-install.log)"
+  fi
+}
+
+test_bullseye() {
+  bash "$HERE/debian-root.sh" bullseye "$ROOTS/bullseye" python3.9-minimal,libelf1
+  if ! copy_host_node "$ROOTS/bullseye"; then
+    fail "bullseye: no Node to copy into the root"
+  else
+    install_and_trace bullseye "$ROOTS/bullseye" python3.9 calls
   fi
 }
 

@@ -1,4 +1,5 @@
 {
+  "variables": { "libbpf_static%": "" },
   "targets": [
     {
       "target_name": "pytrace",
@@ -23,11 +24,23 @@
         "<(SHARED_INTERMEDIATE_DIR)/bpf",
         "native/bpf"
       ],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "<!@(pkg-config --cflags libbpf libelf)"],
+      "cflags_cc": ["-std=c++17", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags!": ["-fno-exceptions"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "libraries": ["<!@(pkg-config --libs libbpf libelf)"],
+      "conditions": [
+        # A source build links the system libbpf; the prebuilt addon
+        # (scripts/prebuild.sh) a static one, so that at run time it needs
+        # only glibc, libelf and zlib.
+        ["libbpf_static==''", {
+          "cflags_cc": ["<!@(pkg-config --cflags libbpf libelf)"],
+          "libraries": ["<!@(pkg-config --libs libbpf libelf)"]
+        }, {
+          "include_dirs": ["<(libbpf_static)/include"],
+          "libraries": ["<(libbpf_static)/libbpf.a", "-lelf", "-lz"],
+          "ldflags": ["-static-libstdc++", "-static-libgcc"]
+        }]
+      ],
       "actions": [
         {
           "action_name": "bpf_skeleton",
@@ -40,6 +53,8 @@
   ],
   "conditions": [
     # The benchmark's addon, only where the benchmark is (a checkout, not the package).
+    # node-gyp-build loads the first addon of build/Release by name: pytrace.node
+    # sorts before pytrace_bench.node (test/unit/native-load.test.ts).
     ["<!(node -p \"require('fs').existsSync('bench/native') ? 1 : 0\")==1", {
       "targets": [
         {

@@ -4,7 +4,7 @@
  * the library's own path. The producer waits whenever the default number of
  * batches is pending, so the rate measured is the consumer's.
  */
-import bindings from 'bindings';
+import { createRequire } from 'node:module';
 import { BatchDecoder } from '../lib/stream/decode';
 import { Description } from '../lib/discovery/describe';
 import { FrameEvent } from '../lib/markers';
@@ -22,8 +22,8 @@ interface SyntheticSourceLike {
 }
 
 // The benchmark's own addon (binding.gyp's pytrace_bench, bench/native/): not
-// part of the library's.
-const addon = bindings('pytrace_bench');
+// part of the library's, built beside it; this file runs from bench/dist/bench.
+const addon = createRequire(__filename)('../../../build/Release/pytrace_bench.node');
 const SyntheticSource: new (
   options: { records: number; pid?: number; inlineNames?: boolean; calls?: boolean; batchBytes?: number; maxPendingBatches?: number },
   onMessage: NativeMessage,

@@ -1,7 +1,19 @@
 /** The compiled addon, typed. Only this file knows its shape. */
-import bindings from 'bindings';
+import fs from 'node:fs';
+import path from 'node:path';
+import loadAddon from 'node-gyp-build';
 
-const addon = bindings('pytrace');
+/** The package's root, the directory with binding.gyp: above dist/, lib/ or the benchmark's bench/dist/lib/. */
+function packageRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'binding.gyp'))) return dir;
+  }
+  return path.dirname(from);
+}
+
+// A local build (build/Release) if there is one, else the prebuilt addon for
+// this platform (prebuilds/linux-x64).
+const addon = loadAddon(packageRoot(__dirname));
 
 export interface RawNote {
   provider: string;

@@ -35,4 +35,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm install --no-audit --no-fund
+# From source: a checkout's install builds the addon even where a build or a
+# prebuilt one would load (node-gyp-build's switch).
+npm_config_build_from_source=true npm install --no-audit --no-fund

@@ -25,7 +25,14 @@ interface SyntheticSourceLike {
 // part of the library's, built beside it; this file runs from bench/dist/bench.
 const addon = createRequire(__filename)('../../../build/Release/pytrace_bench.node');
 const SyntheticSource: new (
-  options: { records: number; pid?: number; inlineNames?: boolean; calls?: boolean; batchBytes?: number; maxPendingBatches?: number },
+  options: {
+    records: number;
+    pid?: number;
+    inlineNames?: boolean;
+    calls?: boolean;
+    batchBytes?: number;
+    maxPendingBatches?: number;
+  },
   onMessage: NativeMessage,
 ) => SyntheticSourceLike = addon.SyntheticSource;
 
@@ -44,7 +51,6 @@ export interface CapacityResult {
   lost: number;
 }
 
-
 export async function measureCapacity(path: ConsumerPath, records: number): Promise<CapacityResult> {
   let received = 0;
   let t1 = 0n;
@@ -56,13 +62,26 @@ export async function measureCapacity(path: ConsumerPath, records: number): Prom
 
   // Our own pid: a process in our PID namespace, as a traced one usually is.
   const calls = path === 'trace-calls' || path === 'trace-calls-untimed';
-  const options = { records, pid: process.pid, inlineNames: path === 'trace-inline', calls, batchBytes: DEFAULTS.batchBytes, maxPendingBatches: DEFAULTS.maxPendingBatches };
+  const options = {
+    records,
+    pid: process.pid,
+    inlineNames: path === 'trace-inline',
+    calls,
+    batchBytes: DEFAULTS.batchBytes,
+    maxPendingBatches: DEFAULTS.maxPendingBatches,
+  };
   if (path === 'trace' || path === 'trace-inline' || calls) {
     // The real Trace class, with the synthetic source in place of the native trace.
     let trace!: Trace;
     onMessage = (kind, buffer, n) => trace.onMessage(kind, buffer, n);
     source = new SyntheticSource(options, onMessage);
-    trace = new Trace(process.pid, calls ? ['function-entry', 'function-return'] : ['function-return'], {} as Description, 'ring', source as unknown as NativeTrace);
+    trace = new Trace(
+      process.pid,
+      calls ? ['function-entry', 'function-return'] : ['function-return'],
+      {} as Description,
+      'ring',
+      source as unknown as NativeTrace,
+    );
     // Entries and returns both traced: the Trace pairs them for durationNs; untimed, that step taken out.
     if (path === 'trace-calls-untimed') trace.calls = null; // as attach() does with durations: false
     const count = (ev: FrameEvent) => {

@@ -15,7 +15,17 @@ import { Results, render, targets } from './report';
 import { untraced } from './workload';
 import { WRITER_MEAN_DEPTH, writerSection as profileWriterSection } from './profile-writers';
 import { renderSampling, samplingSection, SamplingResults } from './sampling';
-import { capacitySection, writersSection, costSection, LongRun, longRunSection, LowRate, lowRateSection, profileSection, Settings } from './suite';
+import {
+  capacitySection,
+  writersSection,
+  costSection,
+  LongRun,
+  longRunSection,
+  LowRate,
+  lowRateSection,
+  profileSection,
+  Settings,
+} from './suite';
 
 const SECTIONS = ['cost', 'capacity', 'writers', 'profile-writers', 'latency', 'memory', 'profile', 'sampling'];
 
@@ -38,22 +48,42 @@ function parseArgs(argv: string[]): Args {
       return argv[++i];
     };
     switch (argv[i]) {
-      case '--quick': a.quick = true; break;
-      case '--json': a.json = true; break;
-      case '--calls': a.calls = positive(v(), '--calls'); break;
-      case '--runs': a.runs = positive(v(), '--runs'); break;
-      case '--python': a.python = v(); break;
-      case '--only': a.only = v().split(','); break;
-      case '--child': a.child = v() as Args['child']; break;
+      case '--quick':
+        a.quick = true;
+        break;
+      case '--json':
+        a.json = true;
+        break;
+      case '--calls':
+        a.calls = positive(v(), '--calls');
+        break;
+      case '--runs':
+        a.runs = positive(v(), '--runs');
+        break;
+      case '--python':
+        a.python = v();
+        break;
+      case '--only':
+        a.only = v().split(',');
+        break;
+      case '--child':
+        a.child = v() as Args['child'];
+        break;
       case '-h':
       case '--help':
-        process.stdout.write('usage: npm run bench -- [--quick] [--json] [--calls N] [--runs R] [--python PATH] [--only ' + SECTIONS.join(',') + ']\n');
+        process.stdout.write(
+          'usage: npm run bench -- [--quick] [--json] [--calls N] [--runs R] [--python PATH] [--only ' +
+            SECTIONS.join(',') +
+            ']\n',
+        );
         process.exit(0);
         break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
+      default:
+        throw new Error(`unknown argument ${argv[i]}`);
     }
   }
-  for (const s of a.only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
+  for (const s of a.only)
+    if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; sections: ${SECTIONS.join(', ')}`);
   return a;
 }
 
@@ -83,7 +113,9 @@ function inChild<T>(args: Args, section: 'long' | 'lowrate'): Promise<T> {
 
 function toolVersion(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0];
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0];
   } catch {
     return 'missing';
   }
@@ -94,7 +126,9 @@ async function main(): Promise<void> {
   assertPrivileged();
   const d = describeBinary(args.python);
   if (d.version !== '3.11' || !d.markerObject)
-    throw new Error(`${args.python} must be a CPython 3.11 build with markers (found ${d.version ?? 'unknown version'}, markers: ${d.build})`);
+    throw new Error(
+      `${args.python} must be a CPython 3.11 build with markers (found ${d.version ?? 'unknown version'}, markers: ${d.build})`,
+    );
   const bpftrace = toolVersion('bpftrace', ['--version']);
   if (bpftrace === 'missing') throw new Error('bpftrace is needed: it is the peer measured against');
   const log = (line: string) => process.stderr.write(line + '\n');
@@ -119,9 +153,18 @@ async function main(): Promise<void> {
   const others = new Set(otherTracers());
   const results: Results = {
     meta: {
-      python: s.python, pythonVersion: d.version, markerObject: s.markerObject, calls: s.calls, runs: s.runs,
-      quick: args.quick, node: process.version, bpftrace, kernel: os.release(), cpus: os.cpus().length,
-      date: new Date().toISOString(), elapsedSeconds: 0,
+      python: s.python,
+      pythonVersion: d.version,
+      markerObject: s.markerObject,
+      calls: s.calls,
+      runs: s.runs,
+      quick: args.quick,
+      node: process.version,
+      bpftrace,
+      kernel: os.release(),
+      cpus: os.cpus().length,
+      date: new Date().toISOString(),
+      elapsedSeconds: 0,
     },
   };
   if (on('cost')) {
@@ -147,8 +190,15 @@ async function main(): Promise<void> {
   if (on('profile')) {
     if (bpfStatsAvailable()) {
       log('profile: one run each with kernel.bpf_stats_enabled=1');
-      const base = results.cost?.find((r) => r.key === 'untraced')?.medianSeconds ?? (await untraced(s.python, ['calls', s.calls])).seconds;
-      results.profile = await profileSection(s, ['bt_empty', 'bt_count', 'pt_return', 'pt_entry', 'bt_line_entry'], base, results.cost);
+      const base =
+        results.cost?.find((r) => r.key === 'untraced')?.medianSeconds ??
+        (await untraced(s.python, ['calls', s.calls])).seconds;
+      results.profile = await profileSection(
+        s,
+        ['bt_empty', 'bt_count', 'pt_return', 'pt_entry', 'bt_line_entry'],
+        base,
+        results.cost,
+      );
     } else log('profile: skipped (needs bpftool and a writable kernel.bpf_stats_enabled)');
   }
   if (on('profile-writers')) {
@@ -167,7 +217,10 @@ async function main(): Promise<void> {
   results.meta.otherTracers = [...others].join(' ') || null;
   results.targets = targets(results);
   if (args.json) process.stdout.write(JSON.stringify({ ...results, sampling }, null, 2) + '\n');
-  else process.stdout.write((args.only.some((x) => x !== 'sampling') ? render(results) : '') + (sampling ? renderSampling(sampling) : ''));
+  else
+    process.stdout.write(
+      (args.only.some((x) => x !== 'sampling') ? render(results) : '') + (sampling ? renderSampling(sampling) : ''),
+    );
 }
 
 main().catch((e) => {

@@ -62,23 +62,47 @@ export function targets(r: Results): Target[] {
   }
   for (const w of r.writers ?? [])
     if (w.perSecond && w.key !== 'exact-profile')
-      t.push({ name: `writer: ${w.label}`, measured: mega(w.median), target: '>= 2.00 M/s', pass: w.median >= 2e6, note: w.median >= 2e6 ? '' : `${fix(2e6 / w.median, 2)}x short` });
+      t.push({
+        name: `writer: ${w.label}`,
+        measured: mega(w.median),
+        target: '>= 2.00 M/s',
+        pass: w.median >= 2e6,
+        note: w.median >= 2e6 ? '' : `${fix(2e6 / w.median, 2)}x short`,
+      });
   const timed = r.capacity?.find((x) => x.path === 'trace-calls');
   const untimed = r.capacity?.find((x) => x.path === 'trace-calls-untimed');
   // durationNs is on by default while the consumer, pairing included, keeps the capacity target.
   if (timed && untimed) {
     const pass = timed.median >= 5e6;
-    t.push({ name: 'entries and returns with durationNs (default)', measured: `${mega(timed.median)} (${fix(untimed.median / timed.median, 2)}x untimed)`, target: '>= 5.00 M/s', pass, note: pass ? '' : `${fix(5e6 / timed.median, 2)}x short` });
+    t.push({
+      name: 'entries and returns with durationNs (default)',
+      measured: `${mega(timed.median)} (${fix(untimed.median / timed.median, 2)}x untimed)`,
+      target: '>= 5.00 M/s',
+      pass,
+      note: pass ? '' : `${fix(5e6 / timed.median, 2)}x short`,
+    });
   }
   const cap = r.capacity?.find((x) => x.path === 'trace');
   if (cap) {
     const pass = cap.median >= 5e6;
-    t.push({ name: 'JS consumer capacity (Trace listener)', measured: mega(cap.median), target: '>= 5.00 M/s', pass, note: pass ? '' : `${fix(5e6 / cap.median, 2)}x short` });
+    t.push({
+      name: 'JS consumer capacity (Trace listener)',
+      measured: mega(cap.median),
+      target: '>= 5.00 M/s',
+      pass,
+      note: pass ? '' : `${fix(5e6 / cap.median, 2)}x short`,
+    });
   }
   const collapsed = r.profileWriters?.find((w) => w.format === 'collapsed');
   if (collapsed) {
     const pass = collapsed.median >= 2e6;
-    t.push({ name: 'collapsed writer to a file', measured: mega(collapsed.median), target: '>= 2.00 M/s', pass, note: pass ? '' : `${fix(2e6 / collapsed.median, 2)}x short` });
+    t.push({
+      name: 'collapsed writer to a file',
+      measured: mega(collapsed.median),
+      target: '>= 2.00 M/s',
+      pass,
+      note: pass ? '' : `${fix(2e6 / collapsed.median, 2)}x short`,
+    });
   }
   if (r.longRun) t.push(atMost('latency p99 at full load', r.longRun.latency.p99Ms, 10, ' ms', 3));
   if (r.lowRate) t.push(atMost('latency p99 at 1000 events/s', r.lowRate.p99Ms, 1, ' ms', 3));
@@ -92,7 +116,11 @@ export function targets(r: Results): Target[] {
 
 function table(headers: string[], rows: string[][], right: boolean[]): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -101,10 +129,29 @@ function costTable(cost: CostRow[]): string {
     const delivered = c.delivered.every((d) => d === null)
       ? '-'
       : `${Math.min(...c.delivered.map((d) => d ?? 0))}${c.delivered.every((d) => d === c.delivered[0]) ? '' : '..' + Math.max(...c.delivered.map((d) => d ?? 0))}`;
-    const lost = c.key === 'untraced' ? '-' : c.lost.every((l) => l === c.lost[0]) ? String(c.lost[0]) : `${Math.min(...c.lost)}..${Math.max(...c.lost)}`;
-    return [c.label, fix(c.medianSeconds, 3), pct(c.spread), c.usPerEvent === null ? '-' : fix(c.usPerEvent, 3), delivered, lost];
+    const lost =
+      c.key === 'untraced'
+        ? '-'
+        : c.lost.every((l) => l === c.lost[0])
+          ? String(c.lost[0])
+          : `${Math.min(...c.lost)}..${Math.max(...c.lost)}`;
+    return [
+      c.label,
+      fix(c.medianSeconds, 3),
+      pct(c.spread),
+      c.usPerEvent === null ? '-' : fix(c.usPerEvent, 3),
+      delivered,
+      lost,
+    ];
   });
-  return table(['configuration', 'time s', 'spread', 'us/event', `delivered of ${cost[0].calls}`, 'lost'], rows, [false, true, true, true, true, true]);
+  return table(['configuration', 'time s', 'spread', 'us/event', `delivered of ${cost[0].calls}`, 'lost'], rows, [
+    false,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
 }
 
 function ratios(cost: CostRow[]): string {
@@ -137,13 +184,21 @@ export function render(r: Results): string {
   }
   if (r.capacity) {
     out += `\nJS consumer capacity: synthetic records in the kernel's format, one JS thread, median of ${m.runs}\n`;
-    out += table(['path', 'events/s', 'spread', 'lost'], r.capacity.map((c) => [c.label, mega(c.median), pct(c.spread), String(c.lost)]), [false, true, true, true]);
+    out += table(
+      ['path', 'events/s', 'spread', 'lost'],
+      r.capacity.map((c) => [c.label, mega(c.median), pct(c.spread), String(c.lost)]),
+      [false, true, true, true],
+    );
   }
   if (r.writers) {
     out += `\nWriters: decoded events (nested calls, returns with durations) written on one JS thread, median of ${m.runs}\n`;
     out += table(
       ['writer', 'events/s', 'spread', 'bytes/event', 'heap MiB after'],
-      r.writers.map((w) => (w.perSecond ? [w.label, mega(w.median), pct(w.spread), fix(w.bytesPerEvent, 1), fix(w.heapMiB, 1)] : [w.label, 'not in the tree yet', '', '', ''])),
+      r.writers.map((w) =>
+        w.perSecond
+          ? [w.label, mega(w.median), pct(w.spread), fix(w.bytesPerEvent, 1), fix(w.heapMiB, 1)]
+          : [w.label, 'not in the tree yet', '', '', ''],
+      ),
       [false, true, true, true, true],
     );
   }
@@ -152,7 +207,13 @@ export function render(r: Results): string {
     out += `\nProfile writers: ${w0.lines} distinct stacks (lines) of ${m.writerDepth} frames on average written to a file, median of ${m.runs}\n`;
     out += table(
       ['format', 'stacks/s', 'MB/s', 'spread', 'file MB'],
-      r.profileWriters.map((w) => [w.format, mega(w.median), fix((w.median * w.bytes) / w.lines / 1e6, 0), pct(w.spread), fix(w.bytes / 1e6, 0)]),
+      r.profileWriters.map((w) => [
+        w.format,
+        mega(w.median),
+        fix((w.median * w.bytes) / w.lines / 1e6, 0),
+        pct(w.spread),
+        fix(w.bytes / 1e6, 0),
+      ]),
       [false, true, true, true, true],
     );
   }
@@ -160,10 +221,36 @@ export function render(r: Results): string {
     out += '\nEvent-to-listener latency (bpf_ktime_get_ns to process.hrtime.bigint in the listener)\n';
     const rows: string[][] = [];
     const l = r.longRun;
-    if (l) rows.push([`full load, ${fix(l.calls / l.seconds / 1e6, 2)} M calls/s, ${fix(l.seconds, 0)} s`, fix(l.latency.p50Ms, 3), fix(l.latency.p99Ms, 3), fix(l.latency.maxMs, 3), `${l.latency.samples} (1 in 64)`, `${l.delivered}/${l.calls}`, String(l.lost)]);
+    if (l)
+      rows.push([
+        `full load, ${fix(l.calls / l.seconds / 1e6, 2)} M calls/s, ${fix(l.seconds, 0)} s`,
+        fix(l.latency.p50Ms, 3),
+        fix(l.latency.p99Ms, 3),
+        fix(l.latency.maxMs, 3),
+        `${l.latency.samples} (1 in 64)`,
+        `${l.delivered}/${l.calls}`,
+        String(l.lost),
+      ]);
     const w = r.lowRate;
-    if (w) rows.push([`${w.rate} events/s`, fix(w.p50Ms, 3), fix(w.p99Ms, 3), fix(w.maxMs, 3), String(w.samples), `${w.delivered}/${w.calls}`, String(w.lost)]);
-    out += table(['load', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'delivered', 'lost'], rows, [false, true, true, true, true, true, true]);
+    if (w)
+      rows.push([
+        `${w.rate} events/s`,
+        fix(w.p50Ms, 3),
+        fix(w.p99Ms, 3),
+        fix(w.maxMs, 3),
+        String(w.samples),
+        `${w.delivered}/${w.calls}`,
+        String(w.lost),
+      ]);
+    out += table(['load', 'p50 ms', 'p99 ms', 'max ms', 'samples', 'delivered', 'lost'], rows, [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   }
   if (r.longRun) {
     const l = r.longRun;
@@ -171,7 +258,8 @@ export function render(r: Results): string {
     out += `  start ${fix(l.startMiB, 1)} MiB, max ${fix(l.maxMiB, 1)} MiB, end ${fix(l.endMiB, 1)} MiB, after ${l.warmupSeconds} s warm-up: ${fix(l.steadyMinMiB, 1)}..${fix(l.steadyMaxMiB, 1)} MiB, trend ${fix(l.slopeMiBPerMin, 2)} MiB/min; without V8's heap reservation: trend ${fix(l.nativeSlopeMiBPerMin, 2)} MiB/min\n`;
   }
   if (r.profile) {
-    out += '\nBPF program time (kernel.bpf_stats_enabled, one run each): the rest of a call\'s cost is the uprobe trap and return\n';
+    out +=
+      "\nBPF program time (kernel.bpf_stats_enabled, one run each): the rest of a call's cost is the uprobe trap and return\n";
     const rows = r.profile.map((p) => {
       const cost = p.usPerEventTimed ?? p.usPerEvent;
       return [
@@ -188,11 +276,15 @@ export function render(r: Results): string {
       rows,
       [false, true, true, true, true, false],
     );
-    out += '  us/event: the timed runs\' median (this run\'s own when there were none); rest = us/event - BPF us\n';
+    out += "  us/event: the timed runs' median (this run's own when there were none); rest = us/event - BPF us\n";
   }
   if (r.targets?.length) {
     out += '\nTargets\n';
-    out += table(['target', 'measured', 'bound', 'result', ''], r.targets.map((t) => [t.name, t.measured, t.target, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL', t.note]), [false, true, true, false, false]);
+    out += table(
+      ['target', 'measured', 'bound', 'result', ''],
+      r.targets.map((t) => [t.name, t.measured, t.target, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'FAIL', t.note]),
+      [false, true, true, false, false],
+    );
   }
   out += `\nbench took ${fix(Number(m.elapsedSeconds), 0)} s\n`;
   return out;

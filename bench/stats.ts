@@ -42,7 +42,10 @@ export class Sampler {
   length = 0;
   private seen = 0;
 
-  constructor(readonly every: number, capacity = 1 << 20) {
+  constructor(
+    readonly every: number,
+    capacity = 1 << 20,
+  ) {
     this.values = new Float64Array(capacity);
     // Touch every page now: filling it later would look like the tracer's RSS growing.
     this.values.fill(-1);

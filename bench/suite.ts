@@ -25,8 +25,9 @@ export interface Config {
   run: (s: Settings, args: (string | number)[], profiler?: BpfProfiler) => Promise<RunResult>;
 }
 
-const bt = (program: string, output: 'map' | 'lines' | 'none') => (s: Settings, args: (string | number)[], p?: BpfProfiler) =>
-  runBpftrace(s.python, args, program.replace(/MARKER/g, `usdt:${s.markerObject}:python`), output, p);
+const bt =
+  (program: string, output: 'map' | 'lines' | 'none') => (s: Settings, args: (string | number)[], p?: BpfProfiler) =>
+    runBpftrace(s.python, args, program.replace(/MARKER/g, `usdt:${s.markerObject}:python`), output, p);
 
 /**
  * bpftrace's count() has no predicate on the function name: a str() compare
@@ -34,15 +35,43 @@ const bt = (program: string, output: 'map' | 'lines' | 'none') => (s: Settings, 
  * It is exact anyway: after the release only work() returns (workload.py).
  */
 export const CONFIGS: Config[] = [
-  { key: 'untraced', label: 'untraced', run: async (s, args) => ({ ...(await untraced(s.python, args)), delivered: null, lost: 0 }) },
+  {
+    key: 'untraced',
+    label: 'untraced',
+    run: async (s, args) => ({ ...(await untraced(s.python, args)), delivered: null, lost: 0 }),
+  },
   { key: 'bt_empty', label: 'bpftrace {} on return (uprobe floor)', run: bt('MARKER:function__return { }', 'none') },
   { key: 'bt_count', label: 'bpftrace count() on return', run: bt('MARKER:function__return { @ = count(); }', 'map') },
-  { key: 'bt_printf', label: 'bpftrace printf name on return', run: bt('MARKER:function__return { printf("%s\\n", str(arg1)); }', 'lines') },
-  { key: 'pt_return', label: "pytrace 'function-return', counting", run: (s, a, p) => runPytrace(s.python, a, 'function-return', { profiler: p }) },
-  { key: 'pt_return_perf', label: "same, perf buffer transport", run: (s, a, p) => runPytrace(s.python, a, 'function-return', { profiler: p, attach: { transport: 'perf' } }) },
-  { key: 'pt_entry', label: "pytrace 'function-entry' (line semaphore)", run: (s, a, p) => runPytrace(s.python, a, 'function-entry', { profiler: p }) },
-  { key: 'bt_line_entry', label: 'bpftrace line {} + count() on entry', run: bt('MARKER:line { } MARKER:function__entry { @ = count(); }', 'map') },
-  { key: 'bt_entry', label: 'bpftrace count() on entry alone', run: bt('MARKER:function__entry { @ = count(); }', 'map') },
+  {
+    key: 'bt_printf',
+    label: 'bpftrace printf name on return',
+    run: bt('MARKER:function__return { printf("%s\\n", str(arg1)); }', 'lines'),
+  },
+  {
+    key: 'pt_return',
+    label: "pytrace 'function-return', counting",
+    run: (s, a, p) => runPytrace(s.python, a, 'function-return', { profiler: p }),
+  },
+  {
+    key: 'pt_return_perf',
+    label: 'same, perf buffer transport',
+    run: (s, a, p) => runPytrace(s.python, a, 'function-return', { profiler: p, attach: { transport: 'perf' } }),
+  },
+  {
+    key: 'pt_entry',
+    label: "pytrace 'function-entry' (line semaphore)",
+    run: (s, a, p) => runPytrace(s.python, a, 'function-entry', { profiler: p }),
+  },
+  {
+    key: 'bt_line_entry',
+    label: 'bpftrace line {} + count() on entry',
+    run: bt('MARKER:line { } MARKER:function__entry { @ = count(); }', 'map'),
+  },
+  {
+    key: 'bt_entry',
+    label: 'bpftrace count() on entry alone',
+    run: bt('MARKER:function__entry { @ = count(); }', 'map'),
+  },
 ];
 
 export interface CostRow {
@@ -69,8 +98,11 @@ export async function costSection(s: Settings, configs = CONFIGS): Promise<CostR
       const c = configs[(i + round) % configs.length];
       const r = await c.run(s, ['calls', s.calls]);
       results.get(c.key)!.push(r);
-      s.log(`  round ${round + 1}/${s.runs}  ${c.label.padEnd(42)} ${r.seconds.toFixed(3)} s` +
-        (r.delivered === null ? '' : `  delivered ${r.delivered}`) + (r.lost ? `  lost ${r.lost}` : ''));
+      s.log(
+        `  round ${round + 1}/${s.runs}  ${c.label.padEnd(42)} ${r.seconds.toFixed(3)} s` +
+          (r.delivered === null ? '' : `  delivered ${r.delivered}`) +
+          (r.lost ? `  lost ${r.lost}` : ''),
+      );
     }
   }
   const base = median(results.get('untraced')?.map((r) => r.seconds) ?? [0]);
@@ -102,7 +134,7 @@ export interface CapacityRow {
 }
 
 const PATHS: [ConsumerPath, string][] = [
-  ['batches', "raw batches to JS (no decoding)"],
+  ['batches', 'raw batches to JS (no decoding)'],
   ['decode', 'BatchDecoder.decode, callback counts'],
   ['trace', "Trace 'function-return' listener"],
   ['trace-inline', 'same, names inline in every record'],
@@ -120,7 +152,14 @@ export async function capacitySection(s: Settings): Promise<CapacityRow[]> {
     }
   return PATHS.map(([p, label]) => {
     const rates = all.get(p)!.map((r) => r.perSecond);
-    return { path: p, label, perSecond: rates, median: median(rates), spread: spread(rates), lost: all.get(p)!.reduce((a, r) => a + r.lost, 0) };
+    return {
+      path: p,
+      label,
+      perSecond: rates,
+      median: median(rates),
+      spread: spread(rates),
+      lost: all.get(p)!.reduce((a, r) => a + r.lost, 0),
+    };
   });
 }
 
@@ -133,7 +172,12 @@ export interface Latency {
 
 function latencyOf(sampler: Sampler): Latency {
   const v = sampler.sample();
-  return { samples: v.length, p50Ms: percentile(v, 50) / 1e3, p99Ms: percentile(v, 99) / 1e3, maxMs: percentile(v, 100) / 1e3 };
+  return {
+    samples: v.length,
+    p50Ms: percentile(v, 50) / 1e3,
+    p99Ms: percentile(v, 99) / 1e3,
+    maxMs: percentile(v, 100) / 1e3,
+  };
 }
 
 export interface LongRun {
@@ -170,7 +214,12 @@ export async function longRunSection(s: Settings): Promise<LongRun> {
   let t0 = 0;
   const take = () => {
     const m = process.memoryUsage();
-    rss.push({ t: (Date.now() - t0) / 1000, rss: m.rss / 2 ** 20, heapTotal: m.heapTotal / 2 ** 20, external: m.external / 2 ** 20 });
+    rss.push({
+      t: (Date.now() - t0) / 1000,
+      rss: m.rss / 2 ** 20,
+      heapTotal: m.heapTotal / 2 ** 20,
+      external: m.external / 2 ** 20,
+    });
   };
   const onAttached = () => {
     t0 = Date.now();
@@ -197,8 +246,16 @@ export async function longRunSection(s: Settings): Promise<LongRun> {
     maxMiB: Math.max(...values),
     endMiB: values[values.length - 1],
     warmupSeconds: warmup,
-    slopeMiBPerMin: slope(after.map((x) => x.t), after.map((x) => x.rss)) * 60,
-    nativeSlopeMiBPerMin: slope(after.map((x) => x.t), after.map((x) => x.rss - x.heapTotal)) * 60,
+    slopeMiBPerMin:
+      slope(
+        after.map((x) => x.t),
+        after.map((x) => x.rss),
+      ) * 60,
+    nativeSlopeMiBPerMin:
+      slope(
+        after.map((x) => x.t),
+        after.map((x) => x.rss - x.heapTotal),
+      ) * 60,
     steadyMinMiB: Math.min(...after.map((x) => x.rss)),
     steadyMaxMiB: Math.max(...after.map((x) => x.rss)),
   };
@@ -229,7 +286,12 @@ export interface ProfileRow {
 }
 
 /** One run per configuration with BPF run-time stats on (they cost a little: not the timed runs). */
-export async function profileSection(s: Settings, keys: string[], untracedSeconds: number, timed?: CostRow[]): Promise<ProfileRow[]> {
+export async function profileSection(
+  s: Settings,
+  keys: string[],
+  untracedSeconds: number,
+  timed?: CostRow[],
+): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
   for (const key of keys) {
     const c = CONFIGS.find((x) => x.key === key)!;
@@ -244,8 +306,17 @@ export async function profileSection(s: Settings, keys: string[], untracedSecond
     }
     const bpfNs = programs.reduce((a, p) => a + p.runs * p.nsPerRun, 0) / r.calls;
     const usPerEventTimed = timed?.find((x) => x.key === key)?.usPerEvent ?? null;
-    rows.push({ key, label: c.label, usPerEvent: ((r.seconds - untracedSeconds) / r.calls) * 1e6, usPerEventTimed, programs, bpfUsPerCall: bpfNs / 1e3 });
-    s.log(`  ${c.label.padEnd(42)} BPF ${(bpfNs / 1e3).toFixed(3)} us/call of ${rows[rows.length - 1].usPerEvent.toFixed(3)} us`);
+    rows.push({
+      key,
+      label: c.label,
+      usPerEvent: ((r.seconds - untracedSeconds) / r.calls) * 1e6,
+      usPerEventTimed,
+      programs,
+      bpfUsPerCall: bpfNs / 1e3,
+    });
+    s.log(
+      `  ${c.label.padEnd(42)} BPF ${(bpfNs / 1e3).toFixed(3)} us/call of ${rows[rows.length - 1].usPerEvent.toFixed(3)} us`,
+    );
   }
   return rows;
 }
@@ -284,7 +355,15 @@ export function writersSection(s: Settings): WriterRow[] {
     const rates = all.get(k)!;
     const l = last.get(k);
     return rates.length
-      ? { key: k, label, perSecond: rates, median: median(rates), spread: spread(rates), bytesPerEvent: l!.bytes / s.writerEvents, heapMiB: l!.heapMiB }
+      ? {
+          key: k,
+          label,
+          perSecond: rates,
+          median: median(rates),
+          spread: spread(rates),
+          bytesPerEvent: l!.bytes / s.writerEvents,
+          heapMiB: l!.heapMiB,
+        }
       : { key: k, label, perSecond: null, median: NaN, spread: NaN, bytesPerEvent: NaN, heapMiB: NaN };
   });
 }

@@ -41,7 +41,14 @@ export { pprofProfile, encodePprof } from './profile/pprof';
 export type { PprofOptions } from './profile/pprof';
 export { htmlChunks } from './profile/html';
 export { profile, Profile } from './api/profile';
-export type { ProfileOptions, ProfileStats, SampleEvent, SampleFrame, ProfileListeners, ProfileExit } from './api/profile';
+export type {
+  ProfileOptions,
+  ProfileStats,
+  SampleEvent,
+  SampleFrame,
+  ProfileListeners,
+  ProfileExit,
+} from './api/profile';
 export { dump } from './api/dump';
 export type { DumpedThread, ThreadStatus } from './api/dump';
 export { CallPairing, stackOf } from './stream/calls';

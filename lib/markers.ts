@@ -24,13 +24,33 @@ export interface MarkerInfo {
 }
 
 export const MARKERS: readonly MarkerInfo[] = [
-  { event: 'function-entry', marker: 'function__entry', type: T.PT_EV_FUNCTION_ENTRY, args: ['string', 'string', 'number'] },
-  { event: 'function-return', marker: 'function__return', type: T.PT_EV_FUNCTION_RETURN, args: ['string', 'string', 'number'] },
+  {
+    event: 'function-entry',
+    marker: 'function__entry',
+    type: T.PT_EV_FUNCTION_ENTRY,
+    args: ['string', 'string', 'number'],
+  },
+  {
+    event: 'function-return',
+    marker: 'function__return',
+    type: T.PT_EV_FUNCTION_RETURN,
+    args: ['string', 'string', 'number'],
+  },
   { event: 'line', marker: 'line', type: T.PT_EV_LINE, args: ['string', 'string', 'number'] },
   { event: 'gc-start', marker: 'gc__start', type: T.PT_EV_GC_START, args: ['number'] },
   { event: 'gc-done', marker: 'gc__done', type: T.PT_EV_GC_DONE, args: ['number'] },
-  { event: 'import-find-load-start', marker: 'import__find__load__start', type: T.PT_EV_IMPORT_START, args: ['string'] },
-  { event: 'import-find-load-done', marker: 'import__find__load__done', type: T.PT_EV_IMPORT_DONE, args: ['string', 'number'] },
+  {
+    event: 'import-find-load-start',
+    marker: 'import__find__load__start',
+    type: T.PT_EV_IMPORT_START,
+    args: ['string'],
+  },
+  {
+    event: 'import-find-load-done',
+    marker: 'import__find__load__done',
+    type: T.PT_EV_IMPORT_DONE,
+    args: ['string', 'number'],
+  },
   // The second argument is the tuple object: the kernel reads its first items.
   { event: 'audit', marker: 'audit', type: T.PT_EV_AUDIT, args: ['string', 'number'] },
 ];
@@ -76,10 +96,23 @@ export interface FrameEvent extends Base {
   durationNs?: number | null;
   selfNs?: number | null;
 }
-export interface GcStartEvent extends Base { type: 'gc-start'; generation: number }
-export interface GcDoneEvent extends Base { type: 'gc-done'; collected: number }
-export interface ImportStartEvent extends Base { type: 'import-find-load-start'; module: string }
-export interface ImportDoneEvent extends Base { type: 'import-find-load-done'; module: string; found: boolean }
+export interface GcStartEvent extends Base {
+  type: 'gc-start';
+  generation: number;
+}
+export interface GcDoneEvent extends Base {
+  type: 'gc-done';
+  collected: number;
+}
+export interface ImportStartEvent extends Base {
+  type: 'import-find-load-start';
+  module: string;
+}
+export interface ImportDoneEvent extends Base {
+  type: 'import-find-load-done';
+  module: string;
+  found: boolean;
+}
 /**
  * An audit argument, in one form that JSON shows as it is:
  * - a str: a string; bytes: `{ bytes: "<hex>" }`; an int: a number (a bigint
@@ -93,15 +126,7 @@ export interface ImportDoneEvent extends Base { type: 'import-find-load-done'; m
  * lib/cli/audit-repr.ts shows them as Python's repr() would.
  */
 export type AuditArg =
-  | string
-  | number
-  | bigint
-  | null
-  | AuditArg[]
-  | AuditBytes
-  | AuditCutStr
-  | AuditCutTuple
-  | AuditOther;
+  string | number | bigint | null | AuditArg[] | AuditBytes | AuditCutStr | AuditCutTuple | AuditOther;
 export interface AuditBytes {
   bytes: string;
   truncated?: true;

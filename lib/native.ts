@@ -174,7 +174,20 @@ export interface RecordLayout<F extends string> {
 
 /** native/bpf/usdt_event.h, as the addon was compiled with it (native/layout.cc). */
 export interface NativeLayout {
-  event: RecordLayout<'size' | 'type' | 'string_mask' | 'pid' | 'tid' | 'unread_mask' | 'truncated_mask' | 'str_len' | 'ts' | 'arg' | 'ns_pid' | 'ns_tid'>;
+  event: RecordLayout<
+    | 'size'
+    | 'type'
+    | 'string_mask'
+    | 'pid'
+    | 'tid'
+    | 'unread_mask'
+    | 'truncated_mask'
+    | 'str_len'
+    | 'ts'
+    | 'arg'
+    | 'ns_pid'
+    | 'ns_tid'
+  >;
   auditItem: RecordLayout<'kind' | 'flags' | 'len' | 'count'>;
   eventType: Record<
     | 'PT_EV_FUNCTION_ENTRY'
@@ -194,7 +207,10 @@ export interface NativeLayout {
   >;
   forkFlags: Record<'PT_FORK_FOLLOWED' | 'PT_FORK_HELD', number>;
   execFlags: Record<'PT_EXEC_NEW_MAIN_THREAD' | 'PT_EXEC_HELD' | 'PT_EXEC_OTHER_PROGRAM', number>;
-  argKind: Record<'PT_ARG_NONE' | 'PT_ARG_CONST' | 'PT_ARG_REG' | 'PT_ARG_REG_DEREF' | 'PT_ARG_SIB_DEREF' | 'PT_ARG_IP_DEREF', number>;
+  argKind: Record<
+    'PT_ARG_NONE' | 'PT_ARG_CONST' | 'PT_ARG_REG' | 'PT_ARG_REG_DEREF' | 'PT_ARG_SIB_DEREF' | 'PT_ARG_IP_DEREF',
+    number
+  >;
   auditKind: Record<
     | 'PT_AUDIT_OTHER'
     | 'PT_AUDIT_STR'
@@ -211,7 +227,14 @@ export interface NativeLayout {
   auditFlags: Record<'PT_AUDIT_CUT' | 'PT_AUDIT_NEGATIVE', number>;
   nameFlags: Record<'PT_NAME_TRUNCATED' | 'PT_NAME_UNREAD', number>;
   limits: Record<
-    'PT_MAX_ARGS' | 'PT_MAX_SPECS' | 'PT_NAME_MAX' | 'PT_WITHIN_MAX' | 'PT_AUDIT_ITEMS' | 'PT_AUDIT_NESTED' | 'PT_AUDIT_BYTES' | 'PT_AUDIT_INT_DIGITS',
+    | 'PT_MAX_ARGS'
+    | 'PT_MAX_SPECS'
+    | 'PT_NAME_MAX'
+    | 'PT_WITHIN_MAX'
+    | 'PT_AUDIT_ITEMS'
+    | 'PT_AUDIT_NESTED'
+    | 'PT_AUDIT_BYTES'
+    | 'PT_AUDIT_INT_DIGITS',
     number
   >;
   /** Offsets in the user-visible struct pt_regs, by the register's full name. */

@@ -108,8 +108,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }  // namespace
 }  // namespace pytrace
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
-  return pytrace::Init(env, exports);
-}
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return pytrace::Init(env, exports); }
 
 NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitModule)

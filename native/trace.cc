@@ -12,7 +12,8 @@ namespace {
 uint64_t Required(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
   if (!v.IsNumber() && !v.IsBigInt())
-    throw NativeError("PYTRACE_BAD_OPTION", std::string("NativeTrace needs the option `") + key + "` (a number).");
+    throw NativeError("PYTRACE_BAD_OPTION",
+                      std::string("NativeTrace needs the option `") + key + "` (a number).");
   if (v.IsBigInt()) {
     bool lossless;
     return v.As<Napi::BigInt>().Uint64Value(&lossless);
@@ -63,20 +64,18 @@ void ThrowJs(Napi::Env env, const std::exception& e) {
 }
 
 Napi::Function NativeTrace::Define(Napi::Env env) {
-  return DefineClass(env, "NativeTrace",
-                     {InstanceMethod("attach", &NativeTrace::Attach),
-                      InstanceMethod("start", &NativeTrace::Start),
-                      InstanceMethod("stats", &NativeTrace::Stats),
-                      InstanceMethod("close", &NativeTrace::Close),
-                      InstanceMethod("takeCallCounts", &NativeTrace::TakeCallCounts),
-                      InstanceMethod("traceFiles", &NativeTrace::TraceFiles),
-                      InstanceMethod("resume", &NativeTrace::Resume),
-                      InstanceMethod("ref", &NativeTrace::Ref),
-                      InstanceMethod("profileProcess", &NativeTrace::ProfileProcess),
-                      InstanceMethod("attachSampling", &NativeTrace::AttachSampling),
-                      InstanceMethod("sampleCounters", &NativeTrace::SampleCounters),
-                      InstanceMethod("dumpThreads", &NativeTrace::DumpThreads),
-                      InstanceMethod("unref", &NativeTrace::Unref)});
+  return DefineClass(
+      env, "NativeTrace",
+      {InstanceMethod("attach", &NativeTrace::Attach), InstanceMethod("start", &NativeTrace::Start),
+       InstanceMethod("stats", &NativeTrace::Stats), InstanceMethod("close", &NativeTrace::Close),
+       InstanceMethod("takeCallCounts", &NativeTrace::TakeCallCounts),
+       InstanceMethod("traceFiles", &NativeTrace::TraceFiles), InstanceMethod("resume", &NativeTrace::Resume),
+       InstanceMethod("ref", &NativeTrace::Ref),
+       InstanceMethod("profileProcess", &NativeTrace::ProfileProcess),
+       InstanceMethod("attachSampling", &NativeTrace::AttachSampling),
+       InstanceMethod("sampleCounters", &NativeTrace::SampleCounters),
+       InstanceMethod("dumpThreads", &NativeTrace::DumpThreads),
+       InstanceMethod("unref", &NativeTrace::Unref)});
 }
 
 // new NativeTrace(options, callback)
@@ -99,7 +98,8 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     // Read every option before anything is opened.
     so.wakeup_bytes = Required(o, "wakeupBytes");
     size_t perf_pages = Required(o, "perfPages");
-    DrainTiming timing{static_cast<int>(Required(o, "drainMs")), static_cast<int>(Required(o, "minDrainGapUs"))};
+    DrainTiming timing{static_cast<int>(Required(o, "drainMs")),
+                       static_cast<int>(Required(o, "minDrainGapUs"))};
     BatchOptions bo;
     bo.batch_bytes = Required(o, "batchBytes");
     bo.max_pending = Required(o, "maxPendingBatches");
@@ -116,7 +116,8 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
         session_->transport() == Transport::kRing
             ? OpenRingSource(session_->ring_fd(), follower_.get())
             : OpenPerfSource(session_->perf_fd(), perf_pages, so.wakeup_bytes, follower_.get());
-    poll_ = std::make_unique<PollThread>(std::move(source), follower_.get(), session_->pid(), so.subprocesses, timing);
+    poll_ = std::make_unique<PollThread>(std::move(source), follower_.get(), session_->pid(), so.subprocesses,
+                                         timing);
   } catch (const std::exception& e) {
     Shutdown();
     ThrowJs(env, e);
@@ -239,7 +240,9 @@ Napi::Value NativeTrace::ProfileProcess(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!session_) throw Napi::Error::New(env, "The trace is closed");
   Napi::Buffer<uint8_t> b = info[1].As<Napi::Buffer<uint8_t>>();
-  if (b.Length() != sizeof(pt_python_layout)) throw Napi::Error::New(env, "profileProcess: a layout is " + std::to_string(sizeof(pt_python_layout)) + " bytes");
+  if (b.Length() != sizeof(pt_python_layout))
+    throw Napi::Error::New(
+        env, "profileProcess: a layout is " + std::to_string(sizeof(pt_python_layout)) + " bytes");
   pt_python_layout layout;
   memcpy(&layout, b.Data(), sizeof(layout));
   try {
@@ -279,7 +282,8 @@ Napi::Value NativeTrace::SampleCounters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (session_) SaveSampleCounters();
   Napi::Array out = Napi::Array::New(env, PT_SAMPLE_COUNT_MAX);
-  for (uint32_t i = 0; i < PT_SAMPLE_COUNT_MAX; i++) out.Set(i, Napi::Number::New(env, static_cast<double>(sample_counters_[i])));
+  for (uint32_t i = 0; i < PT_SAMPLE_COUNT_MAX; i++)
+    out.Set(i, Napi::Number::New(env, static_cast<double>(sample_counters_[i])));
   return out;
 }
 

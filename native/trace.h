@@ -44,7 +44,7 @@ class NativeTrace : public Napi::ObjectWrap<NativeTrace> {
   std::unique_ptr<PollThread> poll_;
   uint64_t refused_at_close_ = 0;
   uint64_t sample_counters_[PT_SAMPLE_COUNT_MAX] = {};  // kept for stats after close
-  const char* link_kind_ = "";  // kept for stats() after close
+  const char* link_kind_ = "";                          // kept for stats() after close
 };
 
 // Turns a NativeError (or any exception) into a JS Error with `code`.

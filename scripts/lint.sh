@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's standing checks, each the ecosystem's own tool: types (the
 # tests included), typescript-eslint, prettier, clang-format for C++ and BPF C,
-# shellcheck. `scripts/lint.sh --fix` rewrites what the formatters can.
+# and shellcheck. With --fix it rewrites what the formatters can.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +21,8 @@ step "tsc (library and tests)" npx tsc -p tsconfig.test.json
 step "tsc (benchmark)" npx tsc -p bench --noEmit
 step "eslint" npx eslint --max-warnings 0 .
 step "prettier" npx prettier --log-level warn --check .
-check_c() { c_files | xargs clang-format --dry-run -Werror; }
-check_shell() { shell_files | xargs shellcheck; }
-step "clang-format" check_c
-step "shellcheck" check_shell
+echo "== clang-format"
+c_files | xargs clang-format --dry-run -Werror || status=1
+echo "== shellcheck"
+shell_files | xargs shellcheck || status=1
 exit $status

@@ -30,13 +30,16 @@ const Frame kFrames[] = {
 };
 
 // Where the names would live in the target: distinct, stable addresses.
-pt_s64 Address(size_t frame, int arg) { return 0x7f3a00000000ll + static_cast<pt_s64>(frame * 0x200 + arg * 0x100); }
+pt_s64 Address(size_t frame, int arg) {
+  return 0x7f3a00000000ll + static_cast<pt_s64>(frame * 0x200 + arg * 0x100);
+}
 
 // A record exactly as usdt_event.bpf.c sends it: arg[0] and arg[1] are the
 // names' addresses; with `inline_names` their bytes follow (no NULs, lengths
 // in str_len), as the first time a frame is seen; without, the reader
 // already has them, as every later time with the name cache.
-std::vector<uint8_t> Encode(size_t frame, uint32_t pid, bool inline_names, pt_u8 type = PT_EV_FUNCTION_RETURN) {
+std::vector<uint8_t> Encode(size_t frame, uint32_t pid, bool inline_names,
+                            pt_u8 type = PT_EV_FUNCTION_RETURN) {
   const Frame& f = kFrames[frame];
   size_t flen = inline_names ? strlen(f.filename) : 0, nlen = inline_names ? strlen(f.function) : 0;
   std::vector<uint8_t> out(sizeof(pt_event) + flen + nlen);
@@ -71,12 +74,11 @@ uint64_t U64(const Napi::Object& o, const char* key, uint64_t fallback) {
 }  // namespace
 
 Napi::Function SyntheticSource::Define(Napi::Env env) {
-  return DefineClass(env, "SyntheticSource",
-                     {InstanceMethod("start", &SyntheticSource::Start),
-                      InstanceMethod("stats", &SyntheticSource::Stats),
-                      InstanceMethod("close", &SyntheticSource::Close),
-                      InstanceMethod("ref", &SyntheticSource::Ref),
-                      InstanceMethod("unref", &SyntheticSource::Unref)});
+  return DefineClass(
+      env, "SyntheticSource",
+      {InstanceMethod("start", &SyntheticSource::Start), InstanceMethod("stats", &SyntheticSource::Stats),
+       InstanceMethod("close", &SyntheticSource::Close), InstanceMethod("ref", &SyntheticSource::Ref),
+       InstanceMethod("unref", &SyntheticSource::Unref)});
 }
 
 SyntheticSource::SyntheticSource(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SyntheticSource>(info) {
@@ -106,7 +108,7 @@ void SyntheticSource::Produce() {
   for (uint64_t i = 0; i < records_ && !stop_.load(std::memory_order_relaxed); i++) {
     // With calls: an entry of frame k (its names inline the first time), then its return.
     const uint64_t pair = i / 2;
-    std::vector<uint8_t>& rec = !calls_ ? (i < n ? first[i] : later[i % n])
+    std::vector<uint8_t>& rec = !calls_      ? (i < n ? first[i] : later[i % n])
                                 : i % 2 == 0 ? (pair < n ? first_entries[pair] : entries[pair % n])
                                              : later[pair % n];
     // A fresh timestamp per record, as bpf_ktime_get_ns() gives (vDSO: ~20 ns).

@@ -19,8 +19,9 @@ namespace pytrace {
 class SyntheticSource : public Napi::ObjectWrap<SyntheticSource> {
  public:
   static Napi::Function Define(Napi::Env env);
-  // new SyntheticSource({records, pid?, inlineNames?, calls?, batchBytes?, maxPendingBatches?, dropWhenBehind?}, callback)
-  // calls: entries and returns in pairs (entry of a frame, then its return) instead of returns alone.
+  // new SyntheticSource({records, pid?, inlineNames?, calls?, batchBytes?, maxPendingBatches?,
+  // dropWhenBehind?}, callback) calls: entries and returns in pairs (entry of a frame, then its return)
+  // instead of returns alone.
   SyntheticSource(const Napi::CallbackInfo& info);
   ~SyntheticSource() override;
 

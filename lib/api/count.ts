@@ -102,7 +102,10 @@ export class CallCounter {
   private covered = new Set<string>();
 
   /** Use countCalls(). */
-  constructor(private native: NativeTrace | null, private readonly options: CountOptions) {}
+  constructor(
+    private native: NativeTrace | null,
+    private readonly options: CountOptions,
+  ) {}
 
   /** @internal */
   add(targets: NativeTarget[]): void {
@@ -172,8 +175,7 @@ function merged(raw: NativeCallCount[]): CallCount[] {
 }
 
 function countTargets(d: Description, pid: number): NativeTarget[] {
-  if (!d.events['function-entry'].available)
-    return []; // a build without call markers has nothing to count
+  if (!d.events['function-entry'].available) return []; // a build without call markers has nothing to count
   const targets = targetsFor(d, ['function-entry'], undefined, 'count').map((t) => ({ ...t, pid }));
   // Counts are kept by name address: a code object created may reuse one.
   // (Without the constructor's symbol, each read still starts a generation.)
@@ -188,7 +190,18 @@ export async function countCalls(options: CountOptions = {}): Promise<CallCounte
   let native: NativeTrace;
   try {
     native = new NativeTrace(
-      { pid: -1, transport: 'ring', ringBytes: 4096, wakeupBytes: 0, drainMs: 1000, minDrainGapUs: 250, batchBytes: 4096, maxPendingBatches: 1, dropWhenBehind: true, perfPages: 1 },
+      {
+        pid: -1,
+        transport: 'ring',
+        ringBytes: 4096,
+        wakeupBytes: 0,
+        drainMs: 1000,
+        minDrainGapUs: 250,
+        batchBytes: 4096,
+        maxPendingBatches: 1,
+        dropWhenBehind: true,
+        perfPages: 1,
+      },
       () => undefined,
     );
   } catch (e) {

@@ -96,7 +96,9 @@ export function shownValue(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (Array.isArray(v)) return `an array (${JSON.stringify(v)})`;
   if (v === null) return 'null';
-  return typeof v === 'object' || typeof v === 'function' ? `a${typeof v === 'object' ? 'n' : ''} ${typeof v}` : String(v);
+  return typeof v === 'object' || typeof v === 'function'
+    ? `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`
+    : String(v);
 }
 
 export function checkNumber(name: string, v: unknown, r: NumberRule): void {
@@ -113,7 +115,8 @@ export function checkNumber(name: string, v: unknown, r: NumberRule): void {
 
 function checkEvents(v: unknown): void {
   const what = `takes an array of event names (${EVENT_NAMES.join(', ')}); leave it out for every event that fires except ${OPT_IN_EVENTS.join(', ')}`;
-  if (typeof v === 'string') throw bad('events', `${what}; not the string ${shownValue(v)} (write [${shownValue(v)}]).`);
+  if (typeof v === 'string')
+    throw bad('events', `${what}; not the string ${shownValue(v)} (write [${shownValue(v)}]).`);
   if (!Array.isArray(v)) throw bad('events', `${what}; not ${shownValue(v)}.`);
   if (v.length === 0) throw bad('events', `${what}; [] would trace nothing.`);
   for (const e of v) {
@@ -128,8 +131,10 @@ function checkWithin(v: unknown): void {
   const what = `takes the name of a Python function (1 to ${WITHIN_MAX_BYTES} bytes of UTF-8, no NUL)`;
   if (typeof v !== 'string') throw bad('within', `${what}, not ${shownValue(v)}.`);
   if (v === '') throw bad('within', `${what}; "" names none (leave the option out to trace every function).`);
-  if (v.includes('\0')) throw bad('within', `${what}; ${shownValue(v)} has a NUL, which no name the markers report can have.`);
-  if (Buffer.byteLength(v) > WITHIN_MAX_BYTES) throw bad('within', `${what}; ${shownValue(v)} is ${Buffer.byteLength(v)} bytes, longer than the kernel compares.`);
+  if (v.includes('\0'))
+    throw bad('within', `${what}; ${shownValue(v)} has a NUL, which no name the markers report can have.`);
+  if (Buffer.byteLength(v) > WITHIN_MAX_BYTES)
+    throw bad('within', `${what}; ${shownValue(v)} is ${Buffer.byteLength(v)} bytes, longer than the kernel compares.`);
 }
 
 /**
@@ -139,16 +144,24 @@ function checkWithin(v: unknown): void {
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new PytraceError('PYTRACE_BAD_OPTION', `attach() takes its options as an object, not ${shownValue(options)}.`);
+    throw new PytraceError(
+      'PYTRACE_BAD_OPTION',
+      `attach() takes its options as an object, not ${shownValue(options)}.`,
+    );
   const given = options as Record<string, unknown>;
   for (const [name, v] of Object.entries(given)) {
     const rule = (RULES as Record<string, Rule | undefined>)[name];
-    if (!rule) throw new PytraceError('PYTRACE_BAD_OPTION', `Unknown option "${name}". Options: ${Object.keys(RULES).join(', ')}.`);
+    if (!rule)
+      throw new PytraceError(
+        'PYTRACE_BAD_OPTION',
+        `Unknown option "${name}". Options: ${Object.keys(RULES).join(', ')}.`,
+      );
     // undefined means "not given": the default applies.
     if (v === undefined) continue;
     if (rule.kind === 'number') checkNumber(name, v, rule);
     else if (rule.kind === 'choice') {
-      if (typeof v !== 'string' || !rule.allowed.includes(v)) throw bad(name, `is one of ${rule.allowed.map((a) => `"${a}"`).join(', ')}, not ${shownValue(v)}.`);
+      if (typeof v !== 'string' || !rule.allowed.includes(v))
+        throw bad(name, `is one of ${rule.allowed.map((a) => `"${a}"`).join(', ')}, not ${shownValue(v)}.`);
     } else if (rule.kind === 'boolean') {
       if (typeof v !== 'boolean') throw bad(name, `is true or false, not ${shownValue(v)}.`);
     } else if (rule.kind === 'events') checkEvents(v);
@@ -159,6 +172,9 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (given.perfPages === undefined) resolved.perfPages = perfPagesFor(resolved.ringBytes);
   // Only when asked for: a small ring under the default threshold is drained every drainMs instead.
   if (given.wakeupBytes !== undefined && resolved.wakeupBytes > resolved.ringBytes)
-    throw bad('wakeupBytes', `must not exceed ringBytes (${resolved.ringBytes}): the reader would never be woken by it; it is ${resolved.wakeupBytes}.`);
+    throw bad(
+      'wakeupBytes',
+      `must not exceed ringBytes (${resolved.ringBytes}): the reader would never be woken by it; it is ${resolved.wakeupBytes}.`,
+    );
   return resolved;
 }

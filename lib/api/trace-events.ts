@@ -3,7 +3,15 @@
  * type its listener without annotations.
  */
 import type { ExecEvent, ExitEvent, ForkEvent } from './processes';
-import type { AuditEvent, FrameEvent, GcDoneEvent, GcStartEvent, ImportDoneEvent, ImportStartEvent, TraceEvent } from '../markers';
+import type {
+  AuditEvent,
+  FrameEvent,
+  GcDoneEvent,
+  GcStartEvent,
+  ImportDoneEvent,
+  ImportStartEvent,
+  TraceEvent,
+} from '../markers';
 
 export interface LostReport {
   /** Events lost since the previous report. */

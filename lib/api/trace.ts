@@ -76,7 +76,7 @@ export function assertPrivileged(): void {
   if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return;
   throw new PytraceError(
     'PYTRACE_PERMISSION',
-    'Tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE to read another user\'s process): run with sudo, or grant them (setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep on node).',
+    "Tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON (plus CAP_SYS_PTRACE to read another user's process): run with sudo, or grant them (setcap cap_bpf,cap_perfmon,cap_sys_ptrace+ep on node).",
   );
 }
 
@@ -103,7 +103,13 @@ export class Trace extends EventEmitter<TraceListeners> {
   calls: CallPairing | null;
 
   /** Use attach(). */
-  constructor(pid: number, events: EventName[], description: Description, transport: 'ring' | 'perf', native: NativeTrace) {
+  constructor(
+    pid: number,
+    events: EventName[],
+    description: Description,
+    transport: 'ring' | 'perf',
+    native: NativeTrace,
+  ) {
     super();
     this.pid = pid;
     this.events = events;
@@ -152,7 +158,8 @@ export class Trace extends EventEmitter<TraceListeners> {
       if (allEnded) void this.detach();
     } else if (kind === 'exit') {
       // The traced process is gone (its pidfd): its own exit record came first, unless lost.
-      if (this.endProcess({ type: 'exit', pid: this.pid, reason: 'exit' }) || !this.processes?.count) void this.detach();
+      if (this.endProcess({ type: 'exit', pid: this.pid, reason: 'exit' }) || !this.processes?.count)
+        void this.detach();
     } else if (kind === 'end') {
       this.endResolve();
     }
@@ -209,7 +216,13 @@ export class Trace extends EventEmitter<TraceListeners> {
   stats(): TraceStats {
     if (this.finalStats) return { ...this.finalStats };
     const s = this.native!.stats();
-    return { events: this.delivered, lost: s.lost + this.undecodable, batches: s.batches, transport: this.transport, linkKind: s.linkKind };
+    return {
+      events: this.delivered,
+      lost: s.lost + this.undecodable,
+      batches: s.batches,
+      transport: this.transport,
+      linkKind: s.linkKind,
+    };
   }
 
   /** Resolves once every uprobe is gone, semaphores are lowered, the reader is joined and every event delivered. */
@@ -222,7 +235,13 @@ export class Trace extends EventEmitter<TraceListeners> {
         // Losses after the last batch are reported here, before 'close'.
         this.reportLoss();
         const final = native.stats();
-        this.finalStats = { events: this.delivered, lost: final.lost + this.undecodable, batches: final.batches, transport: this.transport, linkKind: final.linkKind };
+        this.finalStats = {
+          events: this.delivered,
+          lost: final.lost + this.undecodable,
+          batches: final.batches,
+          transport: this.transport,
+          linkKind: final.linkKind,
+        };
         this.native = null;
         this.emit('close');
       })();
@@ -303,17 +322,33 @@ export type AttachTarget = number | { binary: string; pid?: number };
  */
 export async function attach(target: AttachTarget, options: AttachOptions = {}): Promise<Trace> {
   const opts = resolveOptions(options);
-  const pid = typeof target === 'number' ? target : target.pid ?? -1;
+  const pid = typeof target === 'number' ? target : (target.pid ?? -1);
   // /proc is read here, once: everything below works from this value.
   const proc = pid !== -1 ? resolveProcess(pid) : null;
   assertPrivileged();
-  const description = assertTraceable(proc && typeof target === 'number' ? describeProcess(proc) : describeBinary((target as { binary: string }).binary));
+  const description = assertTraceable(
+    proc && typeof target === 'number' ? describeProcess(proc) : describeBinary((target as { binary: string }).binary),
+  );
   const events = chooseEvents(description, options.events);
-  if (options.within !== undefined && !(description.events['function-entry'].available && description.events['function-return'].available))
-    throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`);
-  const transport = options.transport === 'ring' || options.transport === 'perf' ? options.transport : kernelHasRingBuffer() ? 'ring' : 'perf';
+  if (
+    options.within !== undefined &&
+    !(description.events['function-entry'].available && description.events['function-return'].available)
+  )
+    throw new PytraceError(
+      'PYTRACE_MARKER_UNAVAILABLE',
+      `"within" needs the function__entry and function__return markers, which this build lacks: ${description.events['function-entry'].note}`,
+    );
+  const transport =
+    options.transport === 'ring' || options.transport === 'perf'
+      ? options.transport
+      : kernelHasRingBuffer()
+        ? 'ring'
+        : 'perf';
   if (transport === 'ring' && !kernelHasRingBuffer())
-    throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', 'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".');
+    throw new PytraceError(
+      'PYTRACE_KERNEL_UNSUPPORTED',
+      'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".',
+    );
   const { targets, codeCreated, creation } = traceTargets(description, events, options.within);
 
   let trace: Trace | undefined;
@@ -352,14 +387,21 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
       const evs = events.filter((e) => d.events[e].available);
       const again = traceTargets(d, evs, options.within);
       if (!evs.length || (codeCreated && !again.codeCreated) || (creation && !again.creation))
-        throw new PytraceError('PYTRACE_MARKER_UNAVAILABLE', `Process ${p} now runs ${program}, which lacks markers this trace needs.`);
+        throw new PytraceError(
+          'PYTRACE_MARKER_UNAVAILABLE',
+          `Process ${p} now runs ${program}, which lacks markers this trace needs.`,
+        );
       for (const t of again.targets) t.pid = p;
       native.attach(again.targets);
       const paths = again.targets.map((t) => t.path);
       native.traceFiles(fileIds(paths));
       return paths;
     };
-    trace.processes = new TracedProcesses(pid, targets.map((t) => t.path), attachAfterExec);
+    trace.processes = new TracedProcesses(
+      pid,
+      targets.map((t) => t.path),
+      attachAfterExec,
+    );
     native.traceFiles(fileIds(targets.map((t) => t.path)));
   }
   if (!opts.durations) trace.calls = null;

@@ -3,7 +3,10 @@ import { parseArgs, ParseArgsConfig } from 'util';
 
 /** Bad usage: exit code 2, with a pointer to --help. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -58,7 +61,13 @@ export function exactlyOne(command: string, positionals: string[], what: string)
   return positionals[0];
 }
 
-export function positiveNumber(command: string, name: string, text: string | undefined, fallback: number, integer = false): number {
+export function positiveNumber(
+  command: string,
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  integer = false,
+): number {
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
@@ -66,7 +75,13 @@ export function positiveNumber(command: string, name: string, text: string | und
   return n;
 }
 
-export function oneOf<T extends string>(command: string, name: string, text: string | undefined, allowed: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(
+  command: string,
+  name: string,
+  text: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   if (text === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(text))
     throw new UsageError(`--${name} is one of ${allowed.join(', ')}, not "${text}"`, command);
@@ -74,7 +89,12 @@ export function oneOf<T extends string>(command: string, name: string, text: str
 }
 
 /** The output format of commands offering --format and its --json shorthand. */
-export function formatOption<T extends string>(command: string, values: Parsed['values'], allowed: readonly T[], fallback: T): T {
+export function formatOption<T extends string>(
+  command: string,
+  values: Parsed['values'],
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const format = oneOf(command, 'format', values.format as string | undefined, allowed, fallback);
   if (values.json && values.format !== undefined && format !== 'json')
     throw new UsageError(`--json and --format ${format} contradict each other`, command);

@@ -41,14 +41,15 @@ function usage(): string {
     '',
     "Run 'pytrace --version' for the version.",
     '',
-    'Exit status: 0 when the trace ran (run: the command\'s status), 1 on a pytrace',
+    "Exit status: 0 when the trace ran (run: the command's status), 1 on a pytrace",
     'error ("pytrace: message [CODE]" on stderr), 2 on bad usage.',
   ].join('\n');
 }
 
 /** From the package's own package.json (dist/cli/main.js is two levels below it). */
 function version(): string {
-  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -19,7 +19,10 @@ export interface OneLineSpec {
 }
 
 export async function runOneLine(spec: OneLineSpec, argv: string[]): Promise<number> {
-  const options = { json: { type: 'boolean' as const }, ...(spec.within ? { within: { type: 'string' as const } } : {}) };
+  const options = {
+    json: { type: 'boolean' as const },
+    ...(spec.within ? { within: { type: 'string' as const } } : {}),
+  };
   const { values, positionals, help } = parse(spec.name, argv, options);
   if (help) return printHelp(spec.help);
   const pid = parsePid(spec.name, exactlyOne(spec.name, positionals, 'PID'));
@@ -44,4 +47,3 @@ export async function runOneLine(spec: OneLineSpec, argv: string[]): Promise<num
   });
   return 0;
 }
-

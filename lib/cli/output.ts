@@ -17,7 +17,7 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  */
 export function writeAll(fd: number, data: string | Buffer): boolean {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     try {
       at += fs.writeSync(fd, bytes, at);
     } catch (e) {
@@ -119,7 +119,7 @@ export class Output {
     const bytes = Buffer.from(this.pending);
     this.pending = '';
     if (!this.options.wholeLines || this.options.file !== undefined) return this.emit(bytes);
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       let end = at + PIPE_BUF >= bytes.length ? bytes.length : bytes.lastIndexOf(0x0a, at + PIPE_BUF - 1) + 1;
       if (end <= at) end = bytes.indexOf(0x0a, at) + 1 || bytes.length; // one line longer than PIPE_BUF
       this.emit(bytes.subarray(at, end));

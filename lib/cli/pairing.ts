@@ -35,7 +35,16 @@ export class EventStats {
   private importDepth = new Map<number, number>();
 
   gc = { starts: 0, dones: 0, unpaired: 0, collected: 0, byGeneration: new Map<number, Totals>(), all: emptyTotals() };
-  imports = { starts: 0, dones: 0, unpaired: 0, found: 0, notFound: 0, each: emptyTotals(), outermostNs: 0n, slowest: null as { module: string; ns: bigint } | null };
+  imports = {
+    starts: 0,
+    dones: 0,
+    unpaired: 0,
+    found: 0,
+    notFound: 0,
+    each: emptyTotals(),
+    outermostNs: 0n,
+    slowest: null as { module: string; ns: bigint } | null,
+  };
   audit = new Map<string, number>();
 
   /** Threads whose process exec'd: what they had open is gone. */
@@ -109,15 +118,20 @@ export class EventStats {
 
   gcSummary(): string[] {
     const g = this.gc;
-    const lines = [`gc: ${g.dones} collection${g.dones === 1 ? '' : 's'}, ${g.collected} objects collected${g.unpaired ? `, ${g.unpaired} without a start (already under way when tracing began)` : ''}`];
-    for (const [gen, t] of [...g.byGeneration].sort((a, b) => a[0] - b[0])) lines.push(`  generation ${gen}: ${timing(t, 'collection')}`);
+    const lines = [
+      `gc: ${g.dones} collection${g.dones === 1 ? '' : 's'}, ${g.collected} objects collected${g.unpaired ? `, ${g.unpaired} without a start (already under way when tracing began)` : ''}`,
+    ];
+    for (const [gen, t] of [...g.byGeneration].sort((a, b) => a[0] - b[0]))
+      lines.push(`  generation ${gen}: ${timing(t, 'collection')}`);
     if (g.all.count) lines.push(`  all: ${timing(g.all, 'collection')}`);
     return lines;
   }
 
   importSummary(): string[] {
     const i = this.imports;
-    const lines = [`imports: ${i.dones} (${i.found} found, ${i.notFound} not found)${i.unpaired ? `, ${i.unpaired} without a start` : ''}`];
+    const lines = [
+      `imports: ${i.dones} (${i.found} found, ${i.notFound} not found)${i.unpaired ? `, ${i.unpaired} without a start` : ''}`,
+    ];
     if (i.each.count) {
       lines.push(`  time importing (outermost imports): ${formatDuration(i.outermostNs)}`);
       lines.push(`  per import, nested ones included: ${timing(i.each, 'import')}`);
@@ -129,7 +143,8 @@ export class EventStats {
   auditSummary(): string[] {
     const total = [...this.audit.values()].reduce((a, b) => a + b, 0);
     const lines = [`audit: ${total} event${total === 1 ? '' : 's'}`];
-    for (const [name, n] of [...this.audit].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(8)} ${printable(name)}`);
+    for (const [name, n] of [...this.audit].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])))
+      lines.push(`  ${String(n).padStart(8)} ${printable(name)}`);
     return lines;
   }
 

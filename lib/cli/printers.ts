@@ -29,7 +29,8 @@ interface ThreadState {
   baseUs: bigint;
 }
 
-const duration = (p: Pairing | undefined) => (p?.durationNs == null ? 'duration unknown' : formatDuration(p.durationNs));
+const duration = (p: Pairing | undefined) =>
+  p?.durationNs == null ? 'duration unknown' : formatDuration(p.durationNs);
 
 /** What follows the event name for events that are not calls. */
 export function detail(ev: TraceEvent, p: Pairing | undefined): string {
@@ -103,7 +104,8 @@ export class HierarchyPrinter implements Printer {
     const depth = this.calls.depth(ev.tid);
     if (ev.type === 'function-entry') this.calls.enter(ev);
 
-    if (this.format === 'json') this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, `,"depth":${depth}`));
+    if (this.format === 'json')
+      this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, `,"depth":${depth}`));
     else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
     else {
       const s = this.state(ev.tid);
@@ -116,7 +118,8 @@ export class HierarchyPrinter implements Printer {
   /** printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details. */
   private dtrace(ev: TraceEvent, depth: number, p: Pairing | undefined): string {
     const head = `${ev.ts}\t${padded(ev.type)}:${indent(depth)}`;
-    if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line') return head + this.frameText(ev);
+    if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line')
+      return head + this.frameText(ev);
     return head + detail(ev, p);
   }
 

@@ -84,4 +84,3 @@ export function resolveCommand(command: string): Resolved {
   }
   return { file, binary: current, chain };
 }
-

@@ -50,7 +50,8 @@ export async function runTrace(spec: TraceSpec): Promise<void> {
     trace.on('exec', (ev: ExecEvent) => spec.printer.exec?.(ev));
     trace.on('exit', (ev: ExitEvent) => {
       // note() escapes what the target named (its path, and the message quoting it).
-      if (ev.reason === 'exec') note(`PID ${ev.pid} exec'd ${ev.executable ?? ''}, no longer traced: ${ev.message ?? ''}`);
+      if (ev.reason === 'exec')
+        note(`PID ${ev.pid} exec'd ${ev.executable ?? ''}, no longer traced: ${ev.message ?? ''}`);
     });
     trace.on('lost', ({ count, total }: { count: number; total: number }) => {
       note(`${count} events lost (${total} in all): the output could not keep up`);

@@ -4,7 +4,15 @@ import * as path from 'path';
 import { readElfFile } from './elf';
 import { PytraceError, WHICH_BUILDS_HAVE_MARKERS } from '../errors';
 import { EVENT_NAMES, EventName, MARKERS, PROVIDER } from '../markers';
-import { Discovery, DiscoveryWarning, discoverFile, discoverProcess, fileOffset, ProbeLocation, PYTHON_OBJECT } from './probes';
+import {
+  Discovery,
+  DiscoveryWarning,
+  discoverFile,
+  discoverProcess,
+  fileOffset,
+  ProbeLocation,
+  PYTHON_OBJECT,
+} from './probes';
 import { resolveProcess, TargetProcess } from './proc';
 import { isDefaultEvent } from '../api/options';
 
@@ -134,7 +142,11 @@ function describeFrom(pid: number | null, executable: string, objects: ObjectFil
     executable,
     version,
     // describeBinary(libpython) describes the library itself: still a shared library.
-    build: !markerObject ? 'none' : markerObject !== executable || locations[0].shared ? 'shared-library' : 'executable',
+    build: !markerObject
+      ? 'none'
+      : markerObject !== executable || locations[0].shared
+        ? 'shared-library'
+        : 'executable',
     markerObject,
     markers,
     events: withDefaults(events),

@@ -84,7 +84,9 @@ function parseX86(spec: string, text: string): Operand {
   if (inner.length === 1 && inner[0] === '%rip') {
     // sym(%rip), sym+N(%rip), or N+sym(%rip) as gcc writes a field of a
     // global struct: the symbol's address, resolved from the ELF.
-    const sm = /^(?:([+-]?(?:0x[0-9a-f]+|\d+))\s*\+\s*)?([A-Za-z_.$][\w.$@]*)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(disp);
+    const sm = /^(?:([+-]?(?:0x[0-9a-f]+|\d+))\s*\+\s*)?([A-Za-z_.$][\w.$@]*)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+))?$/i.exec(
+      disp,
+    );
     if (!sm) bad(text, 'a %rip operand must name a symbol');
     const lead = sm[1] ? parseNumber(sm[1], text) : 0;
     const off = sm[4] ? Number(sm[4]) * (sm[3] === '-' ? -1 : 1) : 0;
@@ -110,7 +112,13 @@ function parseAarch64(spec: string, text: string): Operand {
     if (parts.length === 2 && /^#?-?(0x[0-9a-f]+|\d+)$/i.test(parts[1]))
       return { form: 'memory', base: reg(arch, parts[0], text), offset: parseNumber(parts[1].replace('#', ''), text) };
     if (parts.length === 2)
-      return { form: 'indexed', base: reg(arch, parts[0], text), index: reg(arch, parts[1], text), scale: 1, offset: 0 };
+      return {
+        form: 'indexed',
+        base: reg(arch, parts[0], text),
+        index: reg(arch, parts[1], text),
+        scale: 1,
+        offset: 0,
+      };
     bad(text, 'expected [reg], [reg, off] or [reg, reg]');
   }
   return { form: 'register', register: reg(arch, spec, text) };

@@ -82,8 +82,14 @@ export function discoverFile(openPath: string, path: string = openPath, read?: R
   const problem = (code: ErrorCode, message: string, provider?: string, name?: string) => {
     if (provider !== undefined ? provider === PROVIDER : holdsPython)
       throw new PytraceError(code, code === 'PYTRACE_BAD_ELF' ? `${message} ${DAMAGED}` : message);
-    const skipped = name !== undefined ? 'Skipped: not a Python marker.' : 'Skipped: not the Python\'s markers.';
-    warnings.push({ code, path, ...(provider !== undefined && { provider }), ...(name !== undefined && { name }), message: `${message} ${skipped}` });
+    const skipped = name !== undefined ? 'Skipped: not a Python marker.' : "Skipped: not the Python's markers.";
+    warnings.push({
+      code,
+      path,
+      ...(provider !== undefined && { provider }),
+      ...(name !== undefined && { name }),
+      message: `${message} ${skipped}`,
+    });
   };
   for (const p of elf.problems) problem('PYTRACE_BAD_ELF', `${path}: ${p.message}.`, p.provider);
   if (elf.notes.length === 0) return { locations: [], warnings };
@@ -101,7 +107,8 @@ export function discoverFile(openPath: string, path: string = openPath, read?: R
     }
   });
   const wanted = new Set<string>();
-  for (const args of parsed) for (const a of args ?? []) if (a.operand.form === 'rip-relative') wanted.add(a.operand.symbol);
+  for (const args of parsed)
+    for (const a of args ?? []) if (a.operand.form === 'rip-relative') wanted.add(a.operand.symbol);
   if (wanted.size) elf = readElfFile(openPath, [...wanted]);
 
   const shared = elf.shared && !elf.interpreter;
@@ -118,9 +125,20 @@ export function discoverFile(openPath: string, path: string = openPath, read?: R
     const offset = fileOffset(elf.segments, address);
     const semaphoreOffset = semaphore === null ? null : fileOffset(elf.segments, semaphore);
     const where = `${path}: marker ${n.provider}:${n.name}`;
-    if (offset === null) return problem('PYTRACE_BAD_ELF', `${where} at 0x${address.toString(16)} is in no loadable segment.`, n.provider, n.name);
+    if (offset === null)
+      return problem(
+        'PYTRACE_BAD_ELF',
+        `${where} at 0x${address.toString(16)} is in no loadable segment.`,
+        n.provider,
+        n.name,
+      );
     if (semaphore !== null && semaphoreOffset === null)
-      return problem('PYTRACE_BAD_ELF', `${where}: its semaphore at 0x${semaphore.toString(16)} is in no loadable segment.`, n.provider, n.name);
+      return problem(
+        'PYTRACE_BAD_ELF',
+        `${where}: its semaphore at 0x${semaphore.toString(16)} is in no loadable segment.`,
+        n.provider,
+        n.name,
+      );
     // A symbol the ELF does not export (glibc 2.41's libc:memory_mallopt_* use
     // its local mp_) stays unresolved: only attaching to that marker fails. A
     // Python marker that cannot be fetched is a broken build: an error now.
@@ -130,7 +148,12 @@ export function discoverFile(openPath: string, path: string = openPath, read?: R
       const s = elf.symbols[a.operand.symbol];
       if (s) symbols[a.operand.symbol] = s.value;
       else if (n.provider === PROVIDER)
-        return problem('PYTRACE_BAD_OPERAND', `${where} refers to symbol ${a.operand.symbol}, which the ELF does not define. ${DAMAGED}`, n.provider, n.name);
+        return problem(
+          'PYTRACE_BAD_OPERAND',
+          `${where} refers to symbol ${a.operand.symbol}, which the ELF does not define. ${DAMAGED}`,
+          n.provider,
+          n.name,
+        );
     }
     locations.push({
       provider: n.provider,

@@ -69,7 +69,10 @@ export function parseStat(text: string): ProcStat {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc/PID/stat line: ${JSON.stringify(text.slice(0, 80))}`);
-  const f = text.slice(close + 2).trim().split(' ');
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(' ');
   // f[0] is field 3 (state); stat(5) numbers the fields from 1.
   return {
     pid: Number(text.slice(0, open).trim()),
@@ -159,7 +162,6 @@ export function parseMaps(text: string, root = '/'): Mapping[] {
   return out;
 }
 
-
 /**
  * The kernel writes a chroot'ed process's paths (maps, exe) as seen from our
  * root, its root directory included; the process, and rootedPath(), want them
@@ -196,9 +198,15 @@ function readExe(pid: number, state: string | undefined): string {
     if (code === 'ENOENT' && !fs.existsSync(`/proc/${pid}`)) throw procError(pid, 'exe', e);
     // No executable: a zombie (exited, not yet reaped) or a kernel thread.
     if (code === 'ENOENT' && state === 'Z')
-      throw new PytraceError('PYTRACE_NO_PROCESS', `Process ${pid} has exited (a zombie not yet reaped by its parent).`);
+      throw new PytraceError(
+        'PYTRACE_NO_PROCESS',
+        `Process ${pid} has exited (a zombie not yet reaped by its parent).`,
+      );
     if (code === 'ENOENT')
-      throw new PytraceError('PYTRACE_NOT_PYTHON', `Process ${pid} is a kernel thread, not a Python: pass the PID of a python process.`);
+      throw new PytraceError(
+        'PYTRACE_NOT_PYTHON',
+        `Process ${pid} is a kernel thread, not a Python: pass the PID of a python process.`,
+      );
     throw e;
   }
 }
@@ -214,7 +222,9 @@ export function mappedObjects(pid: number, exe: string, maps: Mapping[]): Mapped
   const add = (path: string, m?: Mapping) => {
     if (byPath.has(path)) return;
     const replaced = m?.deleted ?? false;
-    const openPath = replaced ? `/proc/${pid}/map_files/${m!.start.toString(16)}-${m!.end.toString(16)}` : rootedPath(pid, path);
+    const openPath = replaced
+      ? `/proc/${pid}/map_files/${m!.start.toString(16)}-${m!.end.toString(16)}`
+      : rootedPath(pid, path);
     byPath.set(path, { path, openPath, replaced });
   };
   const executable = maps.filter((m) => m.perms.includes('x'));

@@ -34,7 +34,13 @@ export function generatorCreationTarget(loc: ProbeLocation): NativeTarget | null
   const sym = elf.symbols[MAKE_CORO];
   const offset = sym && fileOffset(elf.segments, sym.value);
   if (offset === null || offset === undefined) return null;
-  return { path: loc.openPath, offset: Number(offset), refCtrOffset: 0, program: 'event', spec: { type: GENERATOR_CREATED, args: [] } };
+  return {
+    path: loc.openPath,
+    offset: Number(offset),
+    refCtrOffset: 0,
+    program: 'event',
+    spec: { type: GENERATOR_CREATED, args: [] },
+  };
 }
 
 /** Turns creation records into the returns CPython does not fire. */

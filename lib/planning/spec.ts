@@ -8,12 +8,21 @@ import { ProbeLocation, fileOffset } from '../discovery/probes';
 
 /** enum pt_arg_kind in native/bpf/usdt_event.h */
 const A = layout.argKind;
-const KIND = { const: A.PT_ARG_CONST, reg: A.PT_ARG_REG, regDeref: A.PT_ARG_REG_DEREF, sibDeref: A.PT_ARG_SIB_DEREF, ipDeref: A.PT_ARG_IP_DEREF };
+const KIND = {
+  const: A.PT_ARG_CONST,
+  reg: A.PT_ARG_REG,
+  regDeref: A.PT_ARG_REG_DEREF,
+  sibDeref: A.PT_ARG_SIB_DEREF,
+  ipDeref: A.PT_ARG_IP_DEREF,
+};
 
 function regOff(loc: ProbeLocation, register: string): number {
   const off = registerOffset(loc.arch, register);
   if (off === undefined || off < 0)
-    throw new PytraceError('PYTRACE_BAD_OPERAND', `${loc.path}: ${loc.name} uses register ${register}, which cannot be read.`);
+    throw new PytraceError(
+      'PYTRACE_BAD_OPERAND',
+      `${loc.path}: ${loc.name} uses register ${register}, which cannot be read.`,
+    );
   return off;
 }
 
@@ -38,7 +47,10 @@ export function argSpec(loc: ProbeLocation, arg: ArgOperand, isString: boolean):
       };
     case 'rip-relative':
       if (loc.symbols[o.symbol] === undefined)
-        throw new PytraceError('PYTRACE_BAD_OPERAND', `${loc.path}: marker ${loc.name} refers to symbol ${o.symbol}, which the ELF does not define.`);
+        throw new PytraceError(
+          'PYTRACE_BAD_OPERAND',
+          `${loc.path}: marker ${loc.name} refers to symbol ${o.symbol}, which the ELF does not define.`,
+        );
       // At the probe the instruction pointer is the location's runtime address:
       // the symbol is that far from it, wherever the object is loaded.
       return { ...base, kind: KIND.ipDeref, value: Number(loc.symbols[o.symbol] - loc.address) + o.offset };
@@ -47,10 +59,15 @@ export function argSpec(loc: ProbeLocation, arg: ArgOperand, isString: boolean):
 
 export function uprobeTarget(loc: ProbeLocation, marker: MarkerInfo): NativeTarget {
   if (loc.arch !== 'x86_64')
-    throw new PytraceError('PYTRACE_KERNEL_UNSUPPORTED', `Attaching on ${loc.arch} is not supported yet; listing its markers is.`);
+    throw new PytraceError(
+      'PYTRACE_KERNEL_UNSUPPORTED',
+      `Attaching on ${loc.arch} is not supported yet; listing its markers is.`,
+    );
   const args = marker.args.slice(0, loc.args.length).map((kind, i) =>
     // An argument not fetched (audit's tuple) keeps its position as a constant 0.
-    kind === null ? argSpec(loc, { ...loc.args[i], operand: { form: 'constant', value: 0 } }, false) : argSpec(loc, loc.args[i], kind === 'string'),
+    kind === null
+      ? argSpec(loc, { ...loc.args[i], operand: { form: 'constant', value: 0 } }, false)
+      : argSpec(loc, loc.args[i], kind === 'string'),
   );
   return {
     path: loc.openPath,
@@ -74,7 +91,8 @@ export function codeCreationTarget(loc: ProbeLocation): NativeTarget | null {
   for (const name of CODE_CONSTRUCTORS) {
     const sym = elf.symbols[name];
     const offset = sym && fileOffset(elf.segments, sym.value);
-    if (offset !== null && offset !== undefined) return { path: loc.openPath, offset: Number(offset), refCtrOffset: 0, program: 'code-created' };
+    if (offset !== null && offset !== undefined)
+      return { path: loc.openPath, offset: Number(offset), refCtrOffset: 0, program: 'code-created' };
   }
   return null;
 }
@@ -92,7 +110,10 @@ export function semaphoreAnchor(loc: ProbeLocation): NativeTarget {
   const section = elf.sections['.fini'] ?? elf.sections['.text'];
   const offset = section && fileOffset(elf.segments, section.addr);
   if (offset === null || offset === undefined)
-    throw new PytraceError('PYTRACE_ATTACH_FAILED', `${loc.path}: no .fini or .text section to anchor the ${loc.name} semaphore to.`);
+    throw new PytraceError(
+      'PYTRACE_ATTACH_FAILED',
+      `${loc.path}: no .fini or .text section to anchor the ${loc.name} semaphore to.`,
+    );
   return { path: loc.openPath, offset: Number(offset), refCtrOffset: Number(loc.semaphoreOffset), program: 'anchor' };
 }
 
@@ -112,9 +133,26 @@ export function auditLayout(loc: ProbeLocation, version: string | null): NativeT
     return s === undefined ? undefined : Number(s.value - loc.address);
   };
   const [strType, bytesType, longType, tupleType, none] = AUDIT_SYMBOLS.map(rel);
-  if (strType === undefined || bytesType === undefined || longType === undefined || tupleType === undefined || none === undefined) return undefined;
+  if (
+    strType === undefined ||
+    bytesType === undefined ||
+    longType === undefined ||
+    tupleType === undefined ||
+    none === undefined
+  )
+    return undefined;
   // 3.12 dropped the wstr pointer (and wstr_length) from str objects and
   // moved an int's sign and size into lv_tag; 3.14 caches a tuple's hash before its items.
   const old = minor <= 11;
-  return { strType, bytesType, longType, tupleType, none, asciiData: old ? 48 : 40, compactData: old ? 72 : 56, longTag: !old, tupleItems: minor >= 14 ? 32 : 24 };
+  return {
+    strType,
+    bytesType,
+    longType,
+    tupleType,
+    none,
+    asciiData: old ? 48 : 40,
+    compactData: old ? 72 : 56,
+    longTag: !old,
+    tupleItems: minor >= 14 ? 32 : 24,
+  };
 }

@@ -31,7 +31,12 @@ export function chooseEvents(d: Description, requested?: EventName[]): EventName
  * even if not asked for: the kernel needs them to know when a thread is inside
  * the function (they are then tracked, not sent).
  */
-export function targetsFor(d: Description, events: EventName[], within?: string, program: 'event' | 'count' = 'event'): NativeTarget[] {
+export function targetsFor(
+  d: Description,
+  events: EventName[],
+  within?: string,
+  program: 'event' | 'count' = 'event',
+): NativeTarget[] {
   const targets: NativeTarget[] = [];
   const attached = new Set<EventName>(events);
   if (within) for (const e of ['function-entry', 'function-return'] as const) attached.add(e);
@@ -61,8 +66,10 @@ export function targetsFor(d: Description, events: EventName[], within?: string,
  */
 export function traceTargets(description: Description, events: EventName[], within: string | undefined) {
   const targets = targetsFor(description, events, within);
-  const frames = within !== undefined || events.some((e) => e === 'function-entry' || e === 'function-return' || e === 'line');
-  const frameLoc = frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
+  const frames =
+    within !== undefined || events.some((e) => e === 'function-entry' || e === 'function-return' || e === 'line');
+  const frameLoc =
+    frames && description.locations.find((l) => /^(function__entry|function__return|line)$/.test(l.name));
   const codeCreated = frameLoc ? codeCreationTarget(frameLoc) : null;
   if (codeCreated) targets.unshift(codeCreated);
   const pairs = events.includes('function-entry') && events.includes('function-return');

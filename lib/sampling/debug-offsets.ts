@@ -19,12 +19,44 @@ const HEAD: Groups = [['', ['version', 'free_threaded']]];
 const V313: Groups = [
   ...HEAD,
   ['runtime_state', ['size', 'finalizing', 'interpreters_head']],
-  ['interpreter_state', ['size', 'id', 'next', 'threads_head', 'gc', 'imports_modules', 'sysdict', 'builtins', 'ceval_gil',
-    'gil_runtime_state', 'gil_runtime_state_enabled', 'gil_runtime_state_locked', 'gil_runtime_state_holder']],
-  ['thread_state', ['size', 'prev', 'next', 'interp', 'current_frame', 'thread_id', 'native_thread_id', 'datastack_chunk', 'status']],
+  [
+    'interpreter_state',
+    [
+      'size',
+      'id',
+      'next',
+      'threads_head',
+      'gc',
+      'imports_modules',
+      'sysdict',
+      'builtins',
+      'ceval_gil',
+      'gil_runtime_state',
+      'gil_runtime_state_enabled',
+      'gil_runtime_state_locked',
+      'gil_runtime_state_holder',
+    ],
+  ],
+  [
+    'thread_state',
+    ['size', 'prev', 'next', 'interp', 'current_frame', 'thread_id', 'native_thread_id', 'datastack_chunk', 'status'],
+  ],
   ['interpreter_frame', ['size', 'previous', 'executable', 'instr_ptr', 'localsplus', 'owner']],
-  ['code_object', ['size', 'filename', 'name', 'qualname', 'linetable', 'firstlineno', 'argcount', 'localsplusnames',
-    'localspluskinds', 'co_code_adaptive']],
+  [
+    'code_object',
+    [
+      'size',
+      'filename',
+      'name',
+      'qualname',
+      'linetable',
+      'firstlineno',
+      'argcount',
+      'localsplusnames',
+      'localspluskinds',
+      'co_code_adaptive',
+    ],
+  ],
   ['pyobject', ['size', 'ob_type']],
   ['type_object', ['size', 'tp_name', 'tp_repr', 'tp_flags']],
   ['tuple_object', ['size', 'ob_item', 'ob_size']],
@@ -39,13 +71,51 @@ const V313: Groups = [
 const V314: Groups = [
   ...HEAD,
   ['runtime_state', ['size', 'finalizing', 'interpreters_head']],
-  ['interpreter_state', ['size', 'id', 'next', 'threads_head', 'threads_main', 'gc', 'imports_modules', 'sysdict', 'builtins',
-    'ceval_gil', 'gil_runtime_state', 'gil_runtime_state_enabled', 'gil_runtime_state_locked', 'gil_runtime_state_holder',
-    'code_object_generation', 'tlbc_generation']],
-  ['thread_state', ['size', 'prev', 'next', 'interp', 'current_frame', 'thread_id', 'native_thread_id', 'datastack_chunk', 'status']],
-  ['interpreter_frame', ['size', 'previous', 'executable', 'instr_ptr', 'localsplus', 'owner', 'stackpointer', 'tlbc_index']],
-  ['code_object', ['size', 'filename', 'name', 'qualname', 'linetable', 'firstlineno', 'argcount', 'localsplusnames',
-    'localspluskinds', 'co_code_adaptive', 'co_tlbc']],
+  [
+    'interpreter_state',
+    [
+      'size',
+      'id',
+      'next',
+      'threads_head',
+      'threads_main',
+      'gc',
+      'imports_modules',
+      'sysdict',
+      'builtins',
+      'ceval_gil',
+      'gil_runtime_state',
+      'gil_runtime_state_enabled',
+      'gil_runtime_state_locked',
+      'gil_runtime_state_holder',
+      'code_object_generation',
+      'tlbc_generation',
+    ],
+  ],
+  [
+    'thread_state',
+    ['size', 'prev', 'next', 'interp', 'current_frame', 'thread_id', 'native_thread_id', 'datastack_chunk', 'status'],
+  ],
+  [
+    'interpreter_frame',
+    ['size', 'previous', 'executable', 'instr_ptr', 'localsplus', 'owner', 'stackpointer', 'tlbc_index'],
+  ],
+  [
+    'code_object',
+    [
+      'size',
+      'filename',
+      'name',
+      'qualname',
+      'linetable',
+      'firstlineno',
+      'argcount',
+      'localsplusnames',
+      'localspluskinds',
+      'co_code_adaptive',
+      'co_tlbc',
+    ],
+  ],
   ['pyobject', ['size', 'ob_type']],
   ['type_object', ['size', 'tp_name', 'tp_repr', 'tp_flags']],
   ['tuple_object', ['size', 'ob_item', 'ob_size']],
@@ -61,16 +131,69 @@ const V314: Groups = [
 const V315: Groups = [
   ...HEAD,
   ['runtime_state', ['size', 'finalizing', 'interpreters_head']],
-  ['interpreter_state', ['size', 'id', 'next', 'threads_head', 'threads_main', 'gc', 'imports_modules', 'sysdict', 'builtins',
-    'ceval_gil', 'gil_runtime_state', 'gil_runtime_state_enabled', 'gil_runtime_state_locked', 'gil_runtime_state_holder',
-    'code_object_generation', 'tlbc_generation']],
-  ['thread_state', ['size', 'prev', 'next', 'interp', 'current_frame', 'base_frame', 'last_profiled_frame',
-    'last_profiled_frame_seq', 'thread_id', 'native_thread_id', 'datastack_chunk', 'status', 'holds_gil', 'gil_requested',
-    'current_exception', 'exc_state']],
+  [
+    'interpreter_state',
+    [
+      'size',
+      'id',
+      'next',
+      'threads_head',
+      'threads_main',
+      'gc',
+      'imports_modules',
+      'sysdict',
+      'builtins',
+      'ceval_gil',
+      'gil_runtime_state',
+      'gil_runtime_state_enabled',
+      'gil_runtime_state_locked',
+      'gil_runtime_state_holder',
+      'code_object_generation',
+      'tlbc_generation',
+    ],
+  ],
+  [
+    'thread_state',
+    [
+      'size',
+      'prev',
+      'next',
+      'interp',
+      'current_frame',
+      'base_frame',
+      'last_profiled_frame',
+      'last_profiled_frame_seq',
+      'thread_id',
+      'native_thread_id',
+      'datastack_chunk',
+      'status',
+      'holds_gil',
+      'gil_requested',
+      'current_exception',
+      'exc_state',
+    ],
+  ],
   ['err_stackitem', ['exc_value']],
-  ['interpreter_frame', ['size', 'previous', 'executable', 'instr_ptr', 'localsplus', 'owner', 'stackpointer', 'tlbc_index']],
-  ['code_object', ['size', 'filename', 'name', 'qualname', 'linetable', 'firstlineno', 'argcount', 'localsplusnames',
-    'localspluskinds', 'co_code_adaptive', 'co_tlbc']],
+  [
+    'interpreter_frame',
+    ['size', 'previous', 'executable', 'instr_ptr', 'localsplus', 'owner', 'stackpointer', 'tlbc_index'],
+  ],
+  [
+    'code_object',
+    [
+      'size',
+      'filename',
+      'name',
+      'qualname',
+      'linetable',
+      'firstlineno',
+      'argcount',
+      'localsplusnames',
+      'localspluskinds',
+      'co_code_adaptive',
+      'co_tlbc',
+    ],
+  ],
   ['pyobject', ['size', 'ob_type']],
   ['type_object', ['size', 'tp_name', 'tp_repr', 'tp_flags', 'tp_basicsize', 'tp_dictoffset']],
   ['heap_type_object', ['size', 'ht_cached_keys']],
@@ -87,7 +210,8 @@ const V315: Groups = [
 const ORDERS: Record<number, Groups> = { 13: V313, 14: V314, 15: V315 };
 
 /** Bytes of _PyRuntime to read to parse the debug offsets of any known version. */
-export const DEBUG_OFFSETS_BYTES = 8 + 8 * Math.max(...Object.values(ORDERS).map((g) => g.flatMap(([, f]) => f).length));
+export const DEBUG_OFFSETS_BYTES =
+  8 + 8 * Math.max(...Object.values(ORDERS).map((g) => g.flatMap(([, f]) => f).length));
 
 /** Minor versions whose _Py_DebugOffsets this build of pytrace can read. */
 export const DEBUG_OFFSET_VERSIONS = Object.keys(ORDERS).map((m) => `3.${m}`);
@@ -132,7 +256,10 @@ export function debugOffsetsLayout(minor: number, d: DebugOffsets): PythonLayout
     const x = d.values.get(name);
     // An offset into one of these structs is small; anything else is not an offset table.
     if (x === undefined || x >= 0x10000)
-      throw new PytraceError('PYTRACE_UNKNOWN_LAYOUT', `CPython 3.${minor}'s debug offset ${name} is ${x}: not a layout pytrace can read.`);
+      throw new PytraceError(
+        'PYTRACE_UNKNOWN_LAYOUT',
+        `CPython 3.${minor}'s debug offset ${name} is ${x}: not a layout pytrace can read.`,
+      );
     return x;
   };
   const c = versionConstants(minor);

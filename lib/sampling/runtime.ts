@@ -38,7 +38,15 @@ export interface PythonRuntime {
   layout: PythonLayout;
 }
 
-const SYMBOLS = ['_PyRuntime', 'Py_Version', 'PyCode_Type', 'PyUnicode_Type', 'PyBytes_Type', 'Py_IsNone', 'PyFrame_GetCode'];
+const SYMBOLS = [
+  '_PyRuntime',
+  'Py_Version',
+  'PyCode_Type',
+  'PyUnicode_Type',
+  'PyBytes_Type',
+  'Py_IsNone',
+  'PyFrame_GetCode',
+];
 
 const KNOWN = [...HEADER_VERSIONS, ...DEBUG_OFFSET_VERSIONS].join(', ');
 
@@ -56,10 +64,17 @@ export function findRuntime(pid: number): PythonRuntime {
   const symbol = (name: string) => elf.symbols[name]?.value;
   const loadBias = bias(maps, path, elf);
   if (loadBias === undefined)
-    throw new PytraceError('PYTRACE_NOT_PYTHON', `Process ${pid} maps ${path} in a way pytrace cannot place (no segment at its file offset).`);
+    throw new PytraceError(
+      'PYTRACE_NOT_PYTHON',
+      `Process ${pid} maps ${path} in a way pytrace cannot place (no segment at its file offset).`,
+    );
   const at = (name: string): bigint => {
     const v = symbol(name);
-    if (v === undefined) throw new PytraceError('PYTRACE_UNKNOWN_LAYOUT', `${path} defines _PyRuntime but not ${name}: not a CPython build pytrace knows.`);
+    if (v === undefined)
+      throw new PytraceError(
+        'PYTRACE_UNKNOWN_LAYOUT',
+        `${path} defines _PyRuntime but not ${name}: not a CPython build pytrace knows.`,
+      );
     return v + loadBias;
   };
   const memory = new TargetMemory(pid);
@@ -132,12 +147,22 @@ function fromHex(hex: number): PythonVersion {
  * micro version by the PY_VERSION string among its read-only data, when
  * exactly one version string of that minor is there.
  */
-function readVersion(memory: TargetMemory, path: string, file: string, elf: RawElf, loadBias: bigint, pid: number): PythonVersion {
+function readVersion(
+  memory: TargetMemory,
+  path: string,
+  file: string,
+  elf: RawElf,
+  loadBias: bigint,
+  pid: number,
+): PythonVersion {
   const pyVersion = elf.symbols.Py_Version;
   if (pyVersion) {
     const version = fromHex(Number(memory.u64(pyVersion.value + loadBias) & 0xffffffffn));
     if (version.major !== 3 || version.minor < 11)
-      throw new PytraceError('PYTRACE_UNKNOWN_LAYOUT', `${path} in process ${pid} says it is Python ${version.text}: not a version pytrace can read.`);
+      throw new PytraceError(
+        'PYTRACE_UNKNOWN_LAYOUT',
+        `${path} in process ${pid} says it is Python ${version.text}: not a version pytrace can read.`,
+      );
     return version;
   }
   const minor = elf.symbols.Py_IsNone ? 10 : elf.symbols.PyFrame_GetCode ? 9 : undefined;
@@ -164,7 +189,8 @@ function versionStrings(file: string, elf: RawElf): Set<string> {
       const b = Buffer.alloc(Number(s.filesz));
       fs.readSync(fd, b, 0, b.length, Number(s.offset));
       // The linker may merge PY_VERSION into a longer string ending with it: no start anchor.
-      for (const m of b.toString('latin1').matchAll(/(?<![0-9.])(3\.\d{1,2}\.\d{1,2})(?:(?:a|b|rc)\d{1,2})?\+?\0/g)) seen.add(m[1]);
+      for (const m of b.toString('latin1').matchAll(/(?<![0-9.])(3\.\d{1,2}\.\d{1,2})(?:(?:a|b|rc)\d{1,2})?\+?\0/g))
+        seen.add(m[1]);
     }
     return seen;
   } finally {

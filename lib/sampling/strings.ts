@@ -22,7 +22,10 @@ export const DEFAULT_MAX_CHARS = 4096;
 const UNICODE_SUBCLASS = 1n << 28n;
 
 function bad(address: bigint, why: string): PytraceError {
-  return new PytraceError('PYTRACE_BAD_MEMORY', `The object at 0x${address.toString(16)} is not a readable str: ${why}.`);
+  return new PytraceError(
+    'PYTRACE_BAD_MEMORY',
+    `The object at 0x${address.toString(16)} is not a readable str: ${why}.`,
+  );
 }
 
 export function readString(
@@ -43,7 +46,8 @@ export function readString(
   const kind = (state >> 2) & 7;
   const compact = (state >> 5) & 1;
   const ascii = (state >> 6) & 1;
-  if (u.readyBit !== NONE && !((state >> u.readyBit) & 1)) throw bad(address, 'not ready (a legacy string never made canonical)');
+  if (u.readyBit !== NONE && !((state >> u.readyBit) & 1))
+    throw bad(address, 'not ready (a legacy string never made canonical)');
   if (kind !== 1 && kind !== 2 && kind !== 4) throw bad(address, `kind ${kind}`);
   if (ascii && kind !== 1) throw bad(address, `ascii with kind ${kind}`);
   if (length < 0n || length > 1n << 40n) throw bad(address, `length ${length}`);

@@ -116,20 +116,34 @@ export class Symbolizer {
     const c = layout.code;
     const type = m.u64(address + BigInt(layout.object.type));
     if (type !== codeType)
-      throw new PytraceError('PYTRACE_BAD_MEMORY', `The object at 0x${address.toString(16)} is not a code object (its type is 0x${type.toString(16)}).`);
-    const str = (offset: number) => readString(m, layout, this.runtime.unicodeType, m.u64(address + BigInt(offset)), this.maxChars);
+      throw new PytraceError(
+        'PYTRACE_BAD_MEMORY',
+        `The object at 0x${address.toString(16)} is not a code object (its type is 0x${type.toString(16)}).`,
+      );
+    const str = (offset: number) =>
+      readString(m, layout, this.runtime.unicodeType, m.u64(address + BigInt(offset)), this.maxChars);
     const name = str(c.name);
     const qualname = c.qualname >= 0 ? str(c.qualname) : name;
     const firstLine = m.i32(address + BigInt(c.firstlineno));
     const table = this.readBytes(m.u64(address + BigInt(c.lineTable)));
-    return { address, filename: str(c.filename), qualname, name, firstLine, lines: decodeLineTable(c.lineTableFormat, table, firstLine) };
+    return {
+      address,
+      filename: str(c.filename),
+      qualname,
+      name,
+      firstLine,
+      lines: decodeLineTable(c.lineTableFormat, table, firstLine),
+    };
   }
 
   private readBytes(address: bigint): Buffer {
     const { layout, bytesType } = this.runtime;
     const type = this.memory.u64(address + BigInt(layout.object.type));
     if (type !== bytesType)
-      throw new PytraceError('PYTRACE_BAD_MEMORY', `The line table at 0x${address.toString(16)} is not a bytes object.`);
+      throw new PytraceError(
+        'PYTRACE_BAD_MEMORY',
+        `The line table at 0x${address.toString(16)} is not a bytes object.`,
+      );
     const size = this.memory.i64(address + BigInt(layout.bytes.size));
     if (size < 0n || size > BigInt(MAX_LINE_TABLE))
       throw new PytraceError('PYTRACE_BAD_MEMORY', `The line table at 0x${address.toString(16)} claims ${size} bytes.`);

@@ -117,7 +117,16 @@ const s64 = (view: DataView, at: number) => view.getInt32(at + HIGH_HALF, true) 
  * Record type -> what to decode: a table, so that the switch below compares
  * literal constants (a jump table) rather than the layout's values; 0: unknown.
  */
-const ENTRY = 1, RETURN = 2, LINE = 3, GC_START = 4, GC_DONE = 5, IMPORT_START = 6, IMPORT_DONE = 7, AUDIT = 8, CREATED = 9, PROCESS = 10;
+const ENTRY = 1,
+  RETURN = 2,
+  LINE = 3,
+  GC_START = 4,
+  GC_DONE = 5,
+  IMPORT_START = 6,
+  IMPORT_DONE = 7,
+  AUDIT = 8,
+  CREATED = 9,
+  PROCESS = 10;
 const KIND = new Uint8Array(256);
 KIND[T.PT_EV_FUNCTION_ENTRY] = ENTRY;
 KIND[T.PT_EV_FUNCTION_RETURN] = RETURN;
@@ -223,7 +232,15 @@ export class BatchDecoder {
     const ts = view.getBigUint64(at + O_TS, true);
     const event = this.string(view, buf, at, 0, a0, false);
     if (a1 < 0) return { type: 'audit', pid, tid, ts, event };
-    return { type: 'audit', pid, tid, ts, event, args: auditItems(buf, this.cursor, at + size, a2).items, argCount: a1 };
+    return {
+      type: 'audit',
+      pid,
+      tid,
+      ts,
+      event,
+      args: auditItems(buf, this.cursor, at + size, a2).items,
+      argCount: a1,
+    };
   }
 
   private fields(view: DataView, buf: Buffer, at: number, size: number): DecodedRecord | null {
@@ -252,7 +269,14 @@ export class BatchDecoder {
       case IMPORT_START:
         return { type: 'import-find-load-start', pid, tid, ts, module: this.string(view, buf, at, 0, a0, false) };
       case IMPORT_DONE:
-        return { type: 'import-find-load-done', pid, tid, ts, module: this.string(view, buf, at, 0, a0, false), found: a1 !== 0 };
+        return {
+          type: 'import-find-load-done',
+          pid,
+          tid,
+          ts,
+          module: this.string(view, buf, at, 0, a0, false),
+          found: a1 !== 0,
+        };
       case CREATED:
         return { type: 'generator-created', pid, tid, ts };
       case AUDIT:

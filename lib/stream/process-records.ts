@@ -56,19 +56,35 @@ export interface ExitEvent {
 export type ProcessRecord = ForkEvent | ExecRecord | ExitEvent;
 
 /** A process record's fields (the header's pid, tid, ts, args; string 0 for exec). */
-export function processRecord(type: number, pid: number, tid: number, ts: bigint, a0: number, a1: number, str0: () => string): ProcessRecord | null {
+export function processRecord(
+  type: number,
+  pid: number,
+  tid: number,
+  ts: bigint,
+  a0: number,
+  a1: number,
+  str0: () => string,
+): ProcessRecord | null {
   switch (type) {
     case FORK_RECORD:
       return { type: 'fork', pid, tid, ts, child: a0, traced: (a1 & FORK_FOLLOWED) !== 0 };
     case EXEC_RECORD:
-      return { type: 'exec', pid, tid, ts, executable: str0(), held: (a1 & EXEC_HELD) !== 0 && (a1 & EXEC_OTHER_PROGRAM) !== 0 };
+      return {
+        type: 'exec',
+        pid,
+        tid,
+        ts,
+        executable: str0(),
+        held: (a1 & EXEC_HELD) !== 0 && (a1 & EXEC_OTHER_PROGRAM) !== 0,
+      };
     case EXIT_RECORD: {
       // A wait status: exit code in bits 8-15, or the signal in the low 7.
       const signal = a0 & 0x7f;
-      return signal ? { type: 'exit', pid, tid, ts, reason: 'exit', signal } : { type: 'exit', pid, tid, ts, reason: 'exit', code: (a0 >> 8) & 0xff };
+      return signal
+        ? { type: 'exit', pid, tid, ts, reason: 'exit', signal }
+        : { type: 'exit', pid, tid, ts, reason: 'exit', code: (a0 >> 8) & 0xff };
     }
     default:
       return null;
   }
 }
-

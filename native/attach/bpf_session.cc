@@ -42,19 +42,17 @@ int CaptureLibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list a
   return 0;
 }
 
-std::string Detail() {
-  return last_libbpf_message.empty() ? "" : " (libbpf: " + last_libbpf_message + ")";
-}
+std::string Detail() { return last_libbpf_message.empty() ? "" : " (libbpf: " + last_libbpf_message + ")"; }
 
 [[noreturn]] void ThrowErrno(int err, const std::string& what) {
   if (err == EPERM || err == EACCES)
     throw NativeError("PYTRACE_PERMISSION",
-                      what + ": permission denied. Tracing needs root, or the capabilities "
-                             "CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (and CAP_SYS_ADMIN on "
-                             "kernels before 5.8).",
+                      what +
+                          ": permission denied. Tracing needs root, or the capabilities "
+                          "CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (and CAP_SYS_ADMIN on "
+                          "kernels before 5.8).",
                       err);
-  if (err == ESRCH)
-    throw NativeError("PYTRACE_NO_PROCESS", what + ": the process no longer exists.", err);
+  if (err == ESRCH) throw NativeError("PYTRACE_NO_PROCESS", what + ": the process no longer exists.", err);
   throw NativeError("PYTRACE_ATTACH_FAILED", what + ": " + strerror(err) + Detail(), err);
 }
 
@@ -120,7 +118,8 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
     // EACCES here is the verifier refusing the program, not a missing privilege.
     if (-err == EACCES || -err == EINVAL || -err == E2BIG)
       throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
-                        std::string("The kernel refused pytrace's BPF program: ") + strerror(-err) + Detail() +
+                        std::string("The kernel refused pytrace's BPF program: ") + strerror(-err) +
+                            Detail() +
                             ". pytrace needs Linux 5.15 or later with BPF cookies and the BPF ring buffer.",
                         -err);
     ThrowErrno(-err, "Cannot load the BPF program");
@@ -142,18 +141,18 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
     for (const UprobeTarget& t : targets) {
       LIBBPF_OPTS(bpf_uprobe_opts, opts);
       opts.ref_ctr_offset = t.ref_ctr_offset;
-      bpf_program* prog = t.program == UprobeTarget::kCodeCreated ? skel_->progs.code_created
-                                                                  : skel_->progs.semaphore_anchor;
+      bpf_program* prog =
+          t.program == UprobeTarget::kCodeCreated ? skel_->progs.code_created : skel_->progs.semaphore_anchor;
       if (t.program == UprobeTarget::kEvent || t.program == UprobeTarget::kCount) {
         if (next_spec_ >= PT_MAX_SPECS)
-          throw NativeError("PYTRACE_ATTACH_FAILED", "Too many marker locations (more than " +
-                                                         std::to_string(PT_MAX_SPECS) + ").");
+          throw NativeError("PYTRACE_ATTACH_FAILED",
+                            "Too many marker locations (more than " + std::to_string(PT_MAX_SPECS) + ").");
         uint32_t id = next_spec_++;
         if (bpf_map__update_elem(skel_->maps.specs, &id, sizeof(id), &t.spec, sizeof(t.spec), 0) ||
             bpf_map__update_elem(skel_->maps.audit_layouts, &id, sizeof(id), &t.audit, sizeof(t.audit), 0))
           ThrowErrno(errno, "Cannot store a marker's argument spec");
         opts.bpf_cookie = id;
-        prog = t.program == UprobeTarget::kCount ? skel_->progs.usdt_count
+        prog = t.program == UprobeTarget::kCount        ? skel_->progs.usdt_count
                : options_.transport == Transport::kRing ? skel_->progs.usdt_to_ring
                                                         : skel_->progs.usdt_to_perf;
       }
@@ -242,7 +241,8 @@ CountName BpfSession::CountNameOf(uint32_t pid, uint64_t generation, uint64_t ad
   pt_name_key key{address, generation, pid, 0};
   pt_name name{};
   CountName out;
-  if (bpf_map__lookup_elem(skel_->maps.count_short_names, &key, sizeof(key), &name, sizeof(pt_short_name), 0) &&
+  if (bpf_map__lookup_elem(skel_->maps.count_short_names, &key, sizeof(key), &name, sizeof(pt_short_name),
+                           0) &&
       bpf_map__lookup_elem(skel_->maps.count_long_names, &key, sizeof(key), &name, sizeof(name), 0))
     return out;  // not found: read it from the process
   out.bytes.assign(name.bytes, std::min<size_t>(name.len, PT_NAME_MAX));
@@ -265,7 +265,8 @@ std::vector<CallCount> BpfSession::TakeCallCounts() {
     uint64_t count = 0;
     // Atomic per key: a call counted after this goes into the next read.
     if (bpf_map_lookup_and_delete_elem(fd, &k, &count) || !count) continue;
-    out.push_back({k, count, CountNameOf(k.pid, k.generation, k.filename), CountNameOf(k.pid, k.generation, k.funcname)});
+    out.push_back({k, count, CountNameOf(k.pid, k.generation, k.filename),
+                   CountNameOf(k.pid, k.generation, k.funcname)});
   }
   for (bpf_map* names : {skel_->maps.count_short_names, skel_->maps.count_long_names}) {
     int names_fd = bpf_map__fd(names);
@@ -308,8 +309,10 @@ std::vector<int> OnlineCpus() {
 }  // namespace
 
 void BpfSession::AttachSampling(uint64_t hz) {
-  if (!options_.sampling) throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the stack sampler.");
-  bpf_program* prog = options_.transport == Transport::kRing ? skel_->progs.sample_to_ring : skel_->progs.sample_to_perf;
+  if (!options_.sampling)
+    throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the stack sampler.");
+  bpf_program* prog =
+      options_.transport == Transport::kRing ? skel_->progs.sample_to_ring : skel_->progs.sample_to_perf;
   size_t first_new = links_.size();
   try {
     for (int cpu : OnlineCpus()) {
@@ -342,9 +345,10 @@ void BpfSession::AttachSampling(uint64_t hz) {
 }
 
 std::string BpfSession::DumpThreads(uint32_t pid) {
-  if (!options_.dump) throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the thread dump.");
+  if (!options_.dump)
+    throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the thread dump.");
   // Only this process's threads (Linux 6.1: task iterators with a pid).
-  union bpf_iter_link_info info{};
+  union bpf_iter_link_info info {};
   info.task.pid = pid;
   LIBBPF_OPTS(bpf_iter_attach_opts, opts);
   opts.link_info = &info;
@@ -354,7 +358,9 @@ std::string BpfSession::DumpThreads(uint32_t pid) {
     int err = errno;
     if (err == EINVAL)
       throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
-                        "This kernel cannot iterate over one process's threads in BPF (task iterators with a pid, Linux 6.1).", err);
+                        "This kernel cannot iterate over one process's threads in BPF (task iterators with a "
+                        "pid, Linux 6.1).",
+                        err);
     ThrowErrno(err, "Cannot attach the thread dump iterator");
   }
   int fd = bpf_iter_create(bpf_link__fd(link));

@@ -23,17 +23,17 @@ enum class Transport { kRing, kPerf };
 
 // Every value comes from the caller (the defaults live in lib/, once).
 struct SessionOptions {
-  int pid = -1;                  // -1: every process that maps the binary
+  int pid = -1;  // -1: every process that maps the binary
   Transport transport = Transport::kRing;
-  uint32_t ring_bytes = 0;       // power of two, multiple of the page size
-  uint64_t wakeup_bytes = 0;     // see usdt_event.bpf.c
-  std::string within;            // function name; empty: no filter
-  bool cache_names = false;      // see the name cache in usdt_event.bpf.c
-  bool ns_ids = false;           // fill in the ids of the process's PID namespace
-  bool single_uprobes = false;   // one uprobe per location even where uprobe_multi exists
-  bool subprocesses = false;     // trace the children it forks (see native/process/)
-  bool sampling = false;         // load the stack sampler (stack_sampler.bpf.h)
-  bool dump = false;             // load the thread dump iterator (thread_dump.bpf.h)
+  uint32_t ring_bytes = 0;      // power of two, multiple of the page size
+  uint64_t wakeup_bytes = 0;    // see usdt_event.bpf.c
+  std::string within;           // function name; empty: no filter
+  bool cache_names = false;     // see the name cache in usdt_event.bpf.c
+  bool ns_ids = false;          // fill in the ids of the process's PID namespace
+  bool single_uprobes = false;  // one uprobe per location even where uprobe_multi exists
+  bool subprocesses = false;    // trace the children it forks (see native/process/)
+  bool sampling = false;        // load the stack sampler (stack_sampler.bpf.h)
+  bool dump = false;            // load the thread dump iterator (thread_dump.bpf.h)
 };
 
 // A name the call counts refer to, as the kernel read it (struct pt_name).
@@ -49,13 +49,13 @@ struct CallCount {
 };
 
 struct UprobeTarget {
-  std::string path;              // the object, as this process can open it
-  uint64_t offset = 0;           // file offset of the location
-  uint64_t ref_ctr_offset = 0;   // file offset of the semaphore; 0: none
+  std::string path;             // the object, as this process can open it
+  uint64_t offset = 0;          // file offset of the location
+  uint64_t ref_ctr_offset = 0;  // file offset of the semaphore; 0: none
   enum Program { kEvent, kCount, kAnchor, kCodeCreated } program = kEvent;
-  int pid = -2;                  // -2: the session's pid; -1: every process
-  pt_spec spec{};                // how to fetch the arguments (not for anchors)
-  pt_audit_layout audit{};       // for audit locations: how to read the tuple
+  int pid = -2;             // -2: the session's pid; -1: every process
+  pt_spec spec{};           // how to fetch the arguments (not for anchors)
+  pt_audit_layout audit{};  // for audit locations: how to read the tuple
 };
 
 class BpfSession {
@@ -116,7 +116,7 @@ class BpfSession {
   SessionOptions options_;
   usdt_event* skel_ = nullptr;
   std::vector<bpf_link*> links_;
-  bool multi_ = false;           // uprobe_multi links (see uprobe_multi.h)
+  bool multi_ = false;  // uprobe_multi links (see uprobe_multi.h)
   std::vector<int> multi_links_;
   uint32_t next_spec_ = 0;
   mutable std::mutex attached_mu_;

@@ -38,7 +38,8 @@ bool KernelHasUprobeMulti() {
   return major > 6 || (major == 6 && minor >= 6);
 }
 
-int AttachUprobeMulti(int prog_fd, const std::string& path, int pid, const std::vector<MultiLocation>& locations) {
+int AttachUprobeMulti(int prog_fd, const std::string& path, int pid,
+                      const std::vector<MultiLocation>& locations) {
   std::vector<uint64_t> offsets, ref_ctrs, cookies;
   for (const MultiLocation& l : locations) {
     offsets.push_back(l.offset);

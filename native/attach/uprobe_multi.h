@@ -22,6 +22,7 @@ struct MultiLocation {
 };
 
 // Returns the link's fd, or -errno.
-int AttachUprobeMulti(int prog_fd, const std::string& path, int pid, const std::vector<MultiLocation>& locations);
+int AttachUprobeMulti(int prog_fd, const std::string& path, int pid,
+                      const std::vector<MultiLocation>& locations);
 
 }  // namespace pytrace

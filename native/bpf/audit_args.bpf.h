@@ -13,12 +13,12 @@
 #include "usdt_event.h"
 #include "maps.bpf.h"
 
-#define PY_OB_TYPE 8
-#define PY_OB_SIZE 16      /* PyVarObject.ob_size, str length, int lv_tag */
-#define PY_STR_STATE 32
-#define PY_BYTES_DATA 32
+#define PY_OB_TYPE     8
+#define PY_OB_SIZE     16 /* PyVarObject.ob_size, str length, int lv_tag */
+#define PY_STR_STATE   32
+#define PY_BYTES_DATA  32
 #define PY_LONG_DIGITS 24
-#define PY_TYPE_NAME 24    /* PyTypeObject.tp_name */
+#define PY_TYPE_NAME   24 /* PyTypeObject.tp_name */
 
 /* Room one item may take: its header and the largest payload. */
 #define AUDIT_ITEM_MAX (sizeof(struct pt_audit_item) + PT_AUDIT_BYTES)
@@ -80,9 +80,9 @@ static __always_inline __u32 read_str(__u64 item, const struct pt_audit_layout *
 				(const void *)(item + ((state >> 6) & 1 ? l->ascii_data : l->compact_data))))
 		return 0;
 	*kind = (state >> 6) & 1 ? PT_AUDIT_STR
-		: width == 1    ? PT_AUDIT_STR_LATIN1
-		: width == 2    ? PT_AUDIT_STR_UCS2
-				: PT_AUDIT_STR_UCS4;
+		: width == 1	 ? PT_AUDIT_STR_LATIN1
+		: width == 2	 ? PT_AUDIT_STR_UCS2
+				 : PT_AUDIT_STR_UCS4;
 	return len;
 }
 

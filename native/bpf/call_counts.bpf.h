@@ -100,7 +100,8 @@ int usdt_count(struct pt_regs *ctx)
 		__sync_fetch_and_add(n, 1);
 		return 0;
 	}
-	if (!keep_name(key.pid, key.generation, key.filename) || !keep_name(key.pid, key.generation, key.funcname)) {
+	if (!keep_name(key.pid, key.generation, key.filename) ||
+	    !keep_name(key.pid, key.generation, key.funcname)) {
 		count(PT_COUNT_FULL);
 		return 0;
 	}

@@ -11,7 +11,7 @@
 #define SCRATCH_MASK 16383
 /* Most inline bytes one record carries after its header. */
 #define PT_INLINE_MAX (SCRATCH_MASK + 1 - sizeof(struct pt_event))
-_Static_assert(PT_MAX_ARGS * PT_NAME_MAX <= PT_INLINE_MAX, "a record holds every string whole");
+_Static_assert(PT_MAX_ARGS *PT_NAME_MAX <= PT_INLINE_MAX, "a record holds every string whole");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -29,8 +29,8 @@ static __always_inline __u32 innermost_id(struct task_struct *task)
 	unsigned int level = BPF_CORE_READ(pid, level);
 	int nr = 0;
 
-	bpf_probe_read_kernel(&nr, sizeof(nr), (char *)&pid->numbers[0].nr +
-				(level & 31) * bpf_core_type_size(struct upid));
+	bpf_probe_read_kernel(&nr, sizeof(nr),
+			      (char *)&pid->numbers[0].nr + (level & 31) * bpf_core_type_size(struct upid));
 	return nr;
 }
 

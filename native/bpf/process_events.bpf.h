@@ -73,7 +73,8 @@ struct {
 
 /* Linux 6.13; missing before: children then are not held (the record says so). */
 enum pid_type { PT_PIDTYPE_PID = 0, PT_PIDTYPE_TGID = 1 };
-extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym __weak;
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				__u64 value) __ksym __weak;
 #define PT_SIGSTOP 19
 
 struct process_record {
@@ -118,7 +119,8 @@ static __always_inline void send_process_record(void *ctx, struct process_record
 		count(PT_COUNT_LOST);
 }
 
-static __always_inline int on_fork(void *ctx, struct task_struct *parent, struct task_struct *child, bool to_ring)
+static __always_inline int on_fork(void *ctx, struct task_struct *parent, struct task_struct *child,
+				   bool to_ring)
 {
 	struct task_struct___pt *p = (void *)parent, *c = (void *)child;
 	__u32 ptgid = BPF_CORE_READ(p, tgid), cpid = BPF_CORE_READ(c, pid), ctgid = BPF_CORE_READ(c, tgid);
@@ -131,7 +133,8 @@ static __always_inline int on_fork(void *ctx, struct task_struct *parent, struct
 	if (follow_forks) {
 		if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY) == 0) {
 			flags |= PT_FORK_FOLLOWED;
-			if (bpf_send_signal_task && bpf_send_signal_task(child, PT_SIGSTOP, PT_PIDTYPE_TGID, 0) == 0)
+			if (bpf_send_signal_task &&
+			    bpf_send_signal_task(child, PT_SIGSTOP, PT_PIDTYPE_TGID, 0) == 0)
 				flags |= PT_FORK_HELD;
 		}
 	}
@@ -187,7 +190,8 @@ static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, int old
 			r->ev.arg[1] |= PT_EXEC_OTHER_PROGRAM;
 	}
 	/* Stopped before the new program's first instruction, until then. */
-	if ((r->ev.arg[1] & (PT_EXEC_NEW_MAIN_THREAD | PT_EXEC_OTHER_PROGRAM)) && bpf_send_signal(PT_SIGSTOP) == 0)
+	if ((r->ev.arg[1] & (PT_EXEC_NEW_MAIN_THREAD | PT_EXEC_OTHER_PROGRAM)) &&
+	    bpf_send_signal(PT_SIGSTOP) == 0)
 		r->ev.arg[1] |= PT_EXEC_HELD;
 	r->ev.size = sizeof(r->ev) + n;
 	send_process_record(ctx, r, to_ring);

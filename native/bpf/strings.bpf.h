@@ -26,9 +26,9 @@ struct {
 
 /* What the name cache learnt about a frame's names. */
 struct frame_names {
-	bool inlined;         /* read now: cache them once the record is sent */
-	bool is_within;       /* the frame's function is the `within` one */
-	struct pt_names_seen seen;  /* the slot's content once the names are sent */
+	bool inlined;		   /* read now: cache them once the record is sent */
+	bool is_within;		   /* the frame's function is the `within` one */
+	struct pt_names_seen seen; /* the slot's content once the names are sent */
 	__u32 slot;
 };
 
@@ -50,7 +50,8 @@ static __always_inline bool names_sent(const struct pt_event *ev, struct frame_n
 		  (64 - PT_NAME_CACHE_BITS);
 	seen = bpf_map_lookup_elem(&names_seen, &f->slot);
 	if (seen && seen->funcname == f->seen.funcname && seen->filename == f->seen.filename &&
-	    seen->pid == f->seen.pid && seen->generation == f->seen.generation && seen->check == names_check(seen)) {
+	    seen->pid == f->seen.pid && seen->generation == f->seen.generation &&
+	    seen->check == names_check(seen)) {
 		f->is_within = seen->is_within;
 		return true;
 	}
@@ -84,7 +85,8 @@ static __always_inline __u32 read_strings(struct scratch *s, const struct pt_spe
 
 		if (i >= spec->nargs || !spec->args[i].is_string)
 			continue;
-		n = bpf_probe_read_user_str(&s->strings[used & SCRATCH_MASK], PT_NAME_READ, (const void *)s->ev.arg[i]);
+		n = bpf_probe_read_user_str(&s->strings[used & SCRATCH_MASK], PT_NAME_READ,
+					    (const void *)s->ev.arg[i]);
 		if (n < 0 && s->ev.arg[i]) {
 			s->ev.unread_mask |= 1 << i;
 			continue;

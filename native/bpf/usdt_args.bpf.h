@@ -12,10 +12,11 @@
  * bpf_probe_read_kernel() per register (measured), and the verifier allows
  * only constant offsets into the context. */
 #if defined(__TARGET_ARCH_x86)
-#define PT_REG_CASE(name, off)                                                                     \
-	case off:                                                                                  \
+#define PT_REG_CASE(name, off)                                                                               \
+	case off:                                                                                            \
 		return ctx->name;
-#define PT_REG_AT(name, off) _Static_assert(__builtin_offsetof(struct pt_regs, name) == (off), "pt_regs." #name);
+#define PT_REG_AT(name, off)                                                                                 \
+	_Static_assert(__builtin_offsetof(struct pt_regs, name) == (off), "pt_regs." #name);
 PT_X86_64_REGS(PT_REG_AT)
 #endif
 
@@ -37,10 +38,14 @@ static __always_inline __u64 read_reg(struct pt_regs *ctx, __u16 off)
 static __always_inline __s64 extend(__u64 v, __u8 size, __u8 is_signed)
 {
 	switch (size) {
-	case 1: return is_signed ? (__s64)(__s8)v : (__s64)(__u8)v;
-	case 2: return is_signed ? (__s64)(__s16)v : (__s64)(__u16)v;
-	case 4: return is_signed ? (__s64)(__s32)v : (__s64)(__u32)v;
-	default: return (__s64)v;
+	case 1:
+		return is_signed ? (__s64)(__s8)v : (__s64)(__u8)v;
+	case 2:
+		return is_signed ? (__s64)(__s16)v : (__s64)(__u16)v;
+	case 4:
+		return is_signed ? (__s64)(__s32)v : (__s64)(__u32)v;
+	default:
+		return (__s64)v;
 	}
 }
 

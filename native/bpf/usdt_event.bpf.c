@@ -51,7 +51,7 @@ struct {
 /* What build_event() learnt besides the record itself. */
 struct built {
 	__u32 size;
-	bool track_only;      /* feeds `within`, is not sent */
+	bool track_only; /* feeds `within`, is not sent */
 	struct frame_names names;
 };
 
@@ -126,7 +126,8 @@ int usdt_to_ring(struct pt_regs *ctx)
 		/* 0: the kernel wakes the reader only if it had caught up (at a low
 		 * rate: at once); the reader spaces its drains (see poll_thread.cc). */
 		flags = bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + b.size >= wakeup_bytes
-			? BPF_RB_FORCE_WAKEUP : 0;
+				? BPF_RB_FORCE_WAKEUP
+				: 0;
 	if (b.size > sizeof(struct scratch))
 		return 0;
 	if (bpf_ringbuf_output(&ring, s, b.size, flags)) {

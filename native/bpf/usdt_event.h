@@ -20,7 +20,7 @@ typedef int64_t pt_s64;
 typedef uint64_t pt_u64;
 #endif
 
-#define PT_MAX_ARGS 3
+#define PT_MAX_ARGS  3
 #define PT_MAX_SPECS 1024
 /* Longest string (file, function, module, audit event name) a record carries
  * whole, in bytes; a longer one is cut to this many and flagged truncated. */
@@ -32,41 +32,55 @@ typedef uint64_t pt_u64;
 /* How one marker argument is fetched at the probe. */
 enum pt_arg_kind {
 	PT_ARG_NONE = 0,
-	PT_ARG_CONST = 1,      /* value */
-	PT_ARG_REG = 2,        /* reg */
-	PT_ARG_REG_DEREF = 3,  /* *(reg + value) */
-	PT_ARG_SIB_DEREF = 4,  /* *(reg + index * scale + value) */
-	PT_ARG_IP_DEREF = 5,   /* *(ip + value): a symbol, relative to the probe address */
+	PT_ARG_CONST = 1,     /* value */
+	PT_ARG_REG = 2,	      /* reg */
+	PT_ARG_REG_DEREF = 3, /* *(reg + value) */
+	PT_ARG_SIB_DEREF = 4, /* *(reg + index * scale + value) */
+	PT_ARG_IP_DEREF = 5,  /* *(ip + value): a symbol, relative to the probe address */
 };
 
 /* Offsets of the registers in the user-visible struct pt_regs, which the
  * uprobe's context is: x86_64 (asm/ptrace.h) and aarch64 (user_pt_regs). */
-#define PT_X86_64_REGS(X)                                                                          \
-	X(r15, 0) X(r14, 8) X(r13, 16) X(r12, 24) X(rbp, 32) X(rbx, 40) X(r11, 48) X(r10, 56)      \
-	X(r9, 64) X(r8, 72) X(rax, 80) X(rcx, 88) X(rdx, 96) X(rsi, 104) X(rdi, 112) X(rip, 128)  \
+#define PT_X86_64_REGS(X)                                                                                    \
+	X(r15, 0)                                                                                            \
+	X(r14, 8)                                                                                            \
+	X(r13, 16)                                                                                           \
+	X(r12, 24)                                                                                           \
+	X(rbp, 32)                                                                                           \
+	X(rbx, 40)                                                                                           \
+	X(r11, 48)                                                                                           \
+	X(r10, 56)                                                                                           \
+	X(r9, 64)                                                                                            \
+	X(r8, 72)                                                                                            \
+	X(rax, 80)                                                                                           \
+	X(rcx, 88)                                                                                           \
+	X(rdx, 96)                                                                                           \
+	X(rsi, 104)                                                                                          \
+	X(rdi, 112)                                                                                          \
+	X(rip, 128)                                                                                          \
 	X(rsp, 152)
-#define PT_AARCH64_X(i) ((i) * 8) /* regs[i], i = 0..30 */
-#define PT_AARCH64_SP 248
-#define PT_AARCH64_PC 256
+#define PT_AARCH64_X(i) ((i)*8) /* regs[i], i = 0..30 */
+#define PT_AARCH64_SP	248
+#define PT_AARCH64_PC	256
 
 struct pt_arg_spec {
-	pt_s64 value;        /* constant, displacement, or symbol offset from the probe */
-	pt_u16 reg_off;      /* offset of the base register in struct pt_regs */
-	pt_u16 index_off;    /* offset of the index register in struct pt_regs */
-	pt_u8 kind;          /* enum pt_arg_kind */
-	pt_u8 scale;         /* 1, 2, 4 or 8 */
-	pt_u8 size;          /* 1, 2, 4 or 8 bytes */
+	pt_s64 value;	  /* constant, displacement, or symbol offset from the probe */
+	pt_u16 reg_off;	  /* offset of the base register in struct pt_regs */
+	pt_u16 index_off; /* offset of the index register in struct pt_regs */
+	pt_u8 kind;	  /* enum pt_arg_kind */
+	pt_u8 scale;	  /* 1, 2, 4 or 8 */
+	pt_u8 size;	  /* 1, 2, 4 or 8 bytes */
 	pt_u8 is_signed;
-	pt_u8 is_string;     /* the value is a char * to copy out */
+	pt_u8 is_string; /* the value is a char * to copy out */
 	pt_u8 pad[7];
 };
 
 /* One marker location; the uprobe's BPF cookie is its index in the spec map. */
 struct pt_spec {
 	struct pt_arg_spec args[PT_MAX_ARGS];
-	pt_u8 event_type;    /* enum pt_event_type */
+	pt_u8 event_type; /* enum pt_event_type */
 	pt_u8 nargs;
-	pt_u8 track_only;    /* feeds the `within` filter, sends nothing */
+	pt_u8 track_only; /* feeds the `within` filter, sends nothing */
 	pt_u8 pad[5];
 };
 
@@ -84,10 +98,10 @@ enum pt_event_type {
 	 * that only creates a generator leaves without a return marker. */
 	PT_EV_GENERATOR_CREATED = 9,
 	/* Not markers: processes of the trace (process_events.bpf.h). */
-	PT_EV_FORK = 10,     /* pid, tid: the parent's; arg[0]: the child's pid; arg[1]: enum pt_fork_flags */
-	PT_EV_EXEC = 11,     /* string 0: the new executable's path, as passed to execve;
-	                        arg[1]: enum pt_exec_flags; arg[2]: the thread's tid before */
-	PT_EV_EXIT = 12,     /* arg[0]: wait status */
+	PT_EV_FORK = 10, /* pid, tid: the parent's; arg[0]: the child's pid; arg[1]: enum pt_fork_flags */
+	PT_EV_EXEC = 11, /* string 0: the new executable's path, as passed to execve;
+			    arg[1]: enum pt_exec_flags; arg[2]: the thread's tid before */
+	PT_EV_EXIT = 12, /* arg[0]: wait status */
 	/* Stack sampling (python_layout.h): one record per sample, struct pt_sample. */
 	PT_EV_STACK_SAMPLE = 13,
 };
@@ -103,24 +117,24 @@ enum pt_event_type {
  * Bit i of truncated_mask: string i is longer than PT_NAME_MAX and only its
  * first PT_NAME_MAX bytes follow (the reader cuts them to a whole character). */
 struct pt_event {
-	pt_u16 size;         /* whole record, header included */
-	pt_u8 type;          /* enum pt_event_type */
-	pt_u8 string_mask;   /* bit i: string argument i follows inline */
-	pt_u32 pid;          /* thread group id, as the host sees it */
+	pt_u16 size;	   /* whole record, header included */
+	pt_u8 type;	   /* enum pt_event_type */
+	pt_u8 string_mask; /* bit i: string argument i follows inline */
+	pt_u32 pid;	   /* thread group id, as the host sees it */
 	pt_u32 tid;
-	pt_u8 unread_mask;   /* bit i: string i is on a page not present: read it from user space */
+	pt_u8 unread_mask; /* bit i: string i is on a page not present: read it from user space */
 	pt_u8 truncated_mask;
 	pt_u16 str_len[PT_MAX_ARGS];
 	pt_u32 pad;
-	pt_u64 ts;           /* CLOCK_MONOTONIC, ns */
+	pt_u64 ts; /* CLOCK_MONOTONIC, ns */
 	pt_s64 arg[PT_MAX_ARGS];
-	pt_u32 ns_pid;       /* in the process's own PID namespace; 0: not asked for */
+	pt_u32 ns_pid; /* in the process's own PID namespace; 0: not asked for */
 	pt_u32 ns_tid;
 };
 
 /* Longest function name the `within` filter compares. */
-#define PT_WITHIN_MAX 64
-#define PT_MAX_COUNTS 16384
+#define PT_WITHIN_MAX	   64
+#define PT_MAX_COUNTS	   16384
 #define PT_NAME_CACHE_BITS 14
 
 /* A slot of the name cache: a frame's (filename, funcname) addresses in a
@@ -130,8 +144,8 @@ struct pt_names_seen {
 	pt_u64 funcname;
 	pt_u64 generation;
 	pt_u32 pid;
-	pt_u32 is_within;    /* funcname is the `within` function */
-	pt_u64 check;        /* xor of the above: detects a slot torn by two CPUs */
+	pt_u32 is_within; /* funcname is the `within` function */
+	pt_u64 check;	  /* xor of the above: detects a slot torn by two CPUs */
 };
 
 /* Index in the `generation` map: bumped by the kernel at every code object
@@ -158,16 +172,16 @@ struct pt_name_key {
 
 /* Names shorter than PT_SHORT_NAME bytes are kept in a map of small values
  * (nearly all of them); longer ones in one of PT_NAME_READ-byte values. */
-#define PT_SHORT_NAME 248
+#define PT_SHORT_NAME	   248
 #define PT_MAX_SHORT_NAMES (2 * PT_MAX_COUNTS)
-#define PT_MAX_LONG_NAMES 1024
+#define PT_MAX_LONG_NAMES  1024
 enum pt_name_flags {
-	PT_NAME_TRUNCATED = 1,  /* longer than PT_NAME_MAX: the first PT_NAME_MAX bytes */
-	PT_NAME_UNREAD = 2,     /* on a page not present: read it from user space */
+	PT_NAME_TRUNCATED = 1, /* longer than PT_NAME_MAX: the first PT_NAME_MAX bytes */
+	PT_NAME_UNREAD = 2,    /* on a page not present: read it from user space */
 };
 struct pt_name {
 	pt_u16 len;
-	pt_u8 flags;         /* enum pt_name_flags */
+	pt_u8 flags; /* enum pt_name_flags */
 	pt_u8 pad[5];
 	char bytes[PT_NAME_READ];
 };
@@ -187,10 +201,10 @@ struct pt_audit_layout {
 	pt_s64 tuple_type;
 	pt_s64 none;
 	pt_u8 enabled;
-	pt_u8 ascii_data;    /* offset of a compact ASCII str's characters: 48 (<= 3.11), 40 */
-	pt_u8 compact_data;  /* of a compact non-ASCII str's: 72 (<= 3.11), 56 */
-	pt_u8 long_tag;      /* 3.12+: an int's size and sign are in lv_tag */
-	pt_u8 tuple_items;   /* offset of a tuple's items: 24, 32 from 3.14 (its cached hash before them) */
+	pt_u8 ascii_data;   /* offset of a compact ASCII str's characters: 48 (<= 3.11), 40 */
+	pt_u8 compact_data; /* of a compact non-ASCII str's: 72 (<= 3.11), 56 */
+	pt_u8 long_tag;	    /* 3.12+: an int's size and sign are in lv_tag */
+	pt_u8 tuple_items;  /* offset of a tuple's items: 24, 32 from 3.14 (its cached hash before them) */
 	pt_u8 pad[3];
 };
 
@@ -198,37 +212,37 @@ struct pt_audit_layout {
  * size (-1: not read), arg[2] how many items follow, each a struct
  * pt_audit_item and its payload. A tuple item (one level deep) is followed by
  * its own items. */
-#define PT_AUDIT_ITEMS 6        /* of the event's tuple */
-#define PT_AUDIT_NESTED 4       /* of a tuple in it */
-#define PT_AUDIT_BYTES 256      /* longest str or bytes payload */
-#define PT_AUDIT_INT_DIGITS 8   /* an int of up to 8 30-bit digits (240 bits) */
+#define PT_AUDIT_ITEMS	    6	/* of the event's tuple */
+#define PT_AUDIT_NESTED	    4	/* of a tuple in it */
+#define PT_AUDIT_BYTES	    256 /* longest str or bytes payload */
+#define PT_AUDIT_INT_DIGITS 8	/* an int of up to 8 30-bit digits (240 bits) */
 enum pt_audit_kind {
-	PT_AUDIT_OTHER = 0,       /* payload: the type's name */
-	PT_AUDIT_STR = 1,         /* ASCII */
+	PT_AUDIT_OTHER = 0, /* payload: the type's name */
+	PT_AUDIT_STR = 1,   /* ASCII */
 	PT_AUDIT_BYTES_VALUE = 2,
-	PT_AUDIT_INT = 3,         /* payload: the 30-bit digits, u32 each, least significant first */
+	PT_AUDIT_INT = 3, /* payload: the 30-bit digits, u32 each, least significant first */
 	PT_AUDIT_NONE = 4,
-	PT_AUDIT_UNREADABLE = 5,  /* not even its type could be read */
-	PT_AUDIT_STR_LATIN1 = 6,  /* a compact str of 1-byte characters, not all ASCII */
-	PT_AUDIT_STR_UCS2 = 7,    /* 2-byte characters, little endian */
-	PT_AUDIT_STR_UCS4 = 8,    /* 4-byte characters */
-	PT_AUDIT_TUPLE = 9,       /* payload: u32 size; then `count` items */
+	PT_AUDIT_UNREADABLE = 5, /* not even its type could be read */
+	PT_AUDIT_STR_LATIN1 = 6, /* a compact str of 1-byte characters, not all ASCII */
+	PT_AUDIT_STR_UCS2 = 7,	 /* 2-byte characters, little endian */
+	PT_AUDIT_STR_UCS4 = 8,	 /* 4-byte characters */
+	PT_AUDIT_TUPLE = 9,	 /* payload: u32 size; then `count` items */
 };
 enum pt_audit_flags {
-	PT_AUDIT_CUT = 1,         /* the value is longer than its payload (an int: too large, no payload) */
-	PT_AUDIT_NEGATIVE = 2,    /* an int below 0 */
+	PT_AUDIT_CUT = 1,      /* the value is longer than its payload (an int: too large, no payload) */
+	PT_AUDIT_NEGATIVE = 2, /* an int below 0 */
 };
 struct pt_audit_item {
-	pt_u8 kind;               /* enum pt_audit_kind */
-	pt_u8 flags;              /* enum pt_audit_flags */
-	pt_u16 len;               /* payload bytes */
-	pt_u32 count;             /* a tuple: how many of its items follow */
+	pt_u8 kind;   /* enum pt_audit_kind */
+	pt_u8 flags;  /* enum pt_audit_flags */
+	pt_u16 len;   /* payload bytes */
+	pt_u32 count; /* a tuple: how many of its items follow */
 };
 
 /* Index of each counter in the per-CPU `counters` map. */
 enum pt_counter {
-	PT_COUNT_LOST = 0,    /* records the transport could not take */
-	PT_COUNT_FULL = 1,    /* calls not counted: the counts or names map was full */
+	PT_COUNT_LOST = 0, /* records the transport could not take */
+	PT_COUNT_FULL = 1, /* calls not counted: the counts or names map was full */
 	PT_COUNT_MAX = 2,
 };
 
@@ -266,8 +280,10 @@ PT_ASSERT(sizeof(struct pt_event) + PT_MAX_ARGS * PT_NAME_MAX + 4096 < 65536, "a
 
 #include "python_layout.h"
 /* A sample shares the fields the reader needs to frame any record. */
-PT_ASSERT(__builtin_offsetof(struct pt_sample, size) == __builtin_offsetof(struct pt_event, size), "pt_sample.size");
-PT_ASSERT(__builtin_offsetof(struct pt_sample, type) == __builtin_offsetof(struct pt_event, type), "pt_sample.type");
+PT_ASSERT(__builtin_offsetof(struct pt_sample, size) == __builtin_offsetof(struct pt_event, size),
+	  "pt_sample.size");
+PT_ASSERT(__builtin_offsetof(struct pt_sample, type) == __builtin_offsetof(struct pt_event, type),
+	  "pt_sample.type");
 PT_SAMPLE_AT(pt_sample, flags, 3);
 PT_SAMPLE_AT(pt_sample, pid, 4);
 PT_SAMPLE_AT(pt_sample, tid, 8);
@@ -284,6 +300,7 @@ PT_SAMPLE_AT(pt_python_layout, runtime, 0);
 PT_SAMPLE_AT(pt_python_layout, code_type, 8);
 PT_SAMPLE_AT(pt_python_layout, match_fsbase, 47);
 PT_ASSERT(sizeof(struct pt_python_layout) == 48, "pt_python_layout size");
-PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536, "a sample's size fits its u16");
+PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536,
+	  "a sample's size fits its u16");
 
 #endif

@@ -29,8 +29,8 @@ struct ElfHandle {
   }
 };
 
-[[noreturn]] void Fail(const std::string& path, const std::string& what,
-                       const char* code = "PYTRACE_BAD_ELF", int err = 0) {
+[[noreturn]] void Fail(const std::string& path, const std::string& what, const char* code = "PYTRACE_BAD_ELF",
+                       int err = 0) {
   throw NativeError(code, path + ": " + what, err);
 }
 
@@ -56,7 +56,13 @@ std::string ParseNote(const char* desc, size_t size, bool is64, SdtNote* note) {
            std::to_string(3 * word) + " bytes)";
   auto addr = [&]() -> uint64_t {
     uint64_t v = 0;
-    if (is64) { memcpy(&v, desc + at, 8); } else { uint32_t w; memcpy(&w, desc + at, 4); v = w; }
+    if (is64) {
+      memcpy(&v, desc + at, 8);
+    } else {
+      uint32_t w;
+      memcpy(&w, desc + at, 4);
+      v = w;
+    }
     at += word;
     return v;
   };
@@ -67,14 +73,16 @@ std::string ParseNote(const char* desc, size_t size, bool is64, SdtNote* note) {
   std::string* into[] = {&note->provider, &note->name, &note->args};
   for (int i = 0; i < 3; i++) {
     size_t len = at < size ? strnlen(desc + at, size - at) : 0;
-    if (at >= size || len == size - at) return std::string("its ") + what[i] + " string has no terminating NUL inside the note";
+    if (at >= size || len == size - at)
+      return std::string("its ") + what[i] + " string has no terminating NUL inside the note";
     into[i]->assign(desc + at, len);
     at += len + 1;
   }
   // Zeros may follow (a descriptor size that counts the padding); anything
   // else is a size that swallowed what comes next, such as the next notes.
   for (size_t i = at; i < size; i++)
-    if (desc[i]) return "its descriptor runs " + std::to_string(size - at) + " bytes past its arguments string";
+    if (desc[i])
+      return "its descriptor runs " + std::to_string(size - at) + " bytes past its arguments string";
   return "";
 }
 
@@ -93,8 +101,10 @@ void ReadNotes(Elf_Data* data, const GElf_Shdr& sh, const char* section_name, bo
     bool stapsdt = nh.n_type == kNtStapsdt && nh.n_namesz == 8 && !memcmp(base + name_off, "stapsdt", 8);
     if (!stapsdt) {
       std::string owner(base + name_off, strnlen(base + name_off, nh.n_namesz));
-      problems.push_back({at, "", "note at " + Hex(at) + " in " + section_name + " is not a stapsdt note (owner \"" + owner +
-                                      "\", name size " + std::to_string(nh.n_namesz) + ", type " + std::to_string(nh.n_type) + ")"});
+      problems.push_back({at, "",
+                          "note at " + Hex(at) + " in " + section_name + " is not a stapsdt note (owner \"" +
+                              owner + "\", name size " + std::to_string(nh.n_namesz) + ", type " +
+                              std::to_string(nh.n_type) + ")"});
       continue;
     }
     ours = true;
@@ -111,22 +121,28 @@ void ReadNotes(Elf_Data* data, const GElf_Shdr& sh, const char* section_name, bo
   // A section that cannot be walked to its end may hide stapsdt notes, whoever's it is.
   if (off < data->d_size) {
     uint64_t at = sh.sh_offset + off;
-    info->problems.push_back({at, "", "the " + std::to_string(data->d_size - off) + " bytes of " + section_name + " from " + Hex(at) +
-                                          " are not a whole note (a name or descriptor size runs past the section): its notes from there on are skipped"});
+    info->problems.push_back({at, "",
+                              "the " + std::to_string(data->d_size - off) + " bytes of " + section_name +
+                                  " from " + Hex(at) +
+                                  " are not a whole note (a name or descriptor size runs past the section): "
+                                  "its notes from there on are skipped"});
   }
 }
 
 void ReadSymbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& sh, const std::string& path,
-                 const std::unordered_set<std::string>& wanted, std::unordered_set<std::string>* found, ElfInfo* info) {
+                 const std::unordered_set<std::string>& wanted, std::unordered_set<std::string>* found,
+                 ElfInfo* info) {
   Elf_Data* data = elf_getdata(scn, nullptr);
   size_t entry = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-  if (!data || sh.sh_entsize != entry) Fail(path, "corrupt symbol table (entry size " + std::to_string(sh.sh_entsize) + ")");
+  if (!data || sh.sh_entsize != entry)
+    Fail(path, "corrupt symbol table (entry size " + std::to_string(sh.sh_entsize) + ")");
   for (size_t i = 0; i < data->d_size / entry; i++) {
     GElf_Sym sym;
     if (!gelf_getsym(data, i, &sym)) Fail(path, "corrupt symbol table: " + std::string(elf_errmsg(-1)));
     if (sym.st_shndx == SHN_UNDEF || sym.st_name == 0) continue;
     const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
-    if (!name) Fail(path, "corrupt symbol table: symbol " + std::to_string(i) + "'s name is outside its string table");
+    if (!name)
+      Fail(path, "corrupt symbol table: symbol " + std::to_string(i) + "'s name is outside its string table");
     if (!wanted.count(name) || found->count(name)) continue;
     found->insert(name);
     info->symbols.push_back({name, sym.st_value, sym.st_size});
@@ -165,21 +181,22 @@ struct Layout {
 // count or an offset that overlaps them has other bytes read as headers).
 void CheckSection(Elf* elf, const GElf_Shdr& sh, size_t index, const Layout& l, const std::string& path) {
   if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL && !InFile(sh.sh_offset, sh.sh_size, l.size))
-    Fail(path, "section " + std::to_string(index) + " runs past the end of the file (truncated, or a corrupt section header)");
+    Fail(path, "section " + std::to_string(index) +
+                   " runs past the end of the file (truncated, or a corrupt section header)");
   Elf_Type fixed = sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM ? ELF_T_SYM
                    : sh.sh_type == SHT_REL                              ? ELF_T_REL
                    : sh.sh_type == SHT_RELA                             ? ELF_T_RELA
                                                                         : ELF_T_NUM;
   if (fixed != ELF_T_NUM && sh.sh_entsize != gelf_fsize(elf, fixed, 1, EV_CURRENT))
-    Fail(path, "corrupt section header " + std::to_string(index) + ": entry size " + std::to_string(sh.sh_entsize) +
-                   " is not its table's");
+    Fail(path, "corrupt section header " + std::to_string(index) + ": entry size " +
+                   std::to_string(sh.sh_entsize) + " is not its table's");
   if (sh.sh_type != SHT_NOBITS && sh.sh_size &&
       ((l.phnum && sh.sh_offset < l.ph_to && l.ph_from < sh.sh_offset + sh.sh_size) ||
        (sh.sh_offset < l.sh_to && l.sh_from < sh.sh_offset + sh.sh_size)))
     Fail(path, "corrupt headers: a header table overlaps section " + std::to_string(index));
   if (sh.sh_link >= l.shnum)
-    Fail(path, "corrupt section header " + std::to_string(index) + ": it links to section " + std::to_string(sh.sh_link) +
-                   ", past the last (" + std::to_string(l.shnum - 1) + ")");
+    Fail(path, "corrupt section header " + std::to_string(index) + ": it links to section " +
+                   std::to_string(sh.sh_link) + ", past the last (" + std::to_string(l.shnum - 1) + ")");
 }
 
 }  // namespace
@@ -191,7 +208,8 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
   if (h.fd < 0) {
     int err = errno;
     if (err == EACCES || err == EPERM)
-      Fail(path, "permission denied: run as root, or as a user who can read the file", "PYTRACE_PERMISSION", err);
+      Fail(path, "permission denied: run as root, or as a user who can read the file", "PYTRACE_PERMISSION",
+           err);
     if (err == ENOENT || err == ENOTDIR) Fail(path, "no such file", "PYTRACE_BAD_ELF", err);
     Fail(path, strerror(err), "PYTRACE_BAD_ELF", err);
   }
@@ -215,8 +233,10 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
   size_t phnum = ReadSegments(h.elf, ehdr, size, path, &info);
 
   size_t shnum = 0, shstrndx = 0;
-  if (elf_getshdrnum(h.elf, &shnum) != 0) Fail(path, std::string("corrupt section headers: ") + elf_errmsg(-1));
-  if (shnum == 0 && ehdr.e_shoff != 0) Fail(path, "corrupt section headers: none readable at the offset the header gives (truncated?)");
+  if (elf_getshdrnum(h.elf, &shnum) != 0)
+    Fail(path, std::string("corrupt section headers: ") + elf_errmsg(-1));
+  if (shnum == 0 && ehdr.e_shoff != 0)
+    Fail(path, "corrupt section headers: none readable at the offset the header gives (truncated?)");
   if (shnum == 0) {
     // Section headers stripped (or their offset zeroed): the notes, which no
     // segment maps, cannot be found.
@@ -236,18 +256,26 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
   const char* names_name = elf_strptr(h.elf, shstrndx, names.sh_name);
   if (!names_name || (strcmp(names_name, ".shstrtab") && strcmp(names_name, ".strtab")))
     Fail(path, "corrupt section headers: the section name table does not name itself .shstrtab");
-  Layout layout{size, ehdr.e_phoff, ehdr.e_phoff + uint64_t(phnum) * ehdr.e_phentsize,
-                ehdr.e_shoff, ehdr.e_shoff + uint64_t(shnum) * ehdr.e_shentsize, phnum, shnum};
+  Layout layout{size,
+                ehdr.e_phoff,
+                ehdr.e_phoff + uint64_t(phnum) * ehdr.e_phentsize,
+                ehdr.e_shoff,
+                ehdr.e_shoff + uint64_t(shnum) * ehdr.e_shentsize,
+                phnum,
+                shnum};
   std::unordered_set<std::string> wanted(wanted_symbols.begin(), wanted_symbols.end());
   std::unordered_set<std::string> found;
   size_t index = 0;
   for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(h.elf, scn));) {
     index = elf_ndxscn(scn);
     GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh)) Fail(path, "corrupt section header " + std::to_string(index) + ": " + elf_errmsg(-1));
+    if (!gelf_getshdr(scn, &sh))
+      Fail(path, "corrupt section header " + std::to_string(index) + ": " + elf_errmsg(-1));
     CheckSection(h.elf, sh, index, layout, path);
     const char* name = elf_strptr(h.elf, shstrndx, sh.sh_name);
-    if (!name) Fail(path, "corrupt section header " + std::to_string(index) + ": its name is outside the section name table");
+    if (!name)
+      Fail(path, "corrupt section header " + std::to_string(index) +
+                     ": its name is outside the section name table");
     for (const char* s : kSections)
       if (!strcmp(name, s)) info.sections.push_back({name, sh.sh_addr, sh.sh_offset, sh.sh_size});
 
@@ -258,17 +286,21 @@ ElfInfo ReadElfInfo(const std::string& path, const std::vector<std::string>& wan
       if (!data) Fail(path, "section " + std::string(name) + " is unreadable: " + elf_errmsg(-1));
       if (data->d_size) ReadNotes(data, sh, name, is64, &info);
       // Linkers drop empty sections: an empty one had its size zeroed.
-      else if (!strcmp(name, kNoteSection)) info.problems.push_back({sh.sh_offset, "", "section .note.stapsdt is empty"});
+      else if (!strcmp(name, kNoteSection))
+        info.problems.push_back({sh.sh_offset, "", "section .note.stapsdt is empty"});
     } else if (!strcmp(name, kNoteSection)) {
-      info.problems.push_back({sh.sh_offset, "", "section " + std::string(kNoteSection) + " is not a note section (type " +
-                                                      std::to_string(sh.sh_type) + "): its notes are skipped"});
+      info.problems.push_back({sh.sh_offset, "",
+                               "section " + std::string(kNoteSection) + " is not a note section (type " +
+                                   std::to_string(sh.sh_type) + "): its notes are skipped"});
     }
 
     // .symtab first, .dynsym as well: a stripped binary keeps only the latter.
     if (!wanted.empty() && (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM))
       ReadSymbols(h.elf, scn, sh, path, wanted, &found, &info);
   }
-  if (index + 1 != shnum) Fail(path, "corrupt section headers: " + std::to_string(index + 1) + " of " + std::to_string(shnum) + " readable");
+  if (index + 1 != shnum)
+    Fail(path, "corrupt section headers: " + std::to_string(index + 1) + " of " + std::to_string(shnum) +
+                   " readable");
   return info;
 }
 

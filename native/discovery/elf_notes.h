@@ -20,8 +20,8 @@ struct SdtNote {
 // A note that could not be read, and was left out: the caller decides whether
 // that is an error (the Python's own markers) or a warning (anyone else's).
 struct NoteProblem {
-  uint64_t offset = 0;    // file offset of the note (or of the unreadable rest)
-  std::string provider;   // empty when the note is too broken to tell
+  uint64_t offset = 0;   // file offset of the note (or of the unreadable rest)
+  std::string provider;  // empty when the note is too broken to tell
   std::string message;
 };
 
@@ -46,9 +46,9 @@ struct ElfInfo {
   uint16_t machine = 0;
   std::vector<SdtNote> notes;
   std::vector<NoteProblem> problems;
-  std::vector<Segment> segments;  // PT_LOAD only
-  std::vector<Section> sections;  // only those discovery asks about
-  std::vector<ElfSymbol> symbols; // only those asked for
+  std::vector<Segment> segments;   // PT_LOAD only
+  std::vector<Section> sections;   // only those discovery asks about
+  std::vector<ElfSymbol> symbols;  // only those asked for
 };
 
 // Throws NativeError on a file that cannot be opened (PYTRACE_PERMISSION for

@@ -49,7 +49,8 @@ void ProcessFollower::FindUnseenChildren() {
 void ProcessFollower::OnFork(int child, uint32_t flags) {
   std::lock_guard<std::mutex> lock(mu_);
   // Already attached (its record came after FindUnseenChildren() found it).
-  if (children_.count(child)) flags &= ~PT_FORK_FOLLOWED;
+  if (children_.count(child))
+    flags &= ~PT_FORK_FOLLOWED;
   else if (!stopped_) {
     std::vector<AttachedUprobe> uprobes = session_.AttachedUprobes();
     ProcessLinks links;

@@ -44,7 +44,8 @@ bool ProcessLinks::Attach(const std::vector<AttachedUprobe>& uprobes, bool multi
     LIBBPF_OPTS(bpf_uprobe_opts, opts);
     opts.ref_ctr_offset = u.ref_ctr_offset;
     opts.bpf_cookie = u.cookie;
-    bpf_link* link = bpf_program__attach_uprobe_opts(u.prog, pid, PathForProcess(u.path, pid).c_str(), u.offset, &opts);
+    bpf_link* link =
+        bpf_program__attach_uprobe_opts(u.prog, pid, PathForProcess(u.path, pid).c_str(), u.offset, &opts);
     if (!link) return false;
     links_.push_back(link);
   }

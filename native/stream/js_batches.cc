@@ -130,12 +130,13 @@ void JsBatches::CallJs(Napi::Env env, Napi::Function callback, JsBatches* self, 
     // The batch's own memory becomes the ArrayBuffer: no copy. When JS lets
     // go of it, it goes back to the pool.
     auto* held = new PooledBuffer{std::move(msg->bytes), self ? self->pool_ : nullptr};
-    buffer = Napi::ArrayBuffer::New(env, held->bytes.data(), held->bytes.size(),
-                                    [](Napi::Env, void*, PooledBuffer* b) {
-                                      if (b->pool) b->pool->Give(std::move(b->bytes));
-                                      delete b;
-                                    },
-                                    held);
+    buffer = Napi::ArrayBuffer::New(
+        env, held->bytes.data(), held->bytes.size(),
+        [](Napi::Env, void*, PooledBuffer* b) {
+          if (b->pool) b->pool->Give(std::move(b->bytes));
+          delete b;
+        },
+        held);
   }
   delete msg;
   callback.Call({Napi::String::New(env, kind), buffer, Napi::Number::New(env, records)});

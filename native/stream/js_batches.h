@@ -36,9 +36,13 @@ struct PageAllocator {
   }
   void deallocate(T* p, size_t n) { munmap(p, n * sizeof(T)); }
   template <class U>
-  bool operator==(const PageAllocator<U>&) const { return true; }
+  bool operator==(const PageAllocator<U>&) const {
+    return true;
+  }
   template <class U>
-  bool operator!=(const PageAllocator<U>&) const { return false; }
+  bool operator!=(const PageAllocator<U>&) const {
+    return false;
+  }
 };
 using BatchBytes = std::vector<uint8_t, PageAllocator<uint8_t>>;
 

@@ -83,7 +83,8 @@ class PerfSource : public RecordSource {
 
 }  // namespace
 
-std::unique_ptr<RecordSource> OpenPerfSource(int perf_map_fd, size_t pages, uint64_t wakeup_bytes, RecordSink* sink) {
+std::unique_ptr<RecordSource> OpenPerfSource(int perf_map_fd, size_t pages, uint64_t wakeup_bytes,
+                                             RecordSink* sink) {
   return std::make_unique<PerfSource>(perf_map_fd, pages, wakeup_bytes, sink);
 }
 

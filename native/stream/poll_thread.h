@@ -23,7 +23,8 @@ class PollThread {
   // pid > 0: the trace ends when that process exits. Throws NativeError;
   // nothing is left open then.
   // follow_children: the target's exit does not end the thread (its traced children may live on).
-  PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, bool follow_children, DrainTiming timing);
+  PollThread(std::unique_ptr<RecordSource> source, RecordSink* sink, int pid, bool follow_children,
+             DrainTiming timing);
   ~PollThread();
   PollThread(const PollThread&) = delete;
   PollThread& operator=(const PollThread&) = delete;

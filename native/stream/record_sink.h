@@ -10,8 +10,8 @@ class RecordSink {
   virtual ~RecordSink() = default;
   // All called on the poll thread.
   virtual void Record(const void* data, size_t size) = 0;
-  virtual void Flush() = 0;                  // nothing more is pending for now
-  virtual void TargetExited() = 0;           // after the last record
+  virtual void Flush() = 0;         // nothing more is pending for now
+  virtual void TargetExited() = 0;  // after the last record
 };
 
 }  // namespace pytrace

@@ -24,6 +24,7 @@ class RecordSource {
 std::unique_ptr<RecordSource> OpenRingSource(int ring_map_fd, RecordSink* sink);
 // pages: per-CPU buffer size in pages (a power of two). wakeup_bytes: wake the
 // reader once this many bytes are pending on a CPU (0: at every record).
-std::unique_ptr<RecordSource> OpenPerfSource(int perf_map_fd, size_t pages, uint64_t wakeup_bytes, RecordSink* sink);
+std::unique_ptr<RecordSource> OpenPerfSource(int perf_map_fd, size_t pages, uint64_t wakeup_bytes,
+                                             RecordSink* sink);
 
 }  // namespace pytrace

@@ -46,7 +46,7 @@ class TimeOrder : public RecordSink {
   uint64_t drain_started_ = 0;
   std::vector<Held> held_;
   std::vector<uint8_t> bytes_;
-  std::vector<Held> kept_;        // reused between drains
+  std::vector<Held> kept_;  // reused between drains
   std::vector<uint8_t> kept_bytes_;
 };
 

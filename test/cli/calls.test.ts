@@ -90,7 +90,7 @@ function stapLines(lines: string[], tid: number): string[] {
   });
 }
 
-test('--format dtrace prints call_stack.d\'s layout, until the target exits', async () => {
+test("--format dtrace prints call_stack.d's layout, until the target exits", async () => {
   const py = await target('call_stack.py');
   const from = process.hrtime.bigint();
   const cli = pytrace('calls', String(py.pid));
@@ -112,7 +112,7 @@ test('--format dtrace prints call_stack.d\'s layout, until the target exits', as
   expect(cli.stderr.match(FINISHED)!.slice(1)).toEqual([String(expected.length), '0']);
 });
 
-test('--within start prints exactly the HOWTO\'s sample output', async () => {
+test("--within start prints exactly the HOWTO's sample output", async () => {
   const py = await target('call_stack.py');
   const from = process.hrtime.bigint();
   const cli = pytrace('calls', String(py.pid), '--within', 'start');
@@ -123,7 +123,7 @@ test('--within start prints exactly the HOWTO\'s sample output', async () => {
   expect(dtraceLines(cli.lines, from, process.hrtime.bigint())).toEqual(HOWTO);
 });
 
-test('--format stap prints show-call-hierarchy.stp\'s layout; Ctrl-C stops it', async () => {
+test("--format stap prints show-call-hierarchy.stp's layout; Ctrl-C stops it", async () => {
   const py = await target('call_stack.py');
   const cli = pytrace('calls', String(py.pid), '--format', 'stap');
   await cli.waitFor(ATTACHED, 'stderr');

@@ -7,7 +7,11 @@ import { ATTACHED, FINISHED, killAll, Proc, pytrace, script, target } from './he
 afterEach(killAll);
 
 /** Starts `command --json` on events.py, runs `step` in the target, and stops as `stop` says. */
-async function traced(command: string, step: string, stop: 'sigint' | 'exit'): Promise<{ events: any[]; summary: any; py: Proc; cli: Proc }> {
+async function traced(
+  command: string,
+  step: string,
+  stop: 'sigint' | 'exit',
+): Promise<{ events: any[]; summary: any; py: Proc; cli: Proc }> {
   const py = await target('events.py');
   const cli = pytrace(command, String(py.pid), '--json');
   await cli.waitFor(ATTACHED, 'stderr');
@@ -42,7 +46,11 @@ test('gc: each collection with its generation, collected objects and duration; C
   }
   // Ten cycles of one object each: gone in the first collection.
   expect(events[1].collected).toBeGreaterThanOrEqual(10);
-  expect(summary.gc).toMatchObject({ collections: 3, unpaired: 0, collected: events.reduce((n, e) => n + (e.collected ?? 0), 0) });
+  expect(summary.gc).toMatchObject({
+    collections: 3,
+    unpaired: 0,
+    collected: events.reduce((n, e) => n + (e.collected ?? 0), 0),
+  });
   expect(summary.gc.all.totalNs).toBe(events.reduce((n, e) => n + (e.durationNs ?? 0), 0));
   py.endInput();
 });
@@ -70,7 +78,9 @@ test('imports: starts and dones paired per thread and module, nested ones inside
   expect(byModule.get('json.decoder')!.found).toBe(true);
   expect(byModule.get('no_such_module_here')!.found).toBe(false);
   expect(summary.imports).toMatchObject({ imports: dones.length, found: dones.length - 1, notFound: 1, unpaired: 0 });
-  expect(summary.imports.outermostNs).toBe(byModule.get('json')!.durationNs + byModule.get('no_such_module_here')!.durationNs);
+  expect(summary.imports.outermostNs).toBe(
+    byModule.get('json')!.durationNs + byModule.get('no_such_module_here')!.durationNs,
+  );
   expect((await py.exited).code).toBe(0);
 });
 
@@ -98,7 +108,9 @@ test('audit text layout: the arguments as Python shows a tuple', async () => {
   py.send('audit\nexit\n');
   await cli.exited;
   expect(cli.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ +\\d+ pytrace\\.test\\(1,\\)$`)));
-  expect(cli.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\d+ +\\d+ open\\('${script('events.py')}', 'r', 524288\\)$`)));
+  expect(cli.lines).toContainEqual(
+    expect.stringMatching(new RegExp(`^\\d+ +\\d+ open\\('${script('events.py')}', 'r', 524288\\)$`)),
+  );
 });
 
 test('text layout: TIMESTAMP TID EVENT DETAILS, and the summary', async () => {
@@ -111,12 +123,20 @@ test('text layout: TIMESTAMP TID EVENT DETAILS, and the summary', async () => {
   const lines = cli.lines;
   expect(lines.slice(0, 6).map((l) => l.replace(/^\d+ /, ''))).toEqual([
     `${tid} gc-start               generation 0`,
-    expect.stringMatching(new RegExp(`^${tid} gc-done                generation 0, collected \\d+, [\\d.]+ (ns|us|ms)$`)),
+    expect.stringMatching(
+      new RegExp(`^${tid} gc-done                generation 0, collected \\d+, [\\d.]+ (ns|us|ms)$`),
+    ),
     `${tid} gc-start               generation 1`,
-    expect.stringMatching(new RegExp(`^${tid} gc-done                generation 1, collected \\d+, [\\d.]+ (ns|us|ms)$`)),
+    expect.stringMatching(
+      new RegExp(`^${tid} gc-done                generation 1, collected \\d+, [\\d.]+ (ns|us|ms)$`),
+    ),
     `${tid} gc-start               generation 2`,
-    expect.stringMatching(new RegExp(`^${tid} gc-done                generation 2, collected \\d+, [\\d.]+ (ns|us|ms)$`)),
+    expect.stringMatching(
+      new RegExp(`^${tid} gc-done                generation 2, collected \\d+, [\\d.]+ (ns|us|ms)$`),
+    ),
   ]);
   // Collections at exit may follow; the summary closes the output.
-  expect(lines.join('\n')).toMatch(/^gc: \d+ collections, \d+ objects collected\n {2}generation 0: 1 collection, total .*\n {2}generation 1: 1 collection, total .*\n {2}generation 2: \d+ collections, total .*\n {2}all: \d+ collections, total .*$/m);
+  expect(lines.join('\n')).toMatch(
+    /^gc: \d+ collections, \d+ objects collected\n {2}generation 0: 1 collection, total .*\n {2}generation 1: 1 collection, total .*\n {2}generation 2: \d+ collections, total .*\n {2}all: \d+ collections, total .*$/m,
+  );
 });

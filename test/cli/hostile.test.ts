@@ -69,21 +69,32 @@ test('calls: dtrace and stap layouts escape the names; one line per event; JSON 
     ]),
   );
   const shown = text.filter((l) => l.includes(BASE_SHOWN)).map((l) => l.replace(/^\d+\t/, ''));
-  expect(shown).toEqual([0, 1, 2].flatMap(() => [` function-entry:${BASE_SHOWN}:${FUNC_SHOWN}:1`, `function-return:${BASE_SHOWN}:${FUNC_SHOWN}:2`]));
+  expect(shown).toEqual(
+    [0, 1, 2].flatMap(() => [
+      ` function-entry:${BASE_SHOWN}:${FUNC_SHOWN}:1`,
+      `function-return:${BASE_SHOWN}:${FUNC_SHOWN}:2`,
+    ]),
+  );
 
   py.kill();
   const stap = await both(['calls', '--format', 'stap'], 'calls');
   // The thread's name is the script's too: "py\x1b[2J\n".
-  const stapShown = stap.text.filter((l) => l.includes(BASE_SHOWN)).map((l) => l.replace(/^ *\d+ py\\x1b\[2J\\n\(\d+\):/, ''));
+  const stapShown = stap.text
+    .filter((l) => l.includes(BASE_SHOWN))
+    .map((l) => l.replace(/^ *\d+ py\\x1b\[2J\\n\(\d+\):/, ''));
   const where = `${dir}/${BASE_SHOWN}`;
-  expect(stapShown).toEqual([0, 1, 2].flatMap(() => [` => ${FUNC_SHOWN} in ${where}:1`, ` <= ${FUNC_SHOWN} in ${where}:2`]));
+  expect(stapShown).toEqual(
+    [0, 1, 2].flatMap(() => [` => ${FUNC_SHOWN} in ${where}:1`, ` <= ${FUNC_SHOWN} in ${where}:2`]),
+  );
 });
 
 test('lines, audit, imports: the names escaped, the JSON exact', async () => {
   const file = path.join(dir, BASE);
   const lines = await both(['lines'], 'calls');
   expect(lines.text.length).toBe(lines.json.length);
-  expect(lines.json.filter((e) => e.filename === file).map((e) => [e.function, e.lineno])).toEqual([0, 1, 2].map(() => [FUNC, 2]));
+  expect(lines.json.filter((e) => e.filename === file).map((e) => [e.function, e.lineno])).toEqual(
+    [0, 1, 2].map(() => [FUNC, 2]),
+  );
   const lineText = lines.text.filter((l) => l.includes(BASE_SHOWN)).map((l) => l.replace(/^\d+ +\d+ /, ''));
   expect(lineText).toEqual([0, 1, 2].map(() => `${dir}/${BASE_SHOWN}:${FUNC_SHOWN}:2`));
   lines.py.kill();
@@ -91,12 +102,27 @@ test('lines, audit, imports: the names escaped, the JSON exact', async () => {
   const audit = await both(['audit'], 'audit');
   const auditJson = audit.json.filter((e) => e.type === 'audit');
   // Then the interpreter's own as it exits.
-  expect(auditJson.map((e) => e.event)).toEqual([AUDIT, 'cpython.PyInterpreterState_Clear', 'cpython._PySys_ClearAuditHooks']);
+  expect(auditJson.map((e) => e.event)).toEqual([
+    AUDIT,
+    'cpython.PyInterpreterState_Clear',
+    'cpython._PySys_ClearAuditHooks',
+  ]);
   expect(audit.json.at(-1).audit.events[AUDIT]).toBe(1);
   // One line per event, then the summary: a count, and the count per name.
   const auditText = audit.text.map((l) => l.replace(/^\d+ +\d+ /, ''));
-  expect(auditText.slice(0, 4)).toEqual([AUDIT_SHOWN, 'cpython.PyInterpreterState_Clear()', 'cpython._PySys_ClearAuditHooks()', 'audit: 3 events']);
-  expect(auditText.slice(4).sort()).toEqual(['         1 cpython.PyInterpreterState_Clear', '         1 cpython._PySys_ClearAuditHooks', `         1 ${AUDIT_SHOWN.slice(0, AUDIT_SHOWN.indexOf('('))}`].sort());
+  expect(auditText.slice(0, 4)).toEqual([
+    AUDIT_SHOWN,
+    'cpython.PyInterpreterState_Clear()',
+    'cpython._PySys_ClearAuditHooks()',
+    'audit: 3 events',
+  ]);
+  expect(auditText.slice(4).sort()).toEqual(
+    [
+      '         1 cpython.PyInterpreterState_Clear',
+      '         1 cpython._PySys_ClearAuditHooks',
+      `         1 ${AUDIT_SHOWN.slice(0, AUDIT_SHOWN.indexOf('('))}`,
+    ].sort(),
+  );
   audit.py.kill();
 
   const imports = await both(['imports'], 'import');
@@ -105,9 +131,14 @@ test('lines, audit, imports: the names escaped, the JSON exact', async () => {
     ['import-find-load-done', MODULE, true],
   ]);
   const importText = imports.text.map((l) => l.replace(/^\d+ +\d+ /, '').replace(/, [\d.]+ [mun]?s$/, ', DURATION'));
-  expect(importText.slice(0, 2)).toEqual([`import-find-load-start ${MODULE_SHOWN}`, `import-find-load-done  ${MODULE_SHOWN} found, DURATION`]);
+  expect(importText.slice(0, 2)).toEqual([
+    `import-find-load-start ${MODULE_SHOWN}`,
+    `import-find-load-done  ${MODULE_SHOWN} found, DURATION`,
+  ]);
   expect(importText.filter((l) => l.startsWith('  slowest: '))).toHaveLength(1);
-  expect(importText.find((l) => l.startsWith('  slowest: '))).toMatch(new RegExp(`^  slowest: ${escapeRe(MODULE_SHOWN)} [\\d.]+ [mun]?s$`));
+  expect(importText.find((l) => l.startsWith('  slowest: '))).toMatch(
+    new RegExp(`^  slowest: ${escapeRe(MODULE_SHOWN)} [\\d.]+ [mun]?s$`),
+  );
 });
 
 function escapeRe(s: string): string {
@@ -117,7 +148,16 @@ function escapeRe(s: string): string {
 test('top: rows escaped and fitted, names elided with "…"; JSON exact', async () => {
   const file = path.join(dir, BASE);
   const py = await target('hostile.py', dir);
-  const text = pytraceWith({ COLUMNS: '100' }, 'top', '--pid', String(py.pid), '--interval', '0.5', '--iterations', '2');
+  const text = pytraceWith(
+    { COLUMNS: '100' },
+    'top',
+    '--pid',
+    String(py.pid),
+    '--interval',
+    '0.5',
+    '--iterations',
+    '2',
+  );
   const json = pytrace('top', '--pid', String(py.pid), '--interval', '0.5', '--iterations', '2', '--json');
   await text.waitFor(/counting calls/, 'stderr');
   await json.waitFor(/counting calls/, 'stderr');
@@ -126,18 +166,24 @@ test('top: rows escaped and fitted, names elided with "…"; JSON exact', async 
   expect((await json.exited).code).toBe(0);
   expectNoRawControls(text.stdout.split('\n'));
   const rows = json.lines.flatMap((l) => JSON.parse(l).top);
-  expect(rows.filter((r: any) => r.function === FUNC).every((r: any) => r.filename === file && r.lineno === 1)).toBe(true);
+  expect(rows.filter((r: any) => r.function === FUNC).every((r: any) => r.filename === file && r.lineno === 1)).toBe(
+    true,
+  );
   expect(rows.some((r: any) => r.function === FUNC)).toBe(true);
   const mine = text.lines.filter((l) => l.includes(BASE_SHOWN));
   expect(mine.length).toBeGreaterThan(0);
   for (const l of mine) {
     expect(l.length).toBeLessThanOrEqual(100);
     // The file's name is kept at the end of its column; the function's elided in the middle.
-    expect(l).toMatch(new RegExp(`^ +\\d+ +${escapeRe(dir.slice(0, 5))}[^ …]*…${escapeRe(BASE_SHOWN)} +1 ${escapeRe(FUNC_SHOWN.slice(0, 5))}[^ …]*…[^ …]*${escapeRe(FUNC_SHOWN.slice(-5))} +\\d+$`));
+    expect(l).toMatch(
+      new RegExp(
+        `^ +\\d+ +${escapeRe(dir.slice(0, 5))}[^ …]*…${escapeRe(BASE_SHOWN)} +1 ${escapeRe(FUNC_SHOWN.slice(0, 5))}[^ …]*…[^ …]*${escapeRe(FUNC_SHOWN.slice(-5))} +\\d+$`,
+      ),
+    );
   }
 });
 
-test('run: the command\'s names escaped in the hierarchy', async () => {
+test("run: the command's names escaped in the hierarchy", async () => {
   const cli = pytrace('run', '--', PYTHON, path.resolve(__dirname, '../cli-scripts/hostile.py'), dir);
   await cli.waitFor(/^ready$/m);
   cli.send('calls\nexit\n');
@@ -145,7 +191,10 @@ test('run: the command\'s names escaped in the hierarchy', async () => {
   const lines = cli.stdout.split('\n');
   expectNoRawControls(lines);
   expect(lines.filter((l) => l.includes(`${BASE_SHOWN}:${FUNC_SHOWN}:`)).map((l) => l.replace(/^\d+\t/, ''))).toEqual(
-    [0, 1, 2].flatMap(() => [` function-entry: ${BASE_SHOWN}:${FUNC_SHOWN}:1`, `function-return: ${BASE_SHOWN}:${FUNC_SHOWN}:2`]),
+    [0, 1, 2].flatMap(() => [
+      ` function-entry: ${BASE_SHOWN}:${FUNC_SHOWN}:1`,
+      `function-return: ${BASE_SHOWN}:${FUNC_SHOWN}:2`,
+    ]),
   );
   // The module-level code compiled under that name, and the import of the module.
   expect(lines.some((l) => l.includes(`${BASE_SHOWN}:<module>:1`))).toBe(true);
@@ -159,7 +208,10 @@ test('list and describe: a Python binary at a path with escape sequences', async
   expect(list.code).toBe(0);
   expectNoRawControls(list.stdout.split('\n'));
   expect(list.stdout.split('\n')[0]).toMatch(new RegExp(`^${escapeRe(shownPath)} \\(executable\\): \\d+ locations$`));
-  const listJson = (await pytraceDone('list', python, '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const listJson = (await pytraceDone('list', python, '--json')).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(new Set(listJson.map((l) => l.path))).toEqual(new Set([python]));
 
   const d = await pytraceDone('describe', python);
@@ -179,7 +231,10 @@ test('list and describe: a Python binary at a path with escape sequences', async
   expect(marker.code).toBe(0);
   expectNoRawControls(marker.stdout.split('\n'));
   expect(marker.stdout.split('\n')).toContain('  python:g\\x1b[2J\\n\\x9b\\x7f');
-  const markerJson = (await pytraceDone('list', patched, '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const markerJson = (await pytraceDone('list', patched, '--json')).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(markerJson.map((l) => l.name)).toContain('g\x1b[2J\n\u009b\x7f');
 
   // Errors and notes quote paths too.

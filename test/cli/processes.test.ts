@@ -22,7 +22,9 @@ test('calls --json: after an exec into python3.11 the depths start again at 0', 
   py.send('\n');
   expect((await cli.exited).code).toBe(0);
   const events = cli.lines.map((l) => JSON.parse(l));
-  const mine = events.filter((e) => /^(outer|before|after)$/.test(e.function) || (e.function === '<module>' && e.filename === after));
+  const mine = events.filter(
+    (e) => /^(outer|before|after)$/.test(e.function) || (e.function === '<module>' && e.filename === after),
+  );
   expect(mine.map((e) => [e.type, e.function, e.depth])).toEqual([
     ['function-entry', 'outer', 0],
     ['function-entry', 'before', 1],
@@ -64,13 +66,28 @@ async function runForking(...options: string[]) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-procs-'));
   try {
     const file = path.join(dir, 'trace.ndjson');
-    const cli = pytrace('run', '--format', 'json', '-o', file, ...options, '--', PYTHON, path.join(SCRIPTS, 'fork_at_once.py'), '4');
+    const cli = pytrace(
+      'run',
+      '--format',
+      'json',
+      '-o',
+      file,
+      ...options,
+      '--',
+      PYTHON,
+      path.join(SCRIPTS, 'fork_at_once.py'),
+      '4',
+    );
     await cli.waitFor(ATTACHED, 'stderr');
     await cli.waitFor(/^ready$/m);
     cli.send('\n');
     expect((await cli.exited).code).toBe(0);
     const child = Number(cli.stdout.match(/^result (\d+)$/m)![1]);
-    const events = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const events = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     return { child, work: events.filter((e) => e.type === 'function-entry' && e.function === 'work') };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

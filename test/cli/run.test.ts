@@ -17,7 +17,16 @@ const dtraceRest = (line: string) => {
 };
 
 test('module-level code and start-up are traced; exit status 3 passes through', async () => {
-  const cli = pytrace('run', '--format', 'dtrace', '--events', 'function-entry,function-return', '--', PYTHON, script('exit3.py'));
+  const cli = pytrace(
+    'run',
+    '--format',
+    'dtrace',
+    '--events',
+    'function-entry,function-return',
+    '--',
+    PYTHON,
+    script('exit3.py'),
+  );
   expect((await cli.exited).code).toBe(3);
   expect(cli.stderr).toMatch(ATTACHED);
   const lines = cli.lines.map(dtraceRest);
@@ -55,7 +64,10 @@ test('the demo: calls with gc and imports in time order, then a summary', async 
   expect((await cli.exited).code).toBe(0);
   const summary = cli.lines.findIndex((l) => l.startsWith('gc: '));
   expect(summary).toBeGreaterThan(0);
-  const events = cli.lines.slice(0, summary).filter((l) => /^\d+\t/.test(l)).map(dtraceRest);
+  const events = cli.lines
+    .slice(0, summary)
+    .filter((l) => /^\d+\t/.test(l))
+    .map(dtraceRest);
   for (let i = 1; i < events.length; i++) expect(events[i].ts).toBeGreaterThanOrEqual(events[i - 1].ts);
   const rest = events.map((e) => e.rest);
   const from = rest.indexOf(' function-entry:demo.py:<module>:0');
@@ -75,17 +87,30 @@ test('the demo: calls with gc and imports in time order, then a summary', async 
   for (const l of ['collected 3 objects', 'fib(4) = 3 sum of squares = 5']) expect(cli.lines).toContain(l);
   const end = cli.lines.slice(summary).join('\n');
   expect(end).toMatch(/^gc: \d+ collections?, \d+ objects collected$/m);
-  expect(end).toMatch(/^ {2}generation 2: \d+ collections?, total [\d.]+ (ns|us|ms), avg [\d.]+ (ns|us|ms), max [\d.]+ (ns|us|ms)$/m);
+  expect(end).toMatch(
+    /^ {2}generation 2: \d+ collections?, total [\d.]+ (ns|us|ms), avg [\d.]+ (ns|us|ms), max [\d.]+ (ns|us|ms)$/m,
+  );
   expect(end).toMatch(/^imports: \d+ \(\d+ found, \d+ not found\)$/m);
 });
 
-test('--output FILE: the trace apart from the command\'s output', async () => {
+test("--output FILE: the trace apart from the command's output", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-run-'));
   try {
     const file = path.join(dir, 'trace.txt');
-    const cli = pytrace('run', '-o', file, '--format', 'stap', '--', PYTHON, path.resolve(__dirname, '../../examples/demo.py'));
+    const cli = pytrace(
+      'run',
+      '-o',
+      file,
+      '--format',
+      'stap',
+      '--',
+      PYTHON,
+      path.resolve(__dirname, '../../examples/demo.py'),
+    );
     expect((await cli.exited).code).toBe(0);
-    expect(cli.stdout).toBe('fib(4) = 3 sum of squares = 5\ncollected 3 objects\nhsv (0.5833333333333334, 0.6666666666666666, 0.6)\n');
+    expect(cli.stdout).toBe(
+      'fib(4) = 3 sum of squares = 5\ncollected 3 objects\nhsv (0.5833333333333334, 0.6666666666666666, 0.6)\n',
+    );
     const trace = fs.readFileSync(file, 'utf8');
     expect(trace).toMatch(/^ +\d+ python3\.11\(\d+\): {2}=> demo in \S+demo\.py:35$/m);
     const events = trace.split('\n').filter((l) => /^ *\d+ python3\.11\(\d+\):/.test(l));
@@ -98,7 +123,9 @@ test('--output FILE: the trace apart from the command\'s output', async () => {
 test('a program embedding CPython: traced through the libpython it links', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-embed-'));
   try {
-    const embed = execFileSync(path.resolve(__dirname, '../fixtures/embed/build.sh'), [dir], { encoding: 'utf8' }).trim();
+    const embed = execFileSync(path.resolve(__dirname, '../fixtures/embed/build.sh'), [dir], {
+      encoding: 'utf8',
+    }).trim();
     const cli = pytrace('run', '--format', 'stap', '--', embed, script('exit3.py'));
     expect((await cli.exited).code).toBe(3);
     expect(cli.stderr).toMatch(/^pytrace: tracing .* markers in \S*libpython3\.11\.so[.\d]*\), Ctrl-C to stop$/m);
@@ -115,7 +142,10 @@ test('a program embedding CPython: traced through the libpython it links', async
 });
 
 test('SIGINT or SIGTERM sent to pytrace reaches the command, whose status passes through', async () => {
-  for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, status] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     const cli = pytrace('run', '--mode', 'gc', '--', PYTHON, '-c', 'import time; time.sleep(60)');
     await cli.waitFor(ATTACHED, 'stderr');
     await new Promise((r) => setTimeout(r, 300));

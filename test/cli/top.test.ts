@@ -55,15 +55,33 @@ test('--pid --json: one object per interval, most frequent first', async () => {
 test('the HOWTO\'s layout on 132 columns: printf("%6s %80s %6s %30s %6s"), then the totals', async () => {
   const py = await target('busy.py', '5');
   py.send('\n');
-  const cli = pytraceWith({ COLUMNS: '132' }, 'top', '--pid', String(py.pid), '--interval', '0.4', '--iterations', '1', '--limit', '2');
+  const cli = pytraceWith(
+    { COLUMNS: '132' },
+    'top',
+    '--pid',
+    String(py.pid),
+    '--interval',
+    '0.4',
+    '--iterations',
+    '1',
+    '--limit',
+    '2',
+  );
   expect((await cli.exited).code).toBe(0);
   const lines = cli.stdout.split('\n');
-  expect(lines[0]).toBe(`${'PID'.padStart(6)} ${'FILENAME'.padStart(80)} ${'LINE'.padStart(6)} ${'FUNCTION'.padStart(30)} ${'CALLS'.padStart(6)}`);
-  const row = (fn: string, line: number) => new RegExp(`^${String(py.pid).padStart(6)} ${FILE.padStart(80)} ${String(line).padStart(6)} ${fn.padStart(30)} +(\\d+)$`);
+  expect(lines[0]).toBe(
+    `${'PID'.padStart(6)} ${'FILENAME'.padStart(80)} ${'LINE'.padStart(6)} ${'FUNCTION'.padStart(30)} ${'CALLS'.padStart(6)}`,
+  );
+  const row = (fn: string, line: number) =>
+    new RegExp(
+      `^${String(py.pid).padStart(6)} ${FILE.padStart(80)} ${String(line).padStart(6)} ${fn.padStart(30)} +(\\d+)$`,
+    );
   const hot = Number(lines[1].match(row('hot', 7))![1]);
   const warm = Number(lines[2].match(row('warm', 11))![1]);
   // The interval's calls of every function (only these two, and time.monotonic is not Python).
-  const [, calls, functions, perSecond, since] = lines[3].match(/^total: (\d+) calls in (\d+) functions this interval \((\d+)\/s\), (\d+) since the start$/)!.map(Number);
+  const [, calls, functions, perSecond, since] = lines[3]
+    .match(/^total: (\d+) calls in (\d+) functions this interval \((\d+)\/s\), (\d+) since the start$/)!
+    .map(Number);
   expect(calls).toBe(hot + warm);
   expect(functions).toBe(2);
   expect(perSecond).toBe(Math.round(calls / 0.4));
@@ -93,7 +111,11 @@ test('not a terminal, no $COLUMNS: 80 columns, a long path elided in the middle 
   py.send('\n');
   const env = { ...process.env };
   delete env.COLUMNS;
-  const cli = new Proc(process.execPath, [CLI, 'top', '--pid', String(py.pid), '--interval', '0.4', '--iterations', '1', '--limit', '2'], { env });
+  const cli = new Proc(
+    process.execPath,
+    [CLI, 'top', '--pid', String(py.pid), '--interval', '0.4', '--iterations', '1', '--limit', '2'],
+    { env },
+  );
   expect((await cli.exited).code).toBe(0);
   const lines = cli.stdout.split('\n').filter((l) => l);
   expect(lines).toHaveLength(4);
@@ -125,13 +147,33 @@ sys.stdout.buffer.write(out)
 sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))`;
   const env = { ...process.env };
   delete env.COLUMNS;
-  const cli = new Proc(PYTHON, ['-c', inPty, process.execPath, CLI, 'top', '--pid', String(py.pid), '--interval', '0.3', '--iterations', '2', '--limit', '2'], { env });
+  const cli = new Proc(
+    PYTHON,
+    [
+      '-c',
+      inPty,
+      process.execPath,
+      CLI,
+      'top',
+      '--pid',
+      String(py.pid),
+      '--interval',
+      '0.3',
+      '--iterations',
+      '2',
+      '--limit',
+      '2',
+    ],
+    { env },
+  );
   expect((await cli.exited).code).toBe(0);
   const screens = cli.stdout.split('\x1b[2J\x1b[1;1H').slice(1);
   expect(screens).toHaveLength(2);
   for (const screen of screens) {
     const lines = screen.split('\r\n').filter((l) => l && !l.startsWith('pytrace:'));
-    expect(lines[0]).toBe(`${'PID'.padStart(6)} ${'FILENAME'.padStart(48)} ${'LINE'.padStart(6)} ${'FUNCTION'.padStart(30)} ${'CALLS'.padStart(6)}`);
+    expect(lines[0]).toBe(
+      `${'PID'.padStart(6)} ${'FILENAME'.padStart(48)} ${'LINE'.padStart(6)} ${'FUNCTION'.padStart(30)} ${'CALLS'.padStart(6)}`,
+    );
     expect(lines[0].length).toBe(100);
     expect(lines[3]).toMatch(/^total: \d+ calls/);
   }
@@ -141,7 +183,8 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))`;
 function totals(cli: { lines: string[] }, pid: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const i of cli.lines.map((l) => JSON.parse(l)))
-    for (const r of i.top as Row[]) if (r.pid === pid && r.filename === script('counted.py')) out[r.function] = (out[r.function] ?? 0) + r.count;
+    for (const r of i.top as Row[])
+      if (r.pid === pid && r.filename === script('counted.py')) out[r.function] = (out[r.function] ?? 0) + r.count;
   return out;
 }
 
@@ -174,7 +217,10 @@ test('without --pid: every Python process, those started later included', async 
   const py = await target('busy.py', '3');
   py.send('\n');
   // Two intervals with its calls: the second a whole one while the loop ran.
-  const mine = () => cli.lines.map((l) => JSON.parse(l)).filter((i) => i.top.some((r: Row) => r.pid === py.pid && r.function === 'warm'));
+  const mine = () =>
+    cli.lines
+      .map((l) => JSON.parse(l))
+      .filter((i) => i.top.some((r: Row) => r.pid === py.pid && r.function === 'warm'));
   for (let waited = 0; mine().length < 2; waited += 50) {
     if (waited > 15000) throw new Error(`no counts for PID ${py.pid}:\n${cli.stdout.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 50));

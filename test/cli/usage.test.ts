@@ -45,7 +45,7 @@ test('a pytrace error: exit status 1, "pytrace: message [CODE]"', async () => {
   expect(stderr).toMatch(/^pytrace: No process has PID 999999999.*\[PYTRACE_NO_PROCESS\]\n$/);
 });
 
-test('--version: the package\'s version', async () => {
+test("--version: the package's version", async () => {
   const { version } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
   for (const flag of ['--version', '-V']) {
     const { code, stdout, stderr } = await pytraceDone(flag);
@@ -71,7 +71,9 @@ test('--within "": an error, not a filter that lets everything through', async (
   for (const command of ['calls', 'lines']) {
     const { code, stdout, stderr } = await pytraceDone(command, String(py.pid), '--within', '');
     expect([command, code, stdout]).toEqual([command, 1, '']);
-    expect(stderr).toMatch(/^pytrace: Option "within" takes the name of a Python function .*"" names none .*\[PYTRACE_BAD_OPTION\]\n$/);
+    expect(stderr).toMatch(
+      /^pytrace: Option "within" takes the name of a Python function .*"" names none .*\[PYTRACE_BAD_OPTION\]\n$/,
+    );
   }
   const run = await pytraceDone('run', '--within', '', '--', PYTHON, '-c', 'print("ran")');
   expect(run.code).toBe(1);

@@ -9,7 +9,17 @@ import * as path from 'path';
 import { attach, describe as describeProcess, probes } from '../../lib/index';
 import { buildFixtures } from '../helpers/fixtures';
 import { sections, SHDR } from '../helpers/elf-bytes';
-import { Collector, countBy, killStarted, privatePython, Python, startPython, startTracer, tempDir, within } from '../helpers/python';
+import {
+  Collector,
+  countBy,
+  killStarted,
+  privatePython,
+  Python,
+  startPython,
+  startTracer,
+  tempDir,
+  within,
+} from '../helpers/python';
 
 afterEach(killStarted);
 
@@ -40,7 +50,12 @@ describe('a library with markers pytrace cannot parse, loaded into the Python', 
     let found;
     try {
       found = probes(py.pid);
-      expect(emit.mock.calls).toEqual([[expect.stringMatching(/libothermarkers\.so: marker zfixture:unparseable_operand: .*"4@\[%rsi\]"/), { type: 'PytraceWarning', code: 'PYTRACE_BAD_OPERAND' }]]);
+      expect(emit.mock.calls).toEqual([
+        [
+          expect.stringMatching(/libothermarkers\.so: marker zfixture:unparseable_operand: .*"4@\[%rsi\]"/),
+          { type: 'PytraceWarning', code: 'PYTRACE_BAD_OPERAND' },
+        ],
+      ]);
     } finally {
       emit.mockRestore();
     }
@@ -50,7 +65,13 @@ describe('a library with markers pytrace cannot parse, loaded into the Python', 
     const d = describeProcess(py.pid);
     expect(d.version).toBe('3.11');
     expect(d.warnings).toEqual([
-      { code: 'PYTRACE_BAD_OPERAND', path: fs.realpathSync(lib), provider: 'zfixture', name: 'unparseable_operand', message: expect.any(String) },
+      {
+        code: 'PYTRACE_BAD_OPERAND',
+        path: fs.realpathSync(lib),
+        provider: 'zfixture',
+        name: 'unparseable_operand',
+        message: expect.any(String),
+      },
     ]);
     expect(d.events['function-entry'].fires).toBe(true);
 
@@ -68,7 +89,13 @@ test('a library with corrupt section headers (which the loader does not read): a
     fs.writeFileSync(lib, bytes);
     const py = await startPython('load_library.py', [lib, String(CALLS)]);
     const d = describeProcess(py.pid);
-    expect(d.warnings).toEqual([{ code: 'PYTRACE_BAD_ELF', path: lib, message: expect.stringMatching(/libcorrupt\.so: corrupt section header \d+: it links to section 65535/) }]);
+    expect(d.warnings).toEqual([
+      {
+        code: 'PYTRACE_BAD_ELF',
+        path: lib,
+        message: expect.stringMatching(/libcorrupt\.so: corrupt section header \d+: it links to section 65535/),
+      },
+    ]);
     expect(d.locations).toHaveLength(8);
     expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
   } finally {
@@ -93,13 +120,17 @@ describe('an executable replaced or deleted under the running Python', () => {
     });
     const locations = probes(py.pid).filter((p) => p.provider === 'python');
     expect(locations).toHaveLength(8);
-    for (const l of locations) expect(l.openPath).toMatch(new RegExp(`^/proc/${py.pid}/map_files/[0-9a-f]+-[0-9a-f]+$`));
+    for (const l of locations)
+      expect(l.openPath).toMatch(new RegExp(`^/proc/${py.pid}/map_files/[0-9a-f]+-[0-9a-f]+$`));
     expect(await leafCalls(py)).toEqual({ 'function-entry': CALLS, 'function-return': CALLS });
   });
 
   test('without CAP_SYS_ADMIN (which reading a mapping needs): PYTRACE_PERMISSION saying the file was replaced', async () => {
     const py = await startThenChange((file) => fs.unlinkSync(file));
-    const tracer = startTracer(['describe', String(py.pid)], ['setpriv', '--bounding-set=-sys_admin,-checkpoint_restore']);
+    const tracer = startTracer(
+      ['describe', String(py.pid)],
+      ['setpriv', '--bounding-set=-sys_admin,-checkpoint_restore'],
+    );
     const line = await tracer.line((l) => /^(error|described)\b/.test(l));
     expect(line).toMatch(/^error PYTRACE_PERMISSION \S+python3\.11 was deleted or replaced .* needs CAP_SYS_ADMIN/);
   });
@@ -130,7 +161,9 @@ describe('files an unprivileged user cannot read', () => {
     try {
       fs.chmodSync(dir, 0o700);
       fs.copyFileSync(path.join(buildFixtures(), 'libothermarkers.so'), path.join(dir, 'lib.so'));
-      expect(await probesAsNobody(path.join(dir, 'lib.so'))).toMatch(/^error PYTRACE_PERMISSION .*lib\.so: permission denied/);
+      expect(await probesAsNobody(path.join(dir, 'lib.so'))).toMatch(
+        /^error PYTRACE_PERMISSION .*lib\.so: permission denied/,
+      );
       // And one that does not exist there is no different to it: the kernel refuses the directory first.
       expect(await probesAsNobody(path.join(dir, 'missing.so'))).toMatch(/^error PYTRACE_PERMISSION /);
     } finally {

@@ -37,7 +37,9 @@ describe.each(TRANSPORTS)('through the %s buffer', (transport) => {
       'done',
     ]);
     // collected is what gc.collect() returned; the 3 cycles made before collect(0) are found there.
-    expect(gc.filter((e) => e.type === 'gc-done').map((e) => (e as { collected: number }).collected)).toEqual(collected);
+    expect(gc.filter((e) => e.type === 'gc-done').map((e) => (e as { collected: number }).collected)).toEqual(
+      collected,
+    );
     expect(collected[0]).toBeGreaterThanOrEqual(3);
     for (const e of gc) expect(e.tid).toBe(py.pid);
     expect(c.lost).toEqual([]);
@@ -53,7 +55,10 @@ describe.each(TRANSPORTS)('through the %s buffer', (transport) => {
     expect(result.already).toBe(false);
     expect(result.missing).toBe(true);
     const ours = c.events
-      .filter((e): e is Extract<TraceEvent, { module: string }> => 'module' in e && (e.module === 'colorsys' || e.module === 'no_such_module_xyz'))
+      .filter(
+        (e): e is Extract<TraceEvent, { module: string }> =>
+          'module' in e && (e.module === 'colorsys' || e.module === 'no_such_module_xyz'),
+      )
       .map((e) => ({ type: e.type, module: e.module, found: 'found' in e ? e.found : undefined, tid: e.tid }));
     expect(ours).toEqual([
       { type: 'import-find-load-start', module: 'colorsys', found: undefined, tid: py.pid },
@@ -117,7 +122,11 @@ describe.each(TRANSPORTS)('through the %s buffer', (transport) => {
     expect(c.ofType('line')).toEqual([]);
     expect(lineListener).toBe(0);
     const frames = c.frames(py.script);
-    const count = (type: FrameEvent['type']) => countBy(frames.filter((f) => f.type === type && f.function !== '<module>'), (f) => f.function);
+    const count = (type: FrameEvent['type']) =>
+      countBy(
+        frames.filter((f) => f.type === type && f.function !== '<module>'),
+        (f) => f.function,
+      );
     expect(count('function-entry')).toEqual({ lines_fn: 1, leaf: 100 });
     expect(count('function-return')).toEqual({ lines_fn: 1, leaf: 100 });
     expect(frames.find((f) => f.function === 'leaf')!.lineno).toBe(defLine(py.script, 'leaf'));
@@ -150,25 +159,28 @@ describe.each(TRANSPORTS)('through the %s buffer', (transport) => {
   });
 });
 
-test.each(['ring', 'perf'] as const)('target exits by itself (%s): exit, then close, with every event counted', async (transport) => {
-  const py = await startPython('exits.py');
-  const trace = await attach(py.pid, { transport });
-  expect(trace.transport).toBe(transport);
-  const c = new Collector(trace);
-  py.go();
-  await within(c.closed, 10000, 'close after exit');
-  expect(await py.exited).toEqual({ code: 0, signal: null });
-  expect(c.order).toEqual(['exit', 'close']);
-  expect(c.exitEvent).toEqual(expect.objectContaining({ type: 'exit', pid: py.pid, reason: 'exit', code: 0 }));
-  expect(trace.closed).toBe(true);
-  const ticks = c.frames(py.script).filter((f) => f.function === 'tick');
-  expect(countBy(ticks, (f) => f.type)).toEqual({ 'function-entry': 10, 'function-return': 10 });
-  // Finalization's last marker, moments before the process ends, still arrives.
-  const last = c.events[c.events.length - 1];
-  expect(last).toMatchObject({ type: 'audit', event: 'cpython._PySys_ClearAuditHooks', tid: py.pid });
-  const stats = trace.stats();
-  expect(stats.events).toBe(c.events.length);
-  expect(stats.lost).toBe(0);
-  expect(stats.transport).toBe(transport);
-  expect(c.lost).toEqual([]);
-});
+test.each(['ring', 'perf'] as const)(
+  'target exits by itself (%s): exit, then close, with every event counted',
+  async (transport) => {
+    const py = await startPython('exits.py');
+    const trace = await attach(py.pid, { transport });
+    expect(trace.transport).toBe(transport);
+    const c = new Collector(trace);
+    py.go();
+    await within(c.closed, 10000, 'close after exit');
+    expect(await py.exited).toEqual({ code: 0, signal: null });
+    expect(c.order).toEqual(['exit', 'close']);
+    expect(c.exitEvent).toEqual(expect.objectContaining({ type: 'exit', pid: py.pid, reason: 'exit', code: 0 }));
+    expect(trace.closed).toBe(true);
+    const ticks = c.frames(py.script).filter((f) => f.function === 'tick');
+    expect(countBy(ticks, (f) => f.type)).toEqual({ 'function-entry': 10, 'function-return': 10 });
+    // Finalization's last marker, moments before the process ends, still arrives.
+    const last = c.events[c.events.length - 1];
+    expect(last).toMatchObject({ type: 'audit', event: 'cpython._PySys_ClearAuditHooks', tid: py.pid });
+    const stats = trace.stats();
+    expect(stats.events).toBe(c.events.length);
+    expect(stats.lost).toBe(0);
+    expect(stats.transport).toBe(transport);
+    expect(c.lost).toEqual([]);
+  },
+);

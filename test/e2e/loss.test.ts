@@ -14,8 +14,14 @@ const CALLS = 200000;
 test.each([
   ['ring: a 4 KiB ring', { transport: 'ring' as const, ringBytes: 4096 }],
   ['perf: one 4 KiB page per CPU', { transport: 'perf' as const, perfPages: 1 }],
-  ['ring: dropped batches', { transport: 'ring' as const, onBackpressure: 'drop' as const, maxPendingBatches: 1, batchBytes: 4096 }],
-  ['perf: dropped batches', { transport: 'perf' as const, onBackpressure: 'drop' as const, maxPendingBatches: 1, batchBytes: 4096 }],
+  [
+    'ring: dropped batches',
+    { transport: 'ring' as const, onBackpressure: 'drop' as const, maxPendingBatches: 1, batchBytes: 4096 },
+  ],
+  [
+    'perf: dropped batches',
+    { transport: 'perf' as const, onBackpressure: 'drop' as const, maxPendingBatches: 1, batchBytes: 4096 },
+  ],
 ])('%s: delivered + lost = calls exactly, and lost is reported', async (_what, options) => {
   const py = await startPython('many_returns.py', [String(CALLS)]);
   const trace = await attach(py.pid, { events: ['function-return'], ...options });
@@ -26,7 +32,7 @@ test.each([
   trace.on('function-return', (e: FrameEvent) => {
     if (e.function === 'work') delivered++;
     // Keep JS busy now and then, so that it falls behind.
-    if (++slow % 5000 === 0) for (const end = Date.now() + 2; Date.now() < end; );
+    if (++slow % 5000 === 0) for (const end = Date.now() + 2; Date.now() < end;);
   });
   trace.on('lost', (l: { count: number; total: number }) => (reported += l.count));
   py.go();

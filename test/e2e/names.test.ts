@@ -38,7 +38,9 @@ describe.each(['ring', 'perf'] as const)('names (%s)', (transport) => {
     const cases = await py.result<[string, string][]>();
     await events.closed;
 
-    expect((events.events as FrameEvent[]).filter(isLongNameFrame).map(shownFrame)).toEqual(expectedLongNameFrames(cases, 3));
+    expect((events.events as FrameEvent[]).filter(isLongNameFrame).map(shownFrame)).toEqual(
+      expectedLongNameFrames(cases, 3),
+    );
     // The cases mean what they say: lengths in bytes, and a cut inside a character.
     expect(cases.map(([f, n]) => [Buffer.byteLength(f), Buffer.byteLength(n)])).toEqual([
       [300, 300],
@@ -48,7 +50,9 @@ describe.each(['ring', 'perf'] as const)('names (%s)', (transport) => {
       [4205, 4201],
     ]);
     expect(Buffer.byteLength(cut(cases[4][1]).text)).toBe(4095);
-    expect((events.events as FrameEvent[]).some((e) => e.filename.includes('\ufffd') || e.function.includes('\ufffd'))).toBe(false);
+    expect(
+      (events.events as FrameEvent[]).some((e) => e.filename.includes('\ufffd') || e.function.includes('\ufffd')),
+    ).toBe(false);
     expect(trace.stats().lost).toBe(0);
   });
 });
@@ -61,7 +65,9 @@ test('top (counts in the kernel): long names whole, or cut and flagged, with exa
     const cases = await py.result<[string, string][]>();
     const counts = counter.read().filter(isLongNameFrame);
     const key = (c: { filename: string; function: string }) => `${c.filename}\n${c.function}`;
-    const shown = counts.map((c) => ({ filename: c.filename, function: c.function, count: c.count, truncated: c.truncated ?? false })).sort((a, b) => key(a).localeCompare(key(b)));
+    const shown = counts
+      .map((c) => ({ filename: c.filename, function: c.function, count: c.count, truncated: c.truncated ?? false }))
+      .sort((a, b) => key(a).localeCompare(key(b)));
     const expected = cases
       .map(([file, fn]) => {
         const f = cut(file);

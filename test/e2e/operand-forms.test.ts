@@ -24,7 +24,13 @@ interface Site {
 }
 
 const frame = (filename: string, fn: string, lineno: number) => ({ filename, function: fn, lineno });
-const site = (obj: Obj, marker: string, args: string | null, event: EventName, fields: Fields | ((i: number) => Fields)): Site => ({
+const site = (
+  obj: Obj,
+  marker: string,
+  args: string | null,
+  event: EventName,
+  fields: Fields | ((i: number) => Fields),
+): Site => ({
   obj,
   marker,
   args,
@@ -35,11 +41,29 @@ const site = (obj: Obj, marker: string, args: string | null, event: EventName, f
 /** In the order the fixture fires them. */
 const SITES: Site[] = [
   site('exe', 'function__entry', '8@%rdi 8@8(%rsi) -4@$42', 'function-entry', frame('reg.py', 'via_offset', 42)),
-  site('exe', 'function__entry', '8@-96(%rbp,%rax,8) 8@fx_func_ptr(%rip) -4@-12(%rbp)', 'function-entry', frame('indexed.py', 'via_symbol', 1234)),
+  site(
+    'exe',
+    'function__entry',
+    '8@-96(%rbp,%rax,8) 8@fx_func_ptr(%rip) -4@-12(%rbp)',
+    'function-entry',
+    frame('indexed.py', 'via_symbol', 1234),
+  ),
   site('exe', 'function__entry', null, 'function-entry', frame('compiled.py', 'compiled_entry', 7)),
-  site('exe', 'function__return', '8@fx_names+8(%rip) 8@(%rsp) -4@%eax', 'function-return', frame('symbol_plus.py', 'via_stack_top', -7)),
+  site(
+    'exe',
+    'function__return',
+    '8@fx_names+8(%rip) 8@(%rsp) -4@%eax',
+    'function-return',
+    frame('symbol_plus.py', 'via_stack_top', -7),
+  ),
   site('exe', 'function__return', null, 'function-return', (i) => frame('compiled.py', 'compiled_entry', i + 100)),
-  site('exe', 'line', '8@16+fx_names(%rip) 8@0(%rdx) 4@%ecx', 'line', frame('plus_symbol.py', 'via_zero_offset', 3000000000)),
+  site(
+    'exe',
+    'line',
+    '8@16+fx_names(%rip) 8@0(%rdx) 4@%ecx',
+    'line',
+    frame('plus_symbol.py', 'via_zero_offset', 3000000000),
+  ),
   site('exe', 'line', '8@%r12 8@-8(%r13) -4@(%r14,%r15,4)', 'line', frame('high_regs.py', 'via_negative_offset', -99)),
   site('exe', 'gc__start', '-4@$2', 'gc-start', { generation: 2 }),
   site('exe', 'gc__start', '-4@$-7', 'gc-start', { generation: -7 }),
@@ -51,8 +75,14 @@ const SITES: Site[] = [
   site('exe', 'gc__done', null, 'gc-done', (i) => ({ collected: -3 * i - 1000 })),
   site('exe', 'import__find__load__start', '8@%rax', 'import-find-load-start', { module: 'via_rax' }),
   site('exe', 'import__find__load__start', '8@(%rdi,%rsi)', 'import-find-load-start', { module: 'via_base_index' }),
-  site('exe', 'import__find__load__done', '8@%r8 1@%r10b', 'import-find-load-done', { module: 'byte_flag', found: false }),
-  site('exe', 'import__find__load__done', '8@fx_module_ptr(%rip) -4@8(%rsp)', 'import-find-load-done', { module: 'sym_module', found: true }),
+  site('exe', 'import__find__load__done', '8@%r8 1@%r10b', 'import-find-load-done', {
+    module: 'byte_flag',
+    found: false,
+  }),
+  site('exe', 'import__find__load__done', '8@fx_module_ptr(%rip) -4@8(%rsp)', 'import-find-load-done', {
+    module: 'sym_module',
+    found: true,
+  }),
   site('exe', 'audit', '8@%rdi 8@%rsi', 'audit', { event: 'fixture.audit' }),
   site('exe', 'audit', '8@16(%rbp,%rcx,2) 8@$0', 'audit', { event: 'audit.scaled' }),
   site('lib', 'function__entry', null, 'function-entry', frame('lib.py', 'lib_entry', 11)),
@@ -66,14 +96,16 @@ const ALL_EVENTS: EventName[] = [...new Set(SITES.map((s) => s.event))];
 /** What `reps` firings of the sites whose events are traced must produce, in order. */
 function expectedEvents(reps: number, events: EventName[]): Fields[] {
   const out: Fields[] = [];
-  for (let i = 0; i < reps; i++) for (const s of SITES) if (events.includes(s.event)) out.push({ type: s.event, ...s.fields(i) });
+  for (let i = 0; i < reps; i++)
+    for (const s of SITES) if (events.includes(s.event)) out.push({ type: s.event, ...s.fields(i) });
   return out;
 }
 
 /** Each distinct semaphore of the process, with the locations that use it. */
 function semaphores(locs: ProbeLocation[]): { address: bigint; users: ProbeLocation[] }[] {
   const by = new Map<bigint, ProbeLocation[]>();
-  for (const l of locs) if (l.semaphoreAddress !== undefined) by.set(l.semaphoreAddress, [...(by.get(l.semaphoreAddress) ?? []), l]);
+  for (const l of locs)
+    if (l.semaphoreAddress !== undefined) by.set(l.semaphoreAddress, [...(by.get(l.semaphoreAddress) ?? []), l]);
   return [...by].map(([address, users]) => ({ address, users }));
 }
 
@@ -115,7 +147,11 @@ async function traceFixture(events: EventName[], reps: number): Promise<void> {
   // Raised by one for each traced location that uses it, and only those.
   for (const s of sems) {
     const traced = s.users.filter((u) => events.some((e) => MARKER_OF[e] === u.name));
-    expect([s.users[0].path, s.users[0].name, readSemaphore(pid, s.address)]).toEqual([s.users[0].path, s.users[0].name, traced.length]);
+    expect([s.users[0].path, s.users[0].name, readSemaphore(pid, s.address)]).toEqual([
+      s.users[0].path,
+      s.users[0].name,
+      traced.length,
+    ]);
   }
 
   await fx.fire();

@@ -4,7 +4,15 @@
  * every one that fires except line.
  */
 import { attach, probes, PytraceError } from '../../lib/index';
-import { Collector, expectedSemaphores, killStarted, privatePython, semaphores, startPython, within } from '../helpers/python';
+import {
+  Collector,
+  expectedSemaphores,
+  killStarted,
+  privatePython,
+  semaphores,
+  startPython,
+  within,
+} from '../helpers/python';
 import { siteBytes } from '../helpers/target-memory';
 
 afterEach(killStarted);
@@ -92,7 +100,15 @@ test('a plain attach on 3.11 attaches no line probe, and delivers entries and re
   const entrySites = locs.filter((l) => l.name === 'function__entry');
   expect(lineSites.length).toBeGreaterThan(0);
   const trace = await attach(py.pid);
-  expect(trace.events).toEqual(['function-entry', 'function-return', 'gc-start', 'gc-done', 'import-find-load-start', 'import-find-load-done', 'audit']);
+  expect(trace.events).toEqual([
+    'function-entry',
+    'function-return',
+    'gc-start',
+    'gc-done',
+    'import-find-load-start',
+    'import-find-load-done',
+    'audit',
+  ]);
   expect(trace.description.events.line).toMatchObject({ fires: true, default: false });
   expect(trace.description.events['function-entry']).toMatchObject({ fires: true, default: true });
   // A uprobe is an int3 at its location: on every entry site, on no line site.
@@ -108,7 +124,12 @@ test('a plain attach on 3.11 attaches no line probe, and delivers entries and re
   expect(c.ofType('line')).toEqual([]);
   const frames = c.frames(py.script).filter((f) => f.function !== '<module>');
   const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
-  for (const [fn, n] of [['scenario_nested', 1], ['outer', 1], ['middle', 2], ['inner', 6]] as const) {
+  for (const [fn, n] of [
+    ['scenario_nested', 1],
+    ['outer', 1],
+    ['middle', 2],
+    ['inner', 6],
+  ] as const) {
     expect([fn, count('function-entry', fn), count('function-return', fn)]).toEqual([fn, n, n]);
   }
   expect(frames.length).toBe(20);

@@ -10,7 +10,17 @@
  */
 import * as fs from 'fs';
 import { attach, ExecEvent, ExitEvent, ForkEvent, probes, Trace, TraceEvent } from '../../lib/index';
-import { expectedSemaphores, killStarted, privatePython, PYTHON, script, semaphores, startPython, until, within } from '../helpers/python';
+import {
+  expectedSemaphores,
+  killStarted,
+  privatePython,
+  PYTHON,
+  script,
+  semaphores,
+  startPython,
+  until,
+  within,
+} from '../helpers/python';
 import { readSemaphore } from '../helpers/target-memory';
 
 afterEach(killStarted);
@@ -26,7 +36,8 @@ interface PoolResult {
 /** Every marker semaphore's address in `pid`, by marker name. */
 function semaphoreAddresses(pid: number): Record<string, bigint> {
   const out: Record<string, bigint> = {};
-  for (const loc of probes(pid)) if (loc.provider === 'python' && loc.semaphoreAddress !== undefined) out[loc.name] = loc.semaphoreAddress;
+  for (const loc of probes(pid))
+    if (loc.provider === 'python' && loc.semaphoreAddress !== undefined) out[loc.name] = loc.semaphoreAddress;
   return out;
 }
 
@@ -53,7 +64,10 @@ class ProcessLog {
   }
 }
 
-async function runPool(subprocesses: boolean, beforeTasks: (workers: number[], addresses: Record<string, bigint>) => Promise<void>) {
+async function runPool(
+  subprocesses: boolean,
+  beforeTasks: (workers: number[], addresses: Record<string, bigint>) => Promise<void>,
+) {
   // A copy of python3.11: another tracer of the system's binary does not raise its semaphores.
   const py = await startPython('pool.py', [String(WORKERS), String(CALLS)], { python: privatePython() });
   const addresses = semaphoreAddresses(py.pid);
@@ -78,24 +92,37 @@ test('subprocesses: every pool worker traced from its start, exact calls per pid
   expect(new Map([...log.calls].filter(([, n]) => n > 0))).toEqual(new Map([...expected].filter(([, n]) => n > 0)));
   expect([...expected.values()].reduce((a, b) => a + b, 0)).toBe(CALLS * (WORKERS * 2 + 1));
   // Workers ran traced: they inherited the raised semaphores.
-  for (const w of workers) if (result.pids[String(w)]) expect(result.pids[String(w)].semaphores.function__entry).toBeGreaterThan(0);
+  for (const w of workers)
+    if (result.pids[String(w)]) expect(result.pids[String(w)].semaphores.function__entry).toBeGreaterThan(0);
   // One exit per process, the parent's last (it waits for its pool), then close.
   expect(log.exits.map((e) => e.pid).sort()).toEqual([py.pid, ...workers].sort());
   expect(log.exits.every((e) => e.reason === 'exit' && e.code === 0)).toBe(true);
   expect(log.order.slice(-2)).toEqual([`exit ${py.pid}`, 'close']);
 });
 
-test.each(['ring', 'perf'] as const)('subprocesses (%s): a child is traced from its first instruction after fork (its first calls are all there)', async (transport) => {
-  const py = await startPython('fork_at_once.py', ['20']);
-  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses: true, transport });
-  const log = new ProcessLog(trace);
-  py.go();
-  const child = await py.result<number>();
-  await within(log.closed, 15000, 'the trace to close');
-  expect(log.forks).toEqual([expect.objectContaining({ pid: py.pid, child, traced: true })]);
-  expect(log.calls).toEqual(new Map([[child, 20], [py.pid, 1]]));
-  expect(log.order).toEqual([`fork ${child}`, `exit ${child}`, `exit ${py.pid}`, 'close']);
-});
+test.each(['ring', 'perf'] as const)(
+  'subprocesses (%s): a child is traced from its first instruction after fork (its first calls are all there)',
+  async (transport) => {
+    const py = await startPython('fork_at_once.py', ['20']);
+    const trace = await attach(py.pid, {
+      events: ['function-entry', 'function-return'],
+      subprocesses: true,
+      transport,
+    });
+    const log = new ProcessLog(trace);
+    py.go();
+    const child = await py.result<number>();
+    await within(log.closed, 15000, 'the trace to close');
+    expect(log.forks).toEqual([expect.objectContaining({ pid: py.pid, child, traced: true })]);
+    expect(log.calls).toEqual(
+      new Map([
+        [child, 20],
+        [py.pid, 1],
+      ]),
+    );
+    expect(log.order).toEqual([`fork ${child}`, `exit ${child}`, `exit ${py.pid}`, 'close']);
+  },
+);
 
 test('subprocesses: a child whose fork record was lost (the ring full) is continued all the same', async () => {
   const py = await startPython('flood_fork.py', ['300000']);
@@ -156,24 +183,27 @@ test('without subprocesses: pool workers run untraced, their semaphores at 0, ma
   expect(log.exits.map((e) => e.pid)).toEqual([py.pid]);
 });
 
-test.each([true, false])('subprocesses %s: after detach a living child has every semaphore at 0 and exits normally', async (subprocesses) => {
-  const py = await startPython('fork_hold.py', [], { python: privatePython() });
-  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses });
-  const log = new ProcessLog(trace);
-  py.go();
-  const child = Number((await py.line((l) => l.startsWith('child '))).slice('child '.length));
-  const raised = expectedSemaphores(['function__entry', 'function__return', 'line']);
-  const zero = expectedSemaphores([]);
-  if (subprocesses) expect(semaphores(child)).toEqual(raised);
-  else expect(await until(() => Object.values(semaphores(child)).every((v) => v === 0), 5000)).toBe(true);
-  await trace.detach();
-  expect(log.forks).toEqual([expect.objectContaining({ child, traced: subprocesses })]);
-  expect(semaphores(py.pid)).toEqual(zero);
-  expect(semaphores(child)).toEqual(zero);
-  // No breakpoint left behind in it (one at .fini would kill it with SIGTRAP at exit).
-  process.kill(child, 'SIGUSR1');
-  expect(await py.result<number>()).toBe(0);
-});
+test.each([true, false])(
+  'subprocesses %s: after detach a living child has every semaphore at 0 and exits normally',
+  async (subprocesses) => {
+    const py = await startPython('fork_hold.py', [], { python: privatePython() });
+    const trace = await attach(py.pid, { events: ['function-entry', 'function-return'], subprocesses });
+    const log = new ProcessLog(trace);
+    py.go();
+    const child = Number((await py.line((l) => l.startsWith('child '))).slice('child '.length));
+    const raised = expectedSemaphores(['function__entry', 'function__return', 'line']);
+    const zero = expectedSemaphores([]);
+    if (subprocesses) expect(semaphores(child)).toEqual(raised);
+    else expect(await until(() => Object.values(semaphores(child)).every((v) => v === 0), 5000)).toBe(true);
+    await trace.detach();
+    expect(log.forks).toEqual([expect.objectContaining({ child, traced: subprocesses })]);
+    expect(semaphores(py.pid)).toEqual(zero);
+    expect(semaphores(child)).toEqual(zero);
+    // No breakpoint left behind in it (one at .fini would kill it with SIGTRAP at exit).
+    process.kill(child, 'SIGUSR1');
+    expect(await py.result<number>()).toBe(0);
+  },
+);
 
 test('subprocesses: a child killed by a signal ends with that signal, the parent with its exit code', async () => {
   const py = await startPython('fork_hold.py');
@@ -203,15 +233,18 @@ async function traceExec(program: string, args: string[], transport: 'ring' | 'p
   return { py, trace, log, frames };
 }
 
-test.each(['ring', 'perf'] as const)('exec into the same Python (%s): calls on both sides exact, one exec event', async (transport) => {
-  const { py, trace, log, frames } = await traceExec(PYTHON, [script('after_exec.py'), '5'], transport);
-  expect(trace.stats().lost).toBe(0);
-  expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: PYTHON })]);
-  const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
-  expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);
-  expect([count('function-entry', 'after'), count('function-return', 'after')]).toEqual([5, 5]);
-  expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
-});
+test.each(['ring', 'perf'] as const)(
+  'exec into the same Python (%s): calls on both sides exact, one exec event',
+  async (transport) => {
+    const { py, trace, log, frames } = await traceExec(PYTHON, [script('after_exec.py'), '5'], transport);
+    expect(trace.stats().lost).toBe(0);
+    expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: PYTHON })]);
+    const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
+    expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);
+    expect([count('function-entry', 'after'), count('function-return', 'after')]).toEqual([5, 5]);
+    expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
+  },
+);
 
 describe.each(['1', '0'])('PYTRACE_UPROBE_MULTI=%s', (multi) => {
   beforeAll(() => (process.env.PYTRACE_UPROBE_MULTI = multi));
@@ -229,17 +262,20 @@ describe.each(['1', '0'])('PYTRACE_UPROBE_MULTI=%s', (multi) => {
   });
 });
 
-test.each(['ring', 'perf'] as const)('exec into another python3.11 (%s; a copy: another file): attached before its first instruction, its calls exact', async (transport) => {
-  const other = privatePython();
-  const { py, trace, log, frames } = await traceExec(other, [script('after_exec.py'), '5'], transport);
-  expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: other })]);
-  const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
-  expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);
-  // It exits at once: attached from JS after the exec, it would be gone by then.
-  expect([count('function-entry', 'after'), count('function-return', 'after')]).toEqual([5, 5]);
-  expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
-  expect(trace.stats().lost).toBe(0);
-});
+test.each(['ring', 'perf'] as const)(
+  'exec into another python3.11 (%s; a copy: another file): attached before its first instruction, its calls exact',
+  async (transport) => {
+    const other = privatePython();
+    const { py, trace, log, frames } = await traceExec(other, [script('after_exec.py'), '5'], transport);
+    expect(log.execs).toEqual([expect.objectContaining({ pid: py.pid, executable: other })]);
+    const count = (type: string, fn: string) => frames.filter((f) => f.type === type && f.function === fn).length;
+    expect([count('function-entry', 'before'), count('function-return', 'before')]).toEqual([3, 3]);
+    // It exits at once: attached from JS after the exec, it would be gone by then.
+    expect([count('function-entry', 'after'), count('function-return', 'after')]).toEqual([5, 5]);
+    expect(log.exits).toEqual([expect.objectContaining({ pid: py.pid, reason: 'exit', code: 0 })]);
+    expect(trace.stats().lost).toBe(0);
+  },
+);
 
 test('exec into a program that is not a Python: that process leaves the trace with the reason, and the trace closes', async () => {
   const { py, log } = await traceExec('/bin/true', []);

@@ -7,7 +7,18 @@
  * change the counts.
  */
 import { attach, EventName } from '../../lib/index';
-import { expectedSemaphores, killStarted, MARKER_NAMES, privatePython, semaphores, sleep, startPython, startTracer, until, within } from '../helpers/python';
+import {
+  expectedSemaphores,
+  killStarted,
+  MARKER_NAMES,
+  privatePython,
+  semaphores,
+  sleep,
+  startPython,
+  startTracer,
+  until,
+  within,
+} from '../helpers/python';
 
 afterEach(killStarted);
 
@@ -16,10 +27,18 @@ const ALL_ZERO = expectedSemaphores([]);
 test.each<[string, EventName[] | undefined, string[]]>([
   ['every event (the default)', undefined, [...MARKER_NAMES]],
   ['gc-start and audit', ['gc-start', 'audit'], ['gc__start', 'audit']],
-  ['entries and returns: line raised as the anchor', ['function-entry', 'function-return'], ['function__entry', 'function__return', 'line']],
+  [
+    'entries and returns: line raised as the anchor',
+    ['function-entry', 'function-return'],
+    ['function__entry', 'function__return', 'line'],
+  ],
   ['returns only: no anchor', ['function-return'], ['function__return']],
   ['line only', ['line'], ['line']],
-  ['imports', ['import-find-load-start', 'import-find-load-done'], ['import__find__load__start', 'import__find__load__done']],
+  [
+    'imports',
+    ['import-find-load-start', 'import-find-load-done'],
+    ['import__find__load__start', 'import__find__load__done'],
+  ],
 ])('semaphores: %s', async (_what, events, raised) => {
   const py = await startPython('idle.py', [], { python: privatePython() });
   expect(semaphores(py.pid)).toEqual(ALL_ZERO);
@@ -57,7 +76,10 @@ test('unref(): an open trace does not keep node running', async () => {
   const py = await startPython('idle.py', [], { python: privatePython() });
   const tracer = startTracer(['unref', String(py.pid), 'function-entry,function-return']);
   await tracer.line((l) => l === 'attached');
-  expect(await within(tracer.exited, 10000, 'an unref()ed tracer to exit by itself')).toEqual({ code: 0, signal: null });
+  expect(await within(tracer.exited, 10000, 'an unref()ed tracer to exit by itself')).toEqual({
+    code: 0,
+    signal: null,
+  });
   expect(py.running).toBe(true);
   await until(() => Object.values(semaphores(py.pid)).every((v) => v === 0), 1000);
   expect(semaphores(py.pid)).toEqual(ALL_ZERO);

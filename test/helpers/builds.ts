@@ -46,8 +46,14 @@ export async function ensureBuilds(): Promise<void> {
   if (missing.length) {
     const script = path.join(REPO, 'scripts/python-builds.sh');
     await new Promise<void>((resolve, reject) =>
-      execFile('bash', [script, ...missing], { timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`scripts/python-builds.sh ${missing.join(' ')} failed:\n${stdout}${stderr}`)) : resolve(),
+      execFile(
+        'bash',
+        [script, ...missing],
+        { timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 << 20 },
+        (err, stdout, stderr) =>
+          err
+            ? reject(new Error(`scripts/python-builds.sh ${missing.join(' ')} failed:\n${stdout}${stderr}`))
+            : resolve(),
       ),
     );
   }
@@ -162,7 +168,9 @@ export async function startIn(
   const env = { PATH: '/usr/bin:/bin', ...options.env };
   const child =
     options.isolation === 'container'
-      ? startChild(which('unshare'), ['--mount', '--pid', '--fork', '--kill-child', `--root=${b.root}`, ...argv], { env })
+      ? startChild(which('unshare'), ['--mount', '--pid', '--fork', '--kill-child', `--root=${b.root}`, ...argv], {
+          env,
+        })
       : startChild(which('chroot'), [b.root, ...argv], { env });
   const py = new RootPython(b, child, name);
   await py.ready();

@@ -99,7 +99,9 @@ export function callScenarios(version: CallsVersion, run: RunScript): void {
     const gens = version === '3.15' ? 7 : 6;
     expectCalls(r, { scenario_generator: 1, consume: 1, gen: gens });
     const g = r.frames.filter((f) => f.function === 'gen');
-    expect(g.map((f) => f.type)).toEqual(Array.from({ length: 2 * gens }, (_, i) => (i % 2 ? 'function-return' : 'function-entry')));
+    expect(g.map((f) => f.type)).toEqual(
+      Array.from({ length: 2 * gens }, (_, i) => (i % 2 ? 'function-return' : 'function-entry')),
+    );
     // The first entry at the def, resumes and yields at the yield, the last
     // return at the loop that ran out (3.9: at the yield).
     const def = defLine(r.source, 'gen');
@@ -122,7 +124,10 @@ export function callScenarios(version: CallsVersion, run: RunScript): void {
 
   test('calls from C: map() and sorted(key=) call back into Python once per item', async () => {
     const r = await run('calls.py', ['from_c']);
-    expect(r.result).toEqual([[0, 2, 4, 6, 8, 10, 12], [9, 8, 7, 6, 5, 4, 3, 2, 1]]);
+    expect(r.result).toEqual([
+      [0, 2, 4, 6, 8, 10, 12],
+      [9, 8, 7, 6, 5, 4, 3, 2, 1],
+    ]);
     expectCalls(r, { scenario_from_c: 1, double: 7, key: 9 });
   });
 

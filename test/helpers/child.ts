@@ -76,7 +76,9 @@ export class Child {
       this.child.on('close', (code, signal) => {
         this.exit = { code, signal };
         for (const w of this.waiters.splice(0))
-          w.reject(new Error(`${this.name()} exited (${code ?? signal}) without the awaited line; stderr: ${this.err.trim()}`));
+          w.reject(
+            new Error(`${this.name()} exited (${code ?? signal}) without the awaited line; stderr: ${this.err.trim()}`),
+          );
         resolve(this.exit);
       }),
     );
@@ -115,8 +117,10 @@ export class Child {
   async nextLine(ms = 10000): Promise<string> {
     const end = Date.now() + ms;
     while (this.cursor >= this.complete.length) {
-      if (!this.running) throw new Error(`${this.name()} exited (${this.exit!.code ?? this.exit!.signal}): ${this.err.trim()}`);
-      if (Date.now() > end) throw new Error(`${this.name()} printed no line within ${ms} ms; stderr: ${this.err.trim()}`);
+      if (!this.running)
+        throw new Error(`${this.name()} exited (${this.exit!.code ?? this.exit!.signal}): ${this.err.trim()}`);
+      if (Date.now() > end)
+        throw new Error(`${this.name()} printed no line within ${ms} ms; stderr: ${this.err.trim()}`);
       await sleep(10);
     }
     return this.complete[this.cursor++];

@@ -75,7 +75,7 @@ export function stapsdtNotes(elf: Buffer): NoteBytes[] {
   if (!s) return [];
   const out: NoteBytes[] = [];
   const align = (n: number) => (n + 3) & ~3;
-  for (let at = s.offset; at < s.offset + s.size; ) {
+  for (let at = s.offset; at < s.offset + s.size;) {
     const namesz = elf.readUInt32LE(at);
     const descsz = elf.readUInt32LE(at + 4);
     const desc = at + 12 + align(namesz);

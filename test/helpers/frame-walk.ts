@@ -21,10 +21,13 @@ export interface ThreadIds {
 }
 
 /** Every thread state of every interpreter: [thread state address, its ids]. */
-export function threadStates(runtime: PythonRuntime, memory: TargetMemory): { address: bigint; native: number; ident: bigint }[] {
+export function threadStates(
+  runtime: PythonRuntime,
+  memory: TargetMemory,
+): { address: bigint; native: number; ident: bigint }[] {
   const l = runtime.layout;
   const out = [];
-  for (let interp = memory.u64(runtime.runtimeAddress + BigInt(l.runtime.interpretersHead)); interp; ) {
+  for (let interp = memory.u64(runtime.runtimeAddress + BigInt(l.runtime.interpretersHead)); interp;) {
     for (let t = memory.u64(interp + BigInt(l.interpreter.threadsHead)); t; t = memory.u64(t + BigInt(l.thread.next))) {
       const native = l.thread.nativeThreadId === NONE ? -1 : Number(memory.u64(t + BigInt(l.thread.nativeThreadId)));
       out.push({ address: t, native, ident: memory.u64(t + BigInt(l.thread.threadId)) });
@@ -39,8 +42,11 @@ export function threadStates(runtime: PythonRuntime, memory: TargetMemory): { ad
 export function walkThread(runtime: PythonRuntime, memory: TargetMemory, ids: ThreadIds): WalkedFrame[] {
   const l = runtime.layout;
   const byNative = l.thread.nativeThreadId !== NONE;
-  const thread = threadStates(runtime, memory).find((t) => (byNative ? t.native === ids.native : t.ident === ids.ident));
-  if (!thread) throw new Error(`no thread state for ${JSON.stringify({ native: ids.native, ident: String(ids.ident) })}`);
+  const thread = threadStates(runtime, memory).find((t) =>
+    byNative ? t.native === ids.native : t.ident === ids.ident,
+  );
+  if (!thread)
+    throw new Error(`no thread state for ${JSON.stringify({ native: ids.native, ident: String(ids.ident) })}`);
   let frame = memory.u64(thread.address + BigInt(l.thread.frame));
   if (l.thread.cframeCurrentFrame !== NONE) frame = memory.u64(frame + BigInt(l.thread.cframeCurrentFrame));
   const out: WalkedFrame[] = [];

@@ -54,7 +54,11 @@ export class Python extends Child {
   }
 }
 
-export async function startPython(name: string, args: string[] = [], options: SpawnOptions & { python?: string } = {}): Promise<Python> {
+export async function startPython(
+  name: string,
+  args: string[] = [],
+  options: SpawnOptions & { python?: string } = {},
+): Promise<Python> {
   const py = new Python(name, args, options);
   track(py);
   await py.ready();
@@ -190,10 +194,12 @@ export function nestingProblems(frames: FrameEvent[], ignore: string[] = ['<modu
     if (f.type === 'function-entry') stack.push(f.function);
     else {
       const top = stack.pop();
-      if (top !== f.function) problems.push(`tid ${f.tid}: return from ${f.function} while ${top ?? 'nothing'} is open`);
+      if (top !== f.function)
+        problems.push(`tid ${f.tid}: return from ${f.function} while ${top ?? 'nothing'} is open`);
     }
   }
-  for (const [tid, stack] of stacks) if (stack.length) problems.push(`tid ${tid}: still open at the end: ${stack.join(' > ')}`);
+  for (const [tid, stack] of stacks)
+    if (stack.length) problems.push(`tid ${tid}: still open at the end: ${stack.join(' > ')}`);
   return problems;
 }
 

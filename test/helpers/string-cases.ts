@@ -36,7 +36,12 @@ export function expectedLongNameFrames(cases: [string, string][], calls: number)
   });
 }
 
-export const shownFrame = (e: FrameEvent) => ({ type: e.type, filename: e.filename, function: e.function, truncated: e.truncated ?? false });
+export const shownFrame = (e: FrameEvent) => ({
+  type: e.type,
+  filename: e.filename,
+  function: e.function,
+  truncated: e.truncated ?? false,
+});
 
 const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
 
@@ -44,9 +49,28 @@ const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
 export const AUDIT_JSON = [
   { event: 'pytrace.kinds', argCount: 4, args: ['text', { bytes: hex('by\x00tes') }, 42, null] },
   { event: 'pytrace.ints', argCount: 6, args: [-7, 2 ** 59, -(2 ** 40), 0, 2 ** 100, -(2 ** 200)] },
-  { event: 'pytrace.quotes', argCount: 6, args: ['\x00123', { bytes: '00ff' }, "it's", 'say "hi"', 'both \' and "', 'back\\slash'] },
-  { event: 'pytrace.bytes', argCount: 6, args: [{ bytes: hex("it's") }, { bytes: hex('"') }, { bytes: hex('\'"') }, { bytes: hex('\\') }, { bytes: hex('\t\n\r\x7f') }, { bytes: '' }] },
-  { event: 'pytrace.text', argCount: 6, args: ['caf\u00e9', '\u0100\u20ac', '\u{1f600} ok', 'tab\tnl\n\x1b[2J', '\x7f\x80\x9f\xa0', '\u200b\u2028'] },
+  {
+    event: 'pytrace.quotes',
+    argCount: 6,
+    args: ['\x00123', { bytes: '00ff' }, "it's", 'say "hi"', 'both \' and "', 'back\\slash'],
+  },
+  {
+    event: 'pytrace.bytes',
+    argCount: 6,
+    args: [
+      { bytes: hex("it's") },
+      { bytes: hex('"') },
+      { bytes: hex('\'"') },
+      { bytes: hex('\\') },
+      { bytes: hex('\t\n\r\x7f') },
+      { bytes: '' },
+    ],
+  },
+  {
+    event: 'pytrace.text',
+    argCount: 6,
+    args: ['caf\u00e9', '\u0100\u20ac', '\u{1f600} ok', 'tab\tnl\n\x1b[2J', '\x7f\x80\x9f\xa0', '\u200b\u2028'],
+  },
   { event: 'pytrace.nested', argCount: 4, args: [['127.0.0.1', 80], ['::1', 8080, 0, 0], [], ['one']] },
   { event: 'pytrace.other', argCount: 3, args: [{ type: 'list' }, { type: 'dict' }, { type: 'float' }] },
   {
@@ -60,13 +84,25 @@ export const AUDIT_JSON = [
       { type: 'int' },
     ],
   },
-  { event: 'pytrace.deep', argCount: 2, args: [[{ tuple: [], size: 2, truncated: true }], { tuple: [1, 2, 3, 4], size: 5, truncated: true }] },
+  {
+    event: 'pytrace.deep',
+    argCount: 2,
+    args: [[{ tuple: [], size: 2, truncated: true }], { tuple: [1, 2, 3, 4], size: 5, truncated: true }],
+  },
   { event: 'pytrace.many', argCount: 8, args: [1, 2, 3, 4, 5, 6] },
   { event: 'pytrace.none', argCount: 0, args: [] },
 ];
 
 /** The events whose text is Python's own repr() of the tuple: nothing in them is cut. */
-export const AUDIT_UNCUT = ['pytrace.kinds', 'pytrace.ints', 'pytrace.quotes', 'pytrace.bytes', 'pytrace.text', 'pytrace.nested', 'pytrace.none'];
+export const AUDIT_UNCUT = [
+  'pytrace.kinds',
+  'pytrace.ints',
+  'pytrace.quotes',
+  'pytrace.bytes',
+  'pytrace.text',
+  'pytrace.nested',
+  'pytrace.none',
+];
 
 /** The others' text, cut visibly. */
 export const AUDIT_CUT_TEXT: Record<string, string> = {
@@ -81,7 +117,9 @@ export const isScriptAudit = (e: AuditEvent) => e.event.startsWith('pytrace.');
 /** Checks audit_args.py's events against the script's own repr() of each tuple (`reprs`). */
 export function expectAuditArgs(events: AuditEvent[], reprs: Map<string, string>): void {
   const mine = events.filter(isScriptAudit);
-  expect(mine.map((e) => JSON.parse(toJson({ event: e.event, argCount: e.argCount, args: e.args })))).toEqual(AUDIT_JSON);
+  expect(mine.map((e) => JSON.parse(toJson({ event: e.event, argCount: e.argCount, args: e.args })))).toEqual(
+    AUDIT_JSON,
+  );
   // Ints beyond 2^53 are bigints in the API, exact in JSON.
   const ints = mine.find((e) => e.event === 'pytrace.ints')!;
   expect(ints.args).toEqual([-7, 2n ** 59n, -(2 ** 40), 0, 2n ** 100n, -(2n ** 200n)]);

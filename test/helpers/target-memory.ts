@@ -27,7 +27,12 @@ export function siteBytes(pid: number, locs: ProbeLocation[]): number[] {
     .trim()
     .split('\n')
     .map((l) => l.split(/\s+/))
-    .map(([range, , off, , , path]) => ({ start: BigInt('0x' + range.split('-')[0]), end: BigInt('0x' + range.split('-')[1]), off: BigInt('0x' + off), path }));
+    .map(([range, , off, , , path]) => ({
+      start: BigInt('0x' + range.split('-')[0]),
+      end: BigInt('0x' + range.split('-')[1]),
+      off: BigInt('0x' + off),
+      path,
+    }));
   return locs.map((l) => {
     const m = maps.find((m) => m.path === l.path && l.offset >= m.off && l.offset < m.off + (m.end - m.start))!;
     return readTarget(pid, m.start + (l.offset - m.off), 1)[0];

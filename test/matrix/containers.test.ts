@@ -45,12 +45,20 @@ async function runThreads(version: Version, isolation: Isolation, mode: 'linger'
 }
 
 /** What each thread did, by its role (a, b, main) instead of its id: comparable across namespaces. */
-function story(events: TraceEvent[], ids: Ids, nsTid: (e: TraceEvent) => number | undefined, script: string): Record<string, string[]> {
-  const role = (e: TraceEvent) => (nsTid(e) === ids.a ? 'a' : nsTid(e) === ids.b ? 'b' : nsTid(e) === ids.main ? 'main' : `? ${nsTid(e)}`);
+function story(
+  events: TraceEvent[],
+  ids: Ids,
+  nsTid: (e: TraceEvent) => number | undefined,
+  script: string,
+): Record<string, string[]> {
+  const role = (e: TraceEvent) =>
+    nsTid(e) === ids.a ? 'a' : nsTid(e) === ids.b ? 'b' : nsTid(e) === ids.main ? 'main' : `? ${nsTid(e)}`;
   const out: Record<string, string[]> = {};
   for (const e of events) {
     if ('filename' in e ? e.filename !== script : !(e.type === 'audit' && e.event === 'open')) continue;
-    (out[role(e)] ??= []).push(`${e.type} ${'function' in e ? `${e.function}:${e.lineno}` : ''}${e.type === 'audit' ? e.event : ''}`);
+    (out[role(e)] ??= []).push(
+      `${e.type} ${'function' in e ? `${e.function}:${e.lineno}` : ''}${e.type === 'audit' ? e.event : ''}`,
+    );
   }
   return out;
 }
@@ -111,11 +119,21 @@ test.each(['3.13', '3.14'] as const)('Python %s in a container: audit events exa
   await py.result();
   await within(c.closed, 10000, 'close');
   const audits = c.events.filter((e): e is Extract<TraceEvent, { type: 'audit' }> => e.type === 'audit');
-  const marks = audits.map((e) => e.event).reduce((acc: string[][], ev) => {
-    if (ev === 'pytrace.mark') acc.push([]);
-    else acc[acc.length - 1]?.push(ev);
-    return acc;
-  }, []);
-  expect(marks[0]).toEqual(['open', 'open', 'open', 'sys._getframe', 'sys._getframe', 'sys.settrace', 'pytrace.custom']);
+  const marks = audits
+    .map((e) => e.event)
+    .reduce((acc: string[][], ev) => {
+      if (ev === 'pytrace.mark') acc.push([]);
+      else acc[acc.length - 1]?.push(ev);
+      return acc;
+    }, []);
+  expect(marks[0]).toEqual([
+    'open',
+    'open',
+    'open',
+    'sys._getframe',
+    'sys._getframe',
+    'sys.settrace',
+    'pytrace.custom',
+  ]);
   for (const e of c.events) expect([e.pid, e.nsPid, e.nsTid]).toEqual([py.pid, 1, 1]);
 });

@@ -3,7 +3,15 @@
  * the matrix, each running in its own root and seen from the host.
  */
 import * as path from 'path';
-import { attach, describe as describeProcess, describeBinary, EVENT_NAMES, EventName, probes, PytraceError } from '../../lib/index';
+import {
+  attach,
+  describe as describeProcess,
+  describeBinary,
+  EVENT_NAMES,
+  EventName,
+  probes,
+  PytraceError,
+} from '../../lib/index';
 import { killStarted } from '../helpers/python';
 import { build, BUILD_TIMEOUT_MS, ensureBuilds, startIn, Version, VERSIONS } from '../helpers/builds';
 
@@ -24,11 +32,37 @@ const FIRES: Record<Version, EventName[]> = {
 
 /** Locations per marker, as readelf -n lists them in Debian's builds. */
 const LOCATIONS: Record<Version, Record<string, number>> = {
-  '3.9': { function__entry: 1, function__return: 1, line: 1, gc__start: 1, gc__done: 1, import__find__load__start: 1, import__find__load__done: 1, audit: 1 },
-  '3.11': { function__entry: 1, function__return: 1, line: 1, gc__start: 1, gc__done: 1, import__find__load__start: 1, import__find__load__done: 1, audit: 1 },
+  '3.9': {
+    function__entry: 1,
+    function__return: 1,
+    line: 1,
+    gc__start: 1,
+    gc__done: 1,
+    import__find__load__start: 1,
+    import__find__load__done: 1,
+    audit: 1,
+  },
+  '3.11': {
+    function__entry: 1,
+    function__return: 1,
+    line: 1,
+    gc__start: 1,
+    gc__done: 1,
+    import__find__load__start: 1,
+    import__find__load__done: 1,
+    audit: 1,
+  },
   '3.13': { gc__start: 1, gc__done: 1, import__find__load__start: 1, import__find__load__done: 1, audit: 1 },
   '3.14': { gc__start: 1, gc__done: 1, import__find__load__start: 1, import__find__load__done: 1, audit: 5 },
-  '3.15': { function__entry: 1, function__return: 1, gc__start: 1, gc__done: 1, import__find__load__start: 2, import__find__load__done: 2, audit: 4 },
+  '3.15': {
+    function__entry: 1,
+    function__return: 1,
+    gc__start: 1,
+    gc__done: 1,
+    import__find__load__start: 2,
+    import__find__load__done: 2,
+    audit: 4,
+  },
 };
 
 function countBy(names: string[]): Record<string, number> {
@@ -74,7 +108,11 @@ describe.each(VERSIONS)('Python %s', (version) => {
     for (const l of mine) expect(l.semaphoreAddress).toBeDefined();
 
     const exe = describeBinary(path.join(b.root, b.python));
-    expect({ version: exe.version, build: exe.build, pid: exe.pid }).toEqual({ version, build: 'executable', pid: null });
+    expect({ version: exe.version, build: exe.build, pid: exe.pid }).toEqual({
+      version,
+      build: 'executable',
+      pid: null,
+    });
     expect(countBy(exe.locations.map((l) => l.name))).toEqual(LOCATIONS[version]);
     expect(EVENT_NAMES.filter((e) => exe.events[e].fires)).toEqual(FIRES[version]);
     // Debian's libpython carries the same markers, as a shared library.

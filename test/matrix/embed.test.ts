@@ -7,7 +7,16 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { attach, describe as describeProcess, EVENT_NAMES, TraceEvent } from '../../lib/index';
-import { Collector, countBy, killStarted, nestingProblems, Python, startPython, tempDir, within } from '../helpers/python';
+import {
+  Collector,
+  countBy,
+  killStarted,
+  nestingProblems,
+  Python,
+  startPython,
+  tempDir,
+  within,
+} from '../helpers/python';
 
 let embed: string;
 let cleanup: () => void;
@@ -21,7 +30,11 @@ afterAll(() => cleanup?.());
 afterEach(killStarted);
 
 /** A script of test/scripts, or of test/matrix/scripts as "../matrix/scripts/NAME". */
-async function run(name: string, args: string[], events: TraceEvent['type'][]): Promise<{ py: Python; c: Collector; result: unknown }> {
+async function run(
+  name: string,
+  args: string[],
+  events: TraceEvent['type'][],
+): Promise<{ py: Python; c: Collector; result: unknown }> {
   const py = await startPython(name, args, { python: embed });
   const trace = await attach(py.pid, { events });
   const c = new Collector(trace);
@@ -40,7 +53,8 @@ test("describe(): build 'shared-library', markers in libpython3.11, every event 
   expect(d.version).toBe('3.11');
   expect(d.build).toBe('shared-library');
   expect(d.markerObject).toMatch(/\/libpython3\.11\.so\.1\.0$/);
-  for (const l of d.locations) expect({ path: l.path, shared: l.shared }).toEqual({ path: d.markerObject, shared: true });
+  for (const l of d.locations)
+    expect({ path: l.path, shared: l.shared }).toEqual({ path: d.markerObject, shared: true });
   expect(EVENT_NAMES.filter((e) => d.events[e].fires)).toEqual(EVENT_NAMES);
 });
 
@@ -49,15 +63,25 @@ test('calls: nested, recursion and generator, exact and nesting', async () => {
     const { py, c, result } = await run('calls.py', [scenario], ['function-entry', 'function-return']);
     const f = c.frames(py.script);
     expect(nestingProblems(f)).toEqual([]);
-    const count = (type: string) => countBy(f.filter((e) => e.type === type && e.function !== '<module>'), (e) => e.function);
+    const count = (type: string) =>
+      countBy(
+        f.filter((e) => e.type === type && e.function !== '<module>'),
+        (e) => e.function,
+      );
     return { entries: count('function-entry'), returns: count('function-return'), result };
   };
   const nested = await frames('nested');
-  expect([nested.result, nested.entries, nested.returns]).toEqual([15, ...Array(2).fill({ scenario_nested: 1, outer: 1, middle: 2, inner: 6 })]);
+  expect([nested.result, nested.entries, nested.returns]).toEqual([
+    15,
+    ...Array(2).fill({ scenario_nested: 1, outer: 1, middle: 2, inner: 6 }),
+  ]);
   const fib = await frames('recursion');
   expect([fib.result, fib.entries, fib.returns]).toEqual([55, ...Array(2).fill({ scenario_recursion: 1, fib: 177 })]);
   const gen = await frames('generator');
-  expect([gen.result, gen.entries, gen.returns]).toEqual([10, ...Array(2).fill({ scenario_generator: 1, consume: 1, gen: 6 })]);
+  expect([gen.result, gen.entries, gen.returns]).toEqual([
+    10,
+    ...Array(2).fill({ scenario_generator: 1, consume: 1, gen: 6 }),
+  ]);
 });
 
 test('gc, imports and audit between marks: exact', async () => {
@@ -67,12 +91,27 @@ test('gc, imports and audit between marks: exact', async () => {
     return c.events.slice(c.events.indexOf(marks[0]) + 1, c.events.indexOf(marks[1]));
   };
   const gc = await run('../matrix/scripts/events.py', ['gc'], ['gc-start', 'gc-done', 'audit']);
-  const gcEvents = marked(gc.c).map((e) => (e.type === 'gc-start' ? `start ${e.generation}` : e.type === 'gc-done' ? `done ${e.collected}` : e.type));
+  const gcEvents = marked(gc.c).map((e) =>
+    e.type === 'gc-start' ? `start ${e.generation}` : e.type === 'gc-done' ? `done ${e.collected}` : e.type,
+  );
   const collected = gc.result as number[];
-  expect(gcEvents).toEqual(['start 0', `done ${collected[0]}`, 'start 1', `done ${collected[1]}`, 'start 2', `done ${collected[2]}`]);
+  expect(gcEvents).toEqual([
+    'start 0',
+    `done ${collected[0]}`,
+    'start 1',
+    `done ${collected[1]}`,
+    'start 2',
+    `done ${collected[2]}`,
+  ]);
 
-  const imports = await run('../matrix/scripts/events.py', ['imports'], ['import-find-load-start', 'import-find-load-done']);
-  const mods = imports.c.events.filter((e): e is Extract<TraceEvent, { module: string }> => 'module' in e && /colorsys|no_such/.test(e.module));
+  const imports = await run(
+    '../matrix/scripts/events.py',
+    ['imports'],
+    ['import-find-load-start', 'import-find-load-done'],
+  );
+  const mods = imports.c.events.filter(
+    (e): e is Extract<TraceEvent, { module: string }> => 'module' in e && /colorsys|no_such/.test(e.module),
+  );
   expect(mods.map((e) => `${e.type} ${e.module}${'found' in e ? ' ' + e.found : ''}`)).toEqual([
     'import-find-load-start colorsys',
     'import-find-load-done colorsys true',
@@ -81,5 +120,13 @@ test('gc, imports and audit between marks: exact', async () => {
   ]);
 
   const audit = await run('../matrix/scripts/events.py', ['audit'], ['audit']);
-  expect(marked(audit.c).map((e) => e.type === 'audit' && e.event)).toEqual(['open', 'open', 'open', 'sys._getframe', 'sys._getframe', 'sys.settrace', 'pytrace.custom']);
+  expect(marked(audit.c).map((e) => e.type === 'audit' && e.event)).toEqual([
+    'open',
+    'open',
+    'open',
+    'sys._getframe',
+    'sys._getframe',
+    'sys.settrace',
+    'pytrace.custom',
+  ]);
 });

@@ -21,7 +21,12 @@ function window(c: Collector): TraceEvent[] {
   return c.events.slice(begin + 1, end);
 }
 
-async function run(version: Version, script: string, args: string[], events?: EventName[]): Promise<{ py: RootPython; c: Collector; result: unknown }> {
+async function run(
+  version: Version,
+  script: string,
+  args: string[],
+  events?: EventName[],
+): Promise<{ py: RootPython; c: Collector; result: unknown }> {
   const py = await startIn(build(version), script, args);
   const trace = await attach(py.pid, events ? { events } : {});
   const c = new Collector(trace);
@@ -40,14 +45,26 @@ describe.each(VERSIONS)('Python %s', (version) => {
     const { c, py, result } = await run(version, 'events.py', ['gc'], ['gc-start', 'gc-done', 'audit']);
     const collected = result as number[];
     const gc = window(c).filter((e) => e.type === 'gc-start' || e.type === 'gc-done');
-    expect(gc.map((e) => (e.type === 'gc-start' ? `start ${e.generation}` : 'done'))).toEqual(['start 0', 'done', 'start 1', 'done', 'start 2', 'done']);
+    expect(gc.map((e) => (e.type === 'gc-start' ? `start ${e.generation}` : 'done'))).toEqual([
+      'start 0',
+      'done',
+      'start 1',
+      'done',
+      'start 2',
+      'done',
+    ]);
     expect(gc.map((e) => e.type === 'gc-done' && e.collected).filter((n) => n !== false)).toEqual(collected);
     expect(collected[0]).toBeGreaterThanOrEqual(3);
     for (const e of gc) expect(e.tid).toBe(py.pid);
   });
 
   test("imports: found and not found, each start with its done and its 'import' audit event", async () => {
-    const { c, result } = await run(version, 'events.py', ['imports'], ['import-find-load-start', 'import-find-load-done', 'audit']);
+    const { c, result } = await run(
+      version,
+      'events.py',
+      ['imports'],
+      ['import-find-load-start', 'import-find-load-done', 'audit'],
+    );
     expect(result).toEqual({ already: false, missing: true });
     const w = window(c);
     const imports = w.filter((e) => e.type === 'import-find-load-start' || e.type === 'import-find-load-done');
@@ -65,7 +82,15 @@ describe.each(VERSIONS)('Python %s', (version) => {
     const { c } = await run(version, 'events.py', ['audit'], ['audit']);
     // open() and sys._getframe(), sys.settrace(), sys.audit(): one location
     // each in 3.14 and 3.15 (see test/matrix/scripts/events.py).
-    expect(audits(window(c))).toEqual(['open', 'open', 'open', 'sys._getframe', 'sys._getframe', 'sys.settrace', 'pytrace.custom']);
+    expect(audits(window(c))).toEqual([
+      'open',
+      'open',
+      'open',
+      'sys._getframe',
+      'sys._getframe',
+      'sys.settrace',
+      'pytrace.custom',
+    ]);
   });
 
   test('audit: every location of the marker is attached', async () => {
@@ -76,8 +101,17 @@ describe.each(VERSIONS)('Python %s', (version) => {
       for (const marker of ['audit', 'import__find__load__start', 'import__find__load__done']) {
         const locs = d.locations.filter((l) => l.name === marker).map((l) => Number(l.offset));
         expect(locs.length).toBeGreaterThan(0);
-        const event = marker === 'audit' ? 'audit' : marker === 'import__find__load__start' ? 'import-find-load-start' : 'import-find-load-done';
-        expect(targetsFor(d, [event]).map((t) => t.offset).sort()).toEqual(locs.sort());
+        const event =
+          marker === 'audit'
+            ? 'audit'
+            : marker === 'import__find__load__start'
+              ? 'import-find-load-start'
+              : 'import-find-load-done';
+        expect(
+          targetsFor(d, [event])
+            .map((t) => t.offset)
+            .sort(),
+        ).toEqual(locs.sort());
       }
     } finally {
       await trace.detach();
@@ -97,7 +131,12 @@ describe.each(VERSIONS)('Python %s', (version) => {
 });
 
 test('3.15: a lazy "from package import submodule" arrives through the second import locations', async () => {
-  const { c, result } = await run('3.15', 'lazy_imports.py', [], ['import-find-load-start', 'import-find-load-done', 'audit']);
+  const { c, result } = await run(
+    '3.15',
+    'lazy_imports.py',
+    [],
+    ['import-find-load-start', 'import-find-load-done', 'audit'],
+  );
   expect(result).toBe('json.tool');
   const w = window(c).filter((e): e is Extract<TraceEvent, { module: string }> => 'module' in e);
   const tool = w.filter((e) => e.module === 'json.tool').map((e) => [e.type, 'found' in e ? e.found : null]);

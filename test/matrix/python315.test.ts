@@ -41,20 +41,54 @@ function withoutCreations(seq: string[]): string[] {
 const SEEN: Record<string, string[]> = {
   // Created and dropped: the creation is all that fires (closing it fires nothing).
   unused: [`>gen:${G}`, `<gen:${G}*`],
-  stored: [`>gen:${G}`, `<gen:${G}*`, `>leaf:${L}`, `<leaf:${L + 1}`, `>gen:${G}`, `<gen:${G + 2}`, `>gen:${G + 2}`, `<gen:${G + 2}`, `>gen:${G + 2}`, `<gen:${G + 1}`],
+  stored: [
+    `>gen:${G}`,
+    `<gen:${G}*`,
+    `>leaf:${L}`,
+    `<leaf:${L + 1}`,
+    `>gen:${G}`,
+    `<gen:${G + 2}`,
+    `>gen:${G + 2}`,
+    `<gen:${G + 2}`,
+    `>gen:${G + 2}`,
+    `<gen:${G + 1}`,
+  ],
   // 3.11 resumes the generator to close it (an entry and a return); 3.15 does not.
   closed: [`>gen:${G}`, `<gen:${G}*`, `>gen:${G}`, `<gen:${G + 2}`],
   coroutine: [`>coro:${C}`, `<coro:${C}*`, `>coro:${C}`, `<coro:${C + 1}`],
-  genexpr: ['><genexpr>:-1', '<<genexpr>:-1*', ...Array(4).fill([`><genexpr>:${E}`, `<<genexpr>:${E}`]).flat()],
+  genexpr: [
+    '><genexpr>:-1',
+    '<<genexpr>:-1*',
+    ...Array(4)
+      .fill([`><genexpr>:${E}`, `<<genexpr>:${E}`])
+      .flat(),
+  ],
   class_body: ['>Body:-1', `<Body:${M}`, `>method:${M}`, `<method:${M + 1}`],
   yield_from: [
-    ...[`>outer:${O}`, `<outer:${O}*`, `>outer:${O}`, `>gen:${G}`, `<gen:${G}*`, `>gen:${G}`, `<gen:${G + 2}`, `<outer:${O + 1}`],
+    ...[
+      `>outer:${O}`,
+      `<outer:${O}*`,
+      `>outer:${O}`,
+      `>gen:${G}`,
+      `<gen:${G}*`,
+      `>gen:${G}`,
+      `<gen:${G + 2}`,
+      `<outer:${O + 1}`,
+    ],
     ...[`>outer:${O + 1}`, `>gen:${G + 2}`, `<gen:${G + 2}`, `<outer:${O + 1}`],
     ...[`>outer:${O + 1}`, `>gen:${G + 2}`, `<gen:${G + 1}`, `<outer:${O + 1}`],
   ],
 };
 
-const RESULTS: Record<string, unknown> = { unused: 1, stored: [0, 1], closed: 0, coroutine: 7, genexpr: 3, class_body: 1, yield_from: [0, 1] };
+const RESULTS: Record<string, unknown> = {
+  unused: 1,
+  stored: [0, 1],
+  closed: 0,
+  coroutine: 7,
+  genexpr: 3,
+  class_body: 1,
+  yield_from: [0, 1],
+};
 
 test.each(Object.keys(SEEN))('3.15 %s: exact entries and returns, nesting per thread', async (scenario) => {
   const run = await traceCalls('3.15', 'generators.py', [scenario]);
@@ -69,11 +103,14 @@ test.each(Object.keys(SEEN))('3.15 %s: exact entries and returns, nesting per th
   expect(depth).toBe(0);
 });
 
-test.each(['stored', 'coroutine', 'genexpr', 'class_body', 'yield_from'])('%s: the same calls as on 3.11 once creations are taken out', async (scenario) => {
-  const v315 = await traceCalls('3.15', 'generators.py', [scenario]);
-  const v311 = await traceCalls('3.11', 'generators.py', [scenario]);
-  expect(withoutCreations(calls(v315.frames))).toEqual(withoutCreations(calls(v311.frames)));
-});
+test.each(['stored', 'coroutine', 'genexpr', 'class_body', 'yield_from'])(
+  '%s: the same calls as on 3.11 once creations are taken out',
+  async (scenario) => {
+    const v315 = await traceCalls('3.15', 'generators.py', [scenario]);
+    const v311 = await traceCalls('3.11', 'generators.py', [scenario]);
+    expect(withoutCreations(calls(v315.frames))).toEqual(withoutCreations(calls(v311.frames)));
+  },
+);
 
 test('3.15 within a generator function: only its frames, the creation included, nothing after', async () => {
   const py = await startIn(build('3.15'), 'generators.py', ['yield_from']);

@@ -24,16 +24,21 @@ test.each(VERSIONS)('Python %s: audit arguments of every kind, typed, as repr() 
   expect(c.lost).toEqual([]);
 });
 
-test.each(WITH_CALLS)('Python %s: names whole up to 4096 bytes, longer ones cut on a character boundary', async (version) => {
-  const py = await startIn(build(version), 'long_names.py', ['2']);
-  const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
-  const c = new Collector(trace);
-  py.go();
-  const cases = await py.result<[string, string][]>();
-  await within(c.closed, 10000, 'close after the script exits');
-  expect((c.events as FrameEvent[]).filter(isLongNameFrame).map(shownFrame)).toEqual(expectedLongNameFrames(cases, 2));
-  expect(c.lost).toEqual([]);
-});
+test.each(WITH_CALLS)(
+  'Python %s: names whole up to 4096 bytes, longer ones cut on a character boundary',
+  async (version) => {
+    const py = await startIn(build(version), 'long_names.py', ['2']);
+    const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
+    const c = new Collector(trace);
+    py.go();
+    const cases = await py.result<[string, string][]>();
+    await within(c.closed, 10000, 'close after the script exits');
+    expect((c.events as FrameEvent[]).filter(isLongNameFrame).map(shownFrame)).toEqual(
+      expectedLongNameFrames(cases, 2),
+    );
+    expect(c.lost).toEqual([]);
+  },
+);
 
 test.each(WITH_CALLS)('Python %s: top counts long names exactly', async (version) => {
   const py = await startIn(build(version), 'long_names.py', ['5']);
@@ -51,7 +56,9 @@ test.each(WITH_CALLS)('Python %s: top counts long names exactly', async (version
       return { filename: f.text, function: n.text, count: 5, truncated: f.truncated || n.truncated };
     });
     const key = (x: { filename: string; function: string }) => `${x.filename}\n${x.function}`;
-    expect(shown.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
+    expect(shown.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      expected.sort((a, b) => key(a).localeCompare(key(b))),
+    );
   } finally {
     await counter.close();
   }

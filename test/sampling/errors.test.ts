@@ -37,14 +37,19 @@ function thrown(f: () => unknown): PytraceError {
 }
 
 const py38 = pyenvPython('3.8')?.python;
-(py38 ? test : test.skip)(`a CPython older than 3.9 is refused, named with its version${py38 ? '' : ' (skipped: no pyenv 3.8)'}`, async () => {
-  const child = await sleeper(py38!, SLEEP);
-  const version = execFileSync(py38!, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { encoding: 'utf8' }).trim();
-  const e = thrown(() => findRuntime(child.pid));
-  expect(e.code).toBe('PYTRACE_UNKNOWN_LAYOUT');
-  expect(e.message).toContain(`CPython ${version}`);
-  expect(e.message).toContain('3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15');
-});
+(py38 ? test : test.skip)(
+  `a CPython older than 3.9 is refused, named with its version${py38 ? '' : ' (skipped: no pyenv 3.8)'}`,
+  async () => {
+    const child = await sleeper(py38!, SLEEP);
+    const version = execFileSync(py38!, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+      encoding: 'utf8',
+    }).trim();
+    const e = thrown(() => findRuntime(child.pid));
+    expect(e.code).toBe('PYTRACE_UNKNOWN_LAYOUT');
+    expect(e.message).toContain(`CPython ${version}`);
+    expect(e.message).toContain('3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15');
+  },
+);
 
 test('a process that is not Python, and no process', async () => {
   const child = startChild('sleep', ['60']);
@@ -81,7 +86,9 @@ test('an address that is not a code object, not a str, or not mapped', async () 
     const notCode = thrown(() => symbolizer.frame(runtime.unicodeType, 0));
     expect(notCode.code).toBe('PYTRACE_BAD_MEMORY');
     expect(notCode.message).toContain('not a code object');
-    expect(thrown(() => readString(memory, runtime.layout, runtime.unicodeType, runtime.codeType)).code).toBe('PYTRACE_BAD_MEMORY');
+    expect(thrown(() => readString(memory, runtime.layout, runtime.unicodeType, runtime.codeType)).code).toBe(
+      'PYTRACE_BAD_MEMORY',
+    );
     expect(thrown(() => symbolizer.frame(0x10n, 0)).code).toBe('PYTRACE_BAD_MEMORY');
     // Nothing is cached from a refusal.
     expect(symbolizer.cache.size).toBe(0);

@@ -23,50 +23,56 @@ interface Reported {
 }
 
 describe.each(interpreterRows)('%s', (_, interpreter) => {
-  (interpreter.start ? test : test.skip)('frames read with the layout are the ones the script reports, names and lines', async () => {
-    const { pid, child } = await interpreter.start!('self_frames.py');
-    child.send('go\n');
-    const line = await child.line((l) => l.startsWith('result '));
-    const reported = JSON.parse(line.slice('result '.length)) as Reported;
-    // The script's main thread prints, then blocks reading stdin: read its frames once it is there.
-    expect(await until(() => blockedReadingStdin(pid), 5000)).toBe(true);
+  (interpreter.start ? test : test.skip)(
+    'frames read with the layout are the ones the script reports, names and lines',
+    async () => {
+      const { pid, child } = await interpreter.start!('self_frames.py');
+      child.send('go\n');
+      const line = await child.line((l) => l.startsWith('result '));
+      const reported = JSON.parse(line.slice('result '.length)) as Reported;
+      // The script's main thread prints, then blocks reading stdin: read its frames once it is there.
+      expect(await until(() => blockedReadingStdin(pid), 5000)).toBe(true);
 
-    const runtime = findRuntime(pid);
-    expect(runtime.version.text).toBe(reported.version);
-    expect(runtime.layout.source).toBe(runtime.version.minor >= 13 ? 'debug-offsets' : 'headers');
-    if (interpreter.libpython) expect(runtime.object).toMatch(interpreter.libpython);
+      const runtime = findRuntime(pid);
+      expect(runtime.version.text).toBe(reported.version);
+      expect(runtime.layout.source).toBe(runtime.version.minor >= 13 ? 'debug-offsets' : 'headers');
+      if (interpreter.libpython) expect(runtime.object).toMatch(interpreter.libpython);
 
-    const memory = new TargetMemory(pid);
-    const symbolizer = new Symbolizer(runtime);
-    try {
-      const frames = walkThread(runtime, memory, { native: reported.thread.native, ident: BigInt(reported.thread.ident) });
-      expect(frames.map((f) => f.code.toString())).toEqual(reported.frames.map((f) => f.code));
+      const memory = new TargetMemory(pid);
+      const symbolizer = new Symbolizer(runtime);
+      try {
+        const frames = walkThread(runtime, memory, {
+          native: reported.thread.native,
+          ident: BigInt(reported.thread.ident),
+        });
+        expect(frames.map((f) => f.code.toString())).toEqual(reported.frames.map((f) => f.code));
 
-      const got = frames.map((f) => symbolizer.frame(f.code, f.offset));
-      const want = reported.frames.map((f) => {
-        const points = Array.from(f.file);
-        return {
-          filename: points.slice(0, DEFAULT_MAX_CHARS).join(''),
-          function: f.function,
-          line: f.line,
-          truncated: points.length > DEFAULT_MAX_CHARS,
-        };
-      });
-      expect(got).toEqual(want);
-      // Every str kind went through: latin-1 (é), UCS-2 (中), UCS-4 (U+20000), a subclass, and one cut.
-      expect(got.map((g) => g.function).join(' ')).toMatch(/inner_\u{20000} .*middle_中 outer_é/u);
-      expect(got.filter((g) => g.truncated)).toHaveLength(1);
-      expect(got.map((g) => g.filename)).toContain('/virtual/subclass-\u00e9/run.py');
+        const got = frames.map((f) => symbolizer.frame(f.code, f.offset));
+        const want = reported.frames.map((f) => {
+          const points = Array.from(f.file);
+          return {
+            filename: points.slice(0, DEFAULT_MAX_CHARS).join(''),
+            function: f.function,
+            line: f.line,
+            truncated: points.length > DEFAULT_MAX_CHARS,
+          };
+        });
+        expect(got).toEqual(want);
+        // Every str kind went through: latin-1 (é), UCS-2 (中), UCS-4 (U+20000), a subclass, and one cut.
+        expect(got.map((g) => g.function).join(' ')).toMatch(/inner_\u{20000} .*middle_中 outer_é/u);
+        expect(got.filter((g) => g.truncated)).toHaveLength(1);
+        expect(got.map((g) => g.filename)).toContain('/virtual/subclass-\u00e9/run.py');
 
-      // Cached per (pid, address, generation): the same generation reads nothing again, a new one rereads.
-      const size = symbolizer.cache.size;
-      frames.forEach((f) => symbolizer.frame(f.code, f.offset));
-      expect(symbolizer.cache.size).toBe(size);
-      symbolizer.frame(frames[0].code, frames[0].offset, 1);
-      expect(symbolizer.cache.size).toBe(size + 1);
-    } finally {
-      symbolizer.close();
-      memory.close();
-    }
-  });
+        // Cached per (pid, address, generation): the same generation reads nothing again, a new one rereads.
+        const size = symbolizer.cache.size;
+        frames.forEach((f) => symbolizer.frame(f.code, f.offset));
+        expect(symbolizer.cache.size).toBe(size);
+        symbolizer.frame(frames[0].code, frames[0].offset, 1);
+        expect(symbolizer.cache.size).toBe(size + 1);
+      } finally {
+        symbolizer.close();
+        memory.close();
+      }
+    },
+  );
 });

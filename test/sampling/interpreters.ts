@@ -97,7 +97,9 @@ export const INTERPRETERS: Interpreter[] = [
       if (!embedded) {
         const tmp = tempDir('pytrace-embed-');
         cleanups.push(tmp.remove);
-        embedded = execFileSync(path.resolve(__dirname, '../fixtures/embed/build.sh'), [tmp.dir], { encoding: 'utf8' }).trim();
+        embedded = execFileSync(path.resolve(__dirname, '../fixtures/embed/build.sh'), [tmp.dir], {
+          encoding: 'utf8',
+        }).trim();
       }
       return startHost(embedded, name);
     },
@@ -112,4 +114,6 @@ export const INTERPRETERS: Interpreter[] = [
 for (const i of INTERPRETERS.filter((i) => i.absent)) console.warn(`skipped ${i.label}: ${i.absent}`);
 
 /** describe.each rows: the label (saying why when skipped) and the interpreter. */
-export const interpreterRows = INTERPRETERS.map((i) => [i.label + (i.absent ? ` (skipped: ${i.absent})` : ''), i] as const);
+export const interpreterRows = INTERPRETERS.map(
+  (i) => [i.label + (i.absent ? ` (skipped: ${i.absent})` : ''), i] as const,
+);

@@ -23,12 +23,16 @@ test('every version whose headers are here regenerates to the checked-in row', (
   const tmp = tempDir('pytrace-layouts-');
   try {
     const out = path.join(tmp.dir, 'layouts.ts');
-    execFileSync(SCRIPT, [], { env: { ...process.env, PYTRACE_LAYOUTS_OUT: out }, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(SCRIPT, [], {
+      env: { ...process.env, PYTRACE_LAYOUTS_OUT: out },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const regenerated = rows(out);
     const checkedIn = rows(CHECKED_IN);
     expect(regenerated.size).toBeGreaterThan(0);
     expect([...checkedIn.keys()]).toEqual(['3.9', '3.10', '3.11', '3.12']);
-    for (const [version, row] of regenerated) expect({ version, row }).toEqual({ version, row: checkedIn.get(version) });
+    for (const [version, row] of regenerated)
+      expect({ version, row }).toEqual({ version, row: checkedIn.get(version) });
   } finally {
     tmp.remove();
   }

@@ -12,7 +12,10 @@ const T = layout.eventType;
 const K = layout.auditKind;
 const F = layout.auditFlags;
 
-function decodeAll(b: ArrayBuffer, decoder = new BatchDecoder()): { events: (TraceEvent | GeneratorCreated)[]; decoded: number } {
+function decodeAll(
+  b: ArrayBuffer,
+  decoder = new BatchDecoder(),
+): { events: (TraceEvent | GeneratorCreated)[]; decoded: number } {
   const events: (TraceEvent | GeneratorCreated)[] = [];
   const decoded = decoder.decode(b, (e) => events.push(e as TraceEvent | GeneratorCreated));
   return { events, decoded };
@@ -21,7 +24,14 @@ function decodeAll(b: ArrayBuffer, decoder = new BatchDecoder()): { events: (Tra
 const u32 = (...v: number[]) => Buffer.from(new Uint32Array(v).buffer);
 
 test('a frame: names inline, then by address from what was sent', () => {
-  const first = record({ type: T.PT_EV_FUNCTION_ENTRY, args: [0x1000, 0x2000, 7], strings: [{ index: 0, bytes: Buffer.from('/app/m.py') }, { index: 1, bytes: Buffer.from('f') }] });
+  const first = record({
+    type: T.PT_EV_FUNCTION_ENTRY,
+    args: [0x1000, 0x2000, 7],
+    strings: [
+      { index: 0, bytes: Buffer.from('/app/m.py') },
+      { index: 1, bytes: Buffer.from('f') },
+    ],
+  });
   const later = record({ type: T.PT_EV_FUNCTION_RETURN, args: [0x1000, 0x2000, 9] });
   const { events, decoded } = decodeAll(batch(first, later));
   expect(decoded).toBe(2);
@@ -35,7 +45,14 @@ test('a name the kernel cut ends on a character boundary and the event says trun
   const whole = 'a' + '\u00e9'.repeat(2047); // 4095 bytes
   const bytes = Buffer.concat([Buffer.from(whole), Buffer.from('\u00e9').subarray(0, 1)]); // 4096: half a character at the end
   expect(bytes.length).toBe(layout.limits.PT_NAME_MAX);
-  const first = record({ type: T.PT_EV_LINE, args: [0x1000, 0x2000, 1], strings: [{ index: 0, bytes, truncated: true }, { index: 1, bytes: Buffer.from('g') }] });
+  const first = record({
+    type: T.PT_EV_LINE,
+    args: [0x1000, 0x2000, 1],
+    strings: [
+      { index: 0, bytes, truncated: true },
+      { index: 1, bytes: Buffer.from('g') },
+    ],
+  });
   const later = record({ type: T.PT_EV_LINE, args: [0x1000, 0x2000, 2] });
   const { events } = decodeAll(batch(first, later));
   for (const e of events) expect(e).toMatchObject({ filename: whole, function: 'g', truncated: true });
@@ -50,7 +67,12 @@ test('a record of an unknown type is skipped and not counted as decoded', () => 
 });
 
 test('namespace ids only when they differ from the host ids', () => {
-  const { events } = decodeAll(batch(record({ type: T.PT_EV_GC_DONE, args: [5], nsPid: 1, nsTid: 1 }), record({ type: T.PT_EV_GC_DONE, args: [5], nsPid: 100, nsTid: 100 })));
+  const { events } = decodeAll(
+    batch(
+      record({ type: T.PT_EV_GC_DONE, args: [5], nsPid: 1, nsTid: 1 }),
+      record({ type: T.PT_EV_GC_DONE, args: [5], nsPid: 100, nsTid: 100 }),
+    ),
+  );
   expect(events).toEqual([
     { type: 'gc-done', pid: 100, tid: 100, ts: 1n, collected: 5, nsPid: 1, nsTid: 1 },
     { type: 'gc-done', pid: 100, tid: 100, ts: 1n, collected: 5 },
@@ -75,7 +97,12 @@ test('audit items of every kind', () => {
     item(K.PT_AUDIT_INT, Buffer.alloc(0)),
     item(K.PT_AUDIT_OTHER, Buffer.from('list')),
   ];
-  const r = record({ type: T.PT_EV_AUDIT, args: [0x5000, 20, 12], strings: [{ index: 0, bytes: Buffer.from('socket.connect') }], tail: Buffer.concat(items) });
+  const r = record({
+    type: T.PT_EV_AUDIT,
+    args: [0x5000, 20, 12],
+    strings: [{ index: 0, bytes: Buffer.from('socket.connect') }],
+    tail: Buffer.concat(items),
+  });
   const { events } = decodeAll(batch(r));
   expect(events).toEqual([
     {
@@ -104,6 +131,8 @@ test('audit items of every kind', () => {
 });
 
 test('an audit event whose tuple was not read has no args', () => {
-  const { events } = decodeAll(batch(record({ type: T.PT_EV_AUDIT, args: [0x5000, -1, 0], strings: [{ index: 0, bytes: Buffer.from('open') }] })));
+  const { events } = decodeAll(
+    batch(record({ type: T.PT_EV_AUDIT, args: [0x5000, -1, 0], strings: [{ index: 0, bytes: Buffer.from('open') }] })),
+  );
   expect(events).toEqual([{ type: 'audit', pid: 100, tid: 100, ts: 1n, event: 'open' }]);
 });

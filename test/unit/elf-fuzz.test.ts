@@ -42,16 +42,50 @@ function variants(original: Buffer, count: number, rand: () => number): Variant[
   const int = (n: number) => Math.floor(rand() * n);
   const secs = sections(original);
   const notes = stapsdtNotes(original);
-  const interesting = secs.filter((s) => ['.note.stapsdt', '.stapsdt.base', '.probes', '.symtab', '.dynsym', '.strtab', '.dynstr', '.shstrtab', '.text'].includes(s.name));
+  const interesting = secs.filter((s) =>
+    [
+      '.note.stapsdt',
+      '.stapsdt.base',
+      '.probes',
+      '.symtab',
+      '.dynsym',
+      '.strtab',
+      '.dynstr',
+      '.shstrtab',
+      '.text',
+    ].includes(s.name),
+  );
   /** Values that break structures: zero, off by one or a word, doubled, past the end, all ones, random. */
   const values = (orig: bigint, size: number): bigint[] => {
     const max = (1n << BigInt(size * 8)) - 1n;
-    return [0n, orig + 1n, orig - 1n, orig + 4n, orig - 4n, orig * 2n, BigInt(original.length), BigInt(original.length + 1), max, BigInt(int(1 << 16)), BigInt(int(256))]
+    return [
+      0n,
+      orig + 1n,
+      orig - 1n,
+      orig + 4n,
+      orig - 4n,
+      orig * 2n,
+      BigInt(original.length),
+      BigInt(original.length + 1),
+      max,
+      BigInt(int(1 << 16)),
+      BigInt(int(256)),
+    ]
       .map((v) => BigInt.asUintN(size * 8, v))
       .filter((v) => v !== orig && v <= max);
   };
   const out: Variant[] = [];
-  const kinds = ['truncate', 'ehdr', 'shdr', 'shdr', 'note-header', 'note-header', 'note-nul', 'note-nul', 'note-owner'] as const;
+  const kinds = [
+    'truncate',
+    'ehdr',
+    'shdr',
+    'shdr',
+    'note-header',
+    'note-header',
+    'note-nul',
+    'note-nul',
+    'note-owner',
+  ] as const;
   while (out.length < count) {
     const b = Buffer.from(original);
     const kind = pick(kinds);
@@ -75,7 +109,11 @@ function variants(original: Buffer, count: number, rand: () => number): Variant[
       what = `${s.name}.${field} = ${v}`;
     } else if (kind === 'note-header') {
       const n = pick(notes);
-      const [field, at] = pick([['namesz', 0], ['descsz', 4], ['type', 8]] as const);
+      const [field, at] = pick([
+        ['namesz', 0],
+        ['descsz', 4],
+        ['type', 8],
+      ] as const);
       const orig = get(b, n.at + at, 4);
       const v = pick([...values(orig, 4), 23n, 24n]);
       put(b, n.at + at, 4, v);
@@ -98,7 +136,9 @@ function variants(original: Buffer, count: number, rand: () => number): Variant[
 
 /** What discovery says about one location, comparably. */
 const view = (p: ProbeLocation) =>
-  JSON.stringify({ ...p, openPath: undefined, args: p.args.map((a) => a.text) }, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  JSON.stringify({ ...p, openPath: undefined, args: p.args.map((a) => a.text) }, (_, v) =>
+    typeof v === 'bigint' ? v.toString() : v,
+  );
 const key = (p: ProbeLocation) => `${p.provider}:${p.name}@${p.address}`;
 
 type Outcome = 'same' | 'error' | 'warning';
@@ -129,7 +169,13 @@ function judge(original: Discovery, file: string, name: string): { outcome: Outc
 /** Whether readelf -n finds the notes corrupt (it warns on stderr, or prints "<corrupt"). */
 function readelfComplains(file: string): boolean {
   const r = spawnSync('readelf', ['-n', '--wide', file], { encoding: 'utf8' });
-  return /corrupt|warning|error/i.test(r.stderr + r.stdout.split('\n').filter((l) => /corrupt/i.test(l)).join('\n'));
+  return /corrupt|warning|error/i.test(
+    r.stderr +
+      r.stdout
+        .split('\n')
+        .filter((l) => /corrupt/i.test(l))
+        .join('\n'),
+  );
 }
 
 const haveReadelf = spawnSync('readelf', ['--version']).status === 0;
@@ -165,4 +211,3 @@ describe.each(FILES)('%s', (name) => {
     if (process.env.PYTRACE_FUZZ_VERBOSE) console.log(name, tally);
   });
 });
-

@@ -35,7 +35,14 @@ describe('readElf on the checked-in fixtures', () => {
     expect(elf.notes).toEqual([
       { provider: 'zfixture', name: 'plain', pc: 0x10f9n, base: 0x2000n, semaphore: 0n, args: '' },
       { provider: 'zfixture', name: 'register_operand', pc: 0x10fan, base: 0x2000n, semaphore: 0n, args: '8@%rdi' },
-      { provider: 'zfixture', name: 'unparseable_operand', pc: 0x10fbn, base: 0x2000n, semaphore: 0n, args: '8@%rdi 4@[%rsi]' },
+      {
+        provider: 'zfixture',
+        name: 'unparseable_operand',
+        pc: 0x10fbn,
+        base: 0x2000n,
+        semaphore: 0n,
+        args: '8@%rdi 4@[%rsi]',
+      },
     ]);
     const py = readElfFile(PYTHON_LIB, ['fxl_frame', 'fxl_module_ptr']);
     expect(py.notes.map((n) => [n.name, n.pc, n.semaphore, n.args])).toEqual([
@@ -55,7 +62,10 @@ describe('readElf on the checked-in fixtures', () => {
     ]);
     expect(py.sections['.stapsdt.base']).toEqual({ addr: 0x2023n, offset: 0x2023n, size: 1n });
     expect(py.sections['.probes']).toEqual({ addr: 0x4050n, offset: 0x3050n, size: 4n });
-    expect(py.symbols).toEqual({ fxl_frame: { value: 0x4030n, size: 24n }, fxl_module_ptr: { value: 0x4048n, size: 0n } });
+    expect(py.symbols).toEqual({
+      fxl_frame: { value: 0x4030n, size: 24n },
+      fxl_module_ptr: { value: 0x4048n, size: 0n },
+    });
   });
 
   test('a PIE executable has an interpreter, a library none', () => {
@@ -68,12 +78,28 @@ describe('corrupt notes are named, never read as text', () => {
   const [first] = stapsdtNotes(fs.readFileSync(OTHER_LIB));
 
   test.each([
-    ['a descriptor shorter than its three addresses', (b: Buffer) => b.writeUInt32LE(20, first.at + 4), /shorter than its three addresses/],
+    [
+      'a descriptor shorter than its three addresses',
+      (b: Buffer) => b.writeUInt32LE(20, first.at + 4),
+      /shorter than its three addresses/,
+    ],
     ['a provider without its NUL', (b: Buffer) => (b[first.nuls[0]] = 0x41), /string has no terminating NUL/],
-    ['arguments without their NUL', (b: Buffer) => (b[first.nuls[2]] = 0x41), /arguments string has no terminating NUL/],
-    ['a descriptor size that swallows the next note', (b: Buffer) => b.writeUInt32LE(first.descsz + 16, first.at + 4), /runs \d+ bytes past its arguments/],
+    [
+      'arguments without their NUL',
+      (b: Buffer) => (b[first.nuls[2]] = 0x41),
+      /arguments string has no terminating NUL/,
+    ],
+    [
+      'a descriptor size that swallows the next note',
+      (b: Buffer) => b.writeUInt32LE(first.descsz + 16, first.at + 4),
+      /runs \d+ bytes past its arguments/,
+    ],
     ['a descriptor size past the section', (b: Buffer) => b.writeUInt32LE(0xffff, first.at + 4), /not a whole note/],
-    ['another owner in .note.stapsdt', (b: Buffer) => (b[first.at + 12] = 0x53), /is not a stapsdt note \(owner "Stapsdt"/],
+    [
+      'another owner in .note.stapsdt',
+      (b: Buffer) => (b[first.at + 12] = 0x53),
+      /is not a stapsdt note \(owner "Stapsdt"/,
+    ],
   ])('%s', (_, change, message) => {
     const file = variant(OTHER_LIB, change);
     const elf = readElfFile(file);
@@ -90,7 +116,10 @@ describe('corrupt notes are named, never read as text', () => {
     const [entry] = stapsdtNotes(fs.readFileSync(PYTHON_LIB));
     const file = variant(PYTHON_LIB, (b) => (b[entry.nuls[2]] = 0x41));
     expect(() => discoverFile(file, '/usr/lib/libpython3.11.so.1.0')).toThrow(
-      expect.objectContaining({ code: 'PYTRACE_BAD_ELF', message: expect.stringMatching(/corrupt stapsdt note at 0x[0-9a-f]+ \(python:function__entry\)/) }),
+      expect.objectContaining({
+        code: 'PYTRACE_BAD_ELF',
+        message: expect.stringMatching(/corrupt stapsdt note at 0x[0-9a-f]+ \(python:function__entry\)/),
+      }),
     );
   });
 });
@@ -114,7 +143,12 @@ describe("other providers' markers that do not parse are warnings", () => {
     const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     try {
       expect(probes(OTHER_LIB)).toHaveLength(2);
-      expect(emit.mock.calls).toEqual([[expect.stringContaining('zfixture:unparseable_operand'), { type: 'PytraceWarning', code: 'PYTRACE_BAD_OPERAND' }]]);
+      expect(emit.mock.calls).toEqual([
+        [
+          expect.stringContaining('zfixture:unparseable_operand'),
+          { type: 'PytraceWarning', code: 'PYTRACE_BAD_OPERAND' },
+        ],
+      ]);
     } finally {
       emit.mockRestore();
     }
@@ -133,17 +167,39 @@ describe('files that are not readable ELF files are errors', () => {
   test.each([
     ['truncated before its section headers', () => raw.subarray(0, raw.length - 100), /corrupt section headers/],
     ['truncated inside its notes', () => raw.subarray(0, stapsdtNotes(raw)[1].at), /section headers/],
-    ['section headers moved past the end', () => Buffer.concat([raw.subarray(0, 40), Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]), raw.subarray(48)]), /section headers/],
+    [
+      'section headers moved past the end',
+      () => Buffer.concat([raw.subarray(0, 40), Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]), raw.subarray(48)]),
+      /section headers/,
+    ],
     ['not an ELF', () => Buffer.from('#!/bin/sh\necho hello\n'), /not an ELF file/],
     ['empty', () => Buffer.alloc(0), /not an ELF file/],
   ])('%s', (_, bytes, message) => {
     const file = path.join(dir, 'broken.so');
     fs.writeFileSync(file, bytes());
-    expect(() => discoverFile(file)).toThrow(expect.objectContaining({ name: 'PytraceError', code: 'PYTRACE_BAD_ELF', message: expect.stringMatching(message) }));
+    expect(() => discoverFile(file)).toThrow(
+      expect.objectContaining({
+        name: 'PytraceError',
+        code: 'PYTRACE_BAD_ELF',
+        message: expect.stringMatching(message),
+      }),
+    );
   });
 
   test('a missing file or a directory is PYTRACE_BAD_ELF, saying which', () => {
-    expect(() => probes(path.join(dir, 'missing.so'))).toThrow(expect.objectContaining({ name: 'PytraceError', code: 'PYTRACE_BAD_ELF', message: expect.stringContaining('no such file') }));
-    expect(() => probes(dir)).toThrow(expect.objectContaining({ name: 'PytraceError', code: 'PYTRACE_BAD_ELF', message: expect.stringContaining('not a regular file') }));
+    expect(() => probes(path.join(dir, 'missing.so'))).toThrow(
+      expect.objectContaining({
+        name: 'PytraceError',
+        code: 'PYTRACE_BAD_ELF',
+        message: expect.stringContaining('no such file'),
+      }),
+    );
+    expect(() => probes(dir)).toThrow(
+      expect.objectContaining({
+        name: 'PytraceError',
+        code: 'PYTRACE_BAD_ELF',
+        message: expect.stringContaining('not a regular file'),
+      }),
+    );
   });
 });

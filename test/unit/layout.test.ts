@@ -29,7 +29,8 @@ test('the record header as the compiler laid it out', () => {
     ['ns_pid', 4],
     ['ns_tid', 4],
   ];
-  for (let i = 1; i < fields.length; i++) expect(o[fields[i][0]]).toBeGreaterThanOrEqual(o[fields[i - 1][0]] + fields[i - 1][1]);
+  for (let i = 1; i < fields.length; i++)
+    expect(o[fields[i][0]]).toBeGreaterThanOrEqual(o[fields[i - 1][0]] + fields[i - 1][1]);
   expect(o.ns_tid + 4).toBeLessThanOrEqual(layout.event.size);
   expect(NAME_MAX).toBe(4096);
 });

@@ -22,9 +22,15 @@ const fixtures = fs
   .map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as Fixture);
 
 test('fixtures cover 3.9 through 3.15', () => {
-  expect(fixtures.map((f) => f.version.split('.').slice(0, 2).join('.')).sort()).toEqual(
-    ['3.10', '3.11', '3.12', '3.13', '3.14', '3.15', '3.9'],
-  );
+  expect(fixtures.map((f) => f.version.split('.').slice(0, 2).join('.')).sort()).toEqual([
+    '3.10',
+    '3.11',
+    '3.12',
+    '3.13',
+    '3.14',
+    '3.15',
+    '3.9',
+  ]);
 });
 
 describe.each(fixtures.map((f) => [f.version, f] as const))('CPython %s', (_, fixture) => {

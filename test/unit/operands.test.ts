@@ -3,7 +3,14 @@
  * sizes and signedness, and what it refuses (PYTRACE_BAD_OPERAND).
  */
 import { PytraceError } from '../../lib/errors';
-import { ArgOperand, Operand, parseOperand, parseOperands, registerOffset, splitOperands } from '../../lib/discovery/operands';
+import {
+  ArgOperand,
+  Operand,
+  parseOperand,
+  parseOperands,
+  registerOffset,
+  splitOperands,
+} from '../../lib/discovery/operands';
 
 const op = (text: string, arch: 'x86_64' | 'aarch64' = 'x86_64'): Operand => parseOperand(text, arch).operand;
 
@@ -66,15 +73,33 @@ describe('x86-64 operand forms', () => {
       ['-8@%rax', 8, true],
     ];
     for (const [text, size, signed] of cases)
-      expect(parseOperand(text)).toEqual({ size, signed, float: false, operand: { form: 'register', register: text.replace(/^.*%/, '') }, text });
+      expect(parseOperand(text)).toEqual({
+        size,
+        signed,
+        float: false,
+        operand: { form: 'register', register: text.replace(/^.*%/, '') },
+        text,
+      });
   });
 
   test('no size prefix (old notes): 8 unsigned bytes', () => {
-    expect(parseOperand('%rdi')).toEqual({ size: 8, signed: false, float: false, operand: { form: 'register', register: 'rdi' }, text: '%rdi' });
+    expect(parseOperand('%rdi')).toEqual({
+      size: 8,
+      signed: false,
+      float: false,
+      operand: { form: 'register', register: 'rdi' },
+      text: '%rdi',
+    });
   });
 
   test('a float in memory parses, marked float; an SSE register does not (pt_regs has none)', () => {
-    expect(parseOperand('8f@-24(%rbp)')).toEqual({ size: 8, signed: false, float: true, operand: { form: 'memory', base: 'rbp', offset: -24 }, text: '8f@-24(%rbp)' });
+    expect(parseOperand('8f@-24(%rbp)')).toEqual({
+      size: 8,
+      signed: false,
+      float: true,
+      operand: { form: 'memory', base: 'rbp', offset: -24 },
+      text: '8f@-24(%rbp)',
+    });
     expect(parseOperand('-4f@8(%rsp)')).toMatchObject({ size: 4, signed: true, float: true });
     expect(refused('8f@%xmm0').message).toContain('unknown x86_64 register "%xmm0"');
     refused('4f@%xmm1');
@@ -167,6 +192,8 @@ describe('argument strings', () => {
   });
 
   test('one bad operand refuses the whole string', () => {
-    expect(() => parseOperands('8@%rdi 8@%xmm0 -4@$1')).toThrow(expect.objectContaining({ code: 'PYTRACE_BAD_OPERAND' }));
+    expect(() => parseOperands('8@%rdi 8@%xmm0 -4@$1')).toThrow(
+      expect.objectContaining({ code: 'PYTRACE_BAD_OPERAND' }),
+    );
   });
 });

@@ -15,14 +15,16 @@ import { readSemaphore } from '../helpers/target-memory';
 const PYTHON = '/usr/bin/python3.11';
 const LIBPYTHON = '/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0';
 
-const readelf = (...args: string[]) => execFileSync('readelf', ['--wide', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const readelf = (...args: string[]) =>
+  execFileSync('readelf', ['--wide', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
 const hex = (s: string) => BigInt(s.startsWith('0x') ? s : '0x' + s);
 
 /** A note as readelf prints it, in the shape the addon returns it. */
 type Note = RawNote;
 
 function notes(file: string): Note[] {
-  const re = /Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)\n(?:\s+Arguments: ?(.*))?/g;
+  const re =
+    /Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)\n(?:\s+Arguments: ?(.*))?/g;
   return [...readelf('-n', file).matchAll(re)].map((m) => ({
     provider: m[1],
     name: m[2],
@@ -51,14 +53,18 @@ function offsetOf(segments: Segment[], vaddr: bigint): bigint {
 }
 
 function section(file: string, name: string): { addr: bigint; offset: bigint } | undefined {
-  const m = new RegExp(`\\]\\s+${name.replace(/\./g, '\\.')}\\s+\\S+\\s+([0-9a-f]+)\\s+([0-9a-f]+)`).exec(readelf('-S', file));
+  const m = new RegExp(`\\]\\s+${name.replace(/\./g, '\\.')}\\s+\\S+\\s+([0-9a-f]+)\\s+([0-9a-f]+)`).exec(
+    readelf('-S', file),
+  );
   return m ? { addr: hex(m[1]), offset: hex(m[2]) } : undefined;
 }
 
 /** Defined symbols, .symtab before .dynsym, as the note's %rip operands resolve them. */
 function symbols(file: string): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  for (const table of readelf('-s', file).split(/^Symbol table /m).sort((a, b) => Number(b.startsWith("'.symtab'")) - Number(a.startsWith("'.symtab'"))))
+  for (const table of readelf('-s', file)
+    .split(/^Symbol table /m)
+    .sort((a, b) => Number(b.startsWith("'.symtab'")) - Number(a.startsWith("'.symtab'"))))
     for (const m of table.matchAll(/^\s*\d+:\s+([0-9a-f]+)\s+\d+\s+\S+\s+\S+\s+\S+\s+(\S+)\s+(\S+)$/gm))
       if (m[2] !== 'UND' && !out.has(m[3].replace(/@.*$/, ''))) out.set(m[3].replace(/@.*$/, ''), hex(m[1]));
   return out;
@@ -79,7 +85,9 @@ function expected(file: string, path = file) {
     const adjust = base && n.base ? base.addr - n.base : 0n;
     const address = n.pc + adjust;
     const semaphore = n.semaphore ? n.semaphore + adjust : null;
-    const ripSymbols = parseOperands(n.args).flatMap((a) => (a.operand.form === 'rip-relative' ? [a.operand.symbol] : []));
+    const ripSymbols = parseOperands(n.args).flatMap((a) =>
+      a.operand.form === 'rip-relative' ? [a.operand.symbol] : [],
+    );
     return {
       provider: n.provider,
       name: n.name,
@@ -168,7 +176,13 @@ describe('probes(pid)', () => {
       .trim()
       .split('\n')
       .map((l) => /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \d+\s*(.*)$/.exec(l)!)
-      .map((m) => ({ start: hex(m[1]), end: hex(m[2]), perms: m[3], offset: hex(m[4]), path: m[5].startsWith('/') ? m[5] : undefined }));
+      .map((m) => ({
+        start: hex(m[1]),
+        end: hex(m[2]),
+        perms: m[3],
+        offset: hex(m[4]),
+        path: m[5].startsWith('/') ? m[5] : undefined,
+      }));
     const objects = [...new Set(maps.filter((m) => m.path && m.perms.includes('x')).map((m) => m.path!))];
     const want = objects.flatMap((path) => expected(`/proc/${pid}/root${path}`, path));
     expect(got.map(comparable)).toEqual(want);
@@ -184,10 +198,14 @@ describe('probes(pid)', () => {
       }
       // .probes's file offset, through the mapping that holds it, plus the semaphore's place in it.
       const probesSection = section(p.path, '.probes')!;
-      const mapping = maps.filter((m) => m.path === p.path && probesSection.offset >= m.offset && probesSection.offset < m.offset + (m.end - m.start));
+      const mapping = maps.filter(
+        (m) =>
+          m.path === p.path && probesSection.offset >= m.offset && probesSection.offset < m.offset + (m.end - m.start),
+      );
       expect(mapping).toHaveLength(1);
       expect(mapping[0].perms).toBe('rw-p');
-      const address = mapping[0].start + (probesSection.offset - mapping[0].offset) + (p.semaphore - probesSection.addr);
+      const address =
+        mapping[0].start + (probesSection.offset - mapping[0].offset) + (p.semaphore - probesSection.addr);
       expect(p.semaphoreAddress).toBe(address);
       // Nothing traces it: the kernel has not raised it.
       expect(readSemaphore(pid, p.semaphoreAddress!)).toBe(0);

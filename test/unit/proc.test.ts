@@ -12,7 +12,18 @@ describe('parseStat', () => {
     ['', ''],
   ])('comm %j', (comm) => {
     const s = parseStat(`4243 (${comm}) ${rest}\n`);
-    expect(s).toEqual({ pid: 4243, comm, state: 'S', ppid: 1, pgrp: 4242, session: 4242, ttyNr: 34816, tpgid: 4242, flags: 4194304n, startTime: 987654n });
+    expect(s).toEqual({
+      pid: 4243,
+      comm,
+      state: 'S',
+      ppid: 1,
+      pgrp: 4242,
+      session: 4242,
+      ttyNr: 34816,
+      tpgid: 4242,
+      flags: 4194304n,
+      startTime: 987654n,
+    });
   });
 
   test('a line that is not stat is an error', () => {

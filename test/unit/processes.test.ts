@@ -47,7 +47,8 @@ test('fork, exec and exit records', () => {
 
 test('the processes a trace follows: traced children join, each ends once, the count reaches 0', () => {
   const p = new TracedProcesses(10, [], () => []);
-  const fork = (child: number, traced: boolean, pid = 10) => p.forked({ type: 'fork', pid, tid: pid, ts: 0n, child, traced });
+  const fork = (child: number, traced: boolean, pid = 10) =>
+    p.forked({ type: 'fork', pid, tid: pid, ts: 0n, child, traced });
   fork(20, true);
   fork(21, false);
   fork(30, true, 99); // a parent not followed

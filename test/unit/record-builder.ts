@@ -38,7 +38,10 @@ export function record(f: RecordFields): Buffer {
   }
   buf.writeUInt8(mask, E.string_mask);
   buf.writeUInt8(cut, E.truncated_mask);
-  buf.writeUInt8((f.unread ?? []).reduce((m, i) => m | (1 << i), 0), E.unread_mask);
+  buf.writeUInt8(
+    (f.unread ?? []).reduce((m, i) => m | (1 << i), 0),
+    E.unread_mask,
+  );
   buf.writeUInt32LE(f.nsPid ?? 0, E.ns_pid);
   buf.writeUInt32LE(f.nsTid ?? 0, E.ns_tid);
   body.copy(buf, layout.event.size);

@@ -13,10 +13,20 @@ test('values sum per distinct stack and thread; frames are interned once', () =>
   expect(p.total()).toBe(11);
   expect(p.frames()).toEqual([f('main'), f('a'), f('b'), f('a', 7)]);
   expect(p.threads()).toEqual([
-    { thread: t1, total: 6, stacks: [{ frames: [f('main'), f('a')], value: 4 }, { frames: [f('main'), f('b')], value: 2 }] },
+    {
+      thread: t1,
+      total: 6,
+      stacks: [
+        { frames: [f('main'), f('a')], value: 4 },
+        { frames: [f('main'), f('b')], value: 2 },
+      ],
+    },
     { thread: t2, total: 5, stacks: [{ frames: [f('main'), f('a', 7)], value: 5 }] },
   ]);
-  expect(p.threadsById()[0].stacks).toEqual([{ ids: [0, 1], value: 4 }, { ids: [0, 2], value: 2 }]);
+  expect(p.threadsById()[0].stacks).toEqual([
+    { ids: [0, 1], value: 4 },
+    { ids: [0, 2], value: 2 },
+  ]);
 });
 
 test('a thread named later keeps the name; an empty stack is a stack of its own', () => {

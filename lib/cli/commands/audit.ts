@@ -33,7 +33,13 @@ export const audit: Command = {
   help,
   run: (argv) =>
     runOneLine(
-      { name: 'audit', help, events: ['audit'], labels: false, summary: (s) => ({ text: s.auditSummary(), json: { audit: s.auditJson() } }) },
+      {
+        name: 'audit',
+        help,
+        events: ['audit'],
+        labels: false,
+        summary: (s) => ({ text: s.auditSummary(), json: { audit: s.auditJson() } }),
+      },
       argv,
     ),
 };

@@ -44,7 +44,11 @@ export const calls: Command = {
   summary: 'the call hierarchy of a process (DTrace, SystemTap or JSON layout)',
   help,
   async run(argv) {
-    const { values, positionals, help: wantsHelp } = parse('calls', argv, {
+    const {
+      values,
+      positionals,
+      help: wantsHelp,
+    } = parse('calls', argv, {
       within: { type: 'string' },
       subprocesses: { type: 'boolean' },
       format: { type: 'string' },

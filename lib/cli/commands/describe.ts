@@ -33,7 +33,8 @@ export function describeTarget(target: string): { d: Description; via?: string }
   return { d: describeBinary(object), via: object === target ? undefined : target };
 }
 
-const NOT_DEFAULT = 'Not traced by default (it slows the program several times): only when named (pytrace lines, run --mode lines, events: [\'line\']).';
+const NOT_DEFAULT =
+  "Not traced by default (it slows the program several times): only when named (pytrace lines, run --mode lines, events: ['line']).";
 
 function status(d: Description, e: (typeof EVENT_NAMES)[number]): string {
   const a = d.events[e];
@@ -42,15 +43,22 @@ function status(d: Description, e: (typeof EVENT_NAMES)[number]): string {
 
 export function printDescription(out: Output, d: Description, via?: string): void {
   if (d.pid !== null) out.line(`process ${d.pid}: ${printable(d.executable)}`);
-  else out.line(via ? `binary: ${printable(via)}, linking ${printable(d.executable)}` : `binary: ${printable(d.executable)}`);
+  else
+    out.line(
+      via ? `binary: ${printable(via)}, linking ${printable(d.executable)}` : `binary: ${printable(d.executable)}`,
+    );
   out.line(`version: ${d.version ? 'Python ' + d.version : 'unknown'}`);
   const kind = d.locations[0]?.shared ? 'shared library' : 'executable';
-  out.line(`build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${printable(d.markerObject ?? '')} (${d.locations.length} locations)`}`);
+  out.line(
+    `build: ${d.build === 'none' ? 'no markers' : `markers in the ${kind} ${printable(d.markerObject ?? '')} (${d.locations.length} locations)`}`,
+  );
   out.line('events:');
   for (const e of EVENT_NAMES) {
     const a = d.events[e];
     const note = [a.note, a.fires && !a.default ? NOT_DEFAULT : undefined].filter(Boolean).join(' ');
-    out.line(`  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + printable(note) : ''}`.trimEnd());
+    out.line(
+      `  ${e.padEnd(24)} ${markerOf(e).marker.padEnd(27)} ${status(d, e).padEnd(8)}${note ? ' ' + printable(note) : ''}`.trimEnd(),
+    );
   }
 }
 

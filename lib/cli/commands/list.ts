@@ -50,7 +50,8 @@ function printLocation(out: Output, loc: ProbeLocation): void {
   out.line(`  ${printable(loc.provider)}:${printable(loc.name)}`);
   const adjusted = loc.baseAdjustment ? ` (adjusted by ${hex(loc.baseAdjustment, 0)})` : '';
   out.line(`    Location: ${hex(loc.address)}, Base: ${hex(loc.base)}, Semaphore: ${hex(loc.semaphore)}${adjusted}`);
-  const inProcess = loc.semaphoreAddress !== undefined ? `, semaphore in the process at ${hex(loc.semaphoreAddress, 0)}` : '';
+  const inProcess =
+    loc.semaphoreAddress !== undefined ? `, semaphore in the process at ${hex(loc.semaphoreAddress, 0)}` : '';
   out.line(`    File offsets: location ${hex(loc.offset, 0)}, semaphore ${hex(loc.semaphoreOffset, 0)}${inProcess}`);
   out.line(`    Arguments: ${printable(loc.argsText)}`);
   loc.args.forEach((a, i) => out.line(`      arg${i + 1}: ${printable(a.text).padEnd(14)} ${explainOperand(loc, a)}`));
@@ -91,7 +92,11 @@ export const list: Command = {
   summary: 'every marker location of a process or binary',
   help,
   async run(argv) {
-    const { values, positionals, help: wantsHelp } = parse('list', argv, { all: { type: 'boolean' }, json: { type: 'boolean' } });
+    const {
+      values,
+      positionals,
+      help: wantsHelp,
+    } = parse('list', argv, { all: { type: 'boolean' }, json: { type: 'boolean' } });
     if (wantsHelp) return printHelp(help);
     const target = exactlyOne('list', positionals, 'PID or PATH');
     const all = locationsOf(target);
@@ -101,7 +106,9 @@ export const list: Command = {
     else {
       for (const object of [...new Set(shown.map((l) => l.path))]) {
         const here = shown.filter((l) => l.path === object);
-        out.line(`${printable(object)} (${here[0].shared ? 'shared object' : 'executable'}): ${here.length} location${here.length === 1 ? '' : 's'}`);
+        out.line(
+          `${printable(object)} (${here[0].shared ? 'shared object' : 'executable'}): ${here.length} location${here.length === 1 ? '' : 's'}`,
+        );
         for (const loc of here) printLocation(out, loc);
       }
     }

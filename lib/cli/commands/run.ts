@@ -62,7 +62,14 @@ const MODES = ['calls', 'lines', 'gc', 'imports', 'audit', 'all'] as const;
 type Mode = (typeof MODES)[number];
 
 const MODE_EVENTS: Record<Mode, EventName[] | undefined> = {
-  calls: ['function-entry', 'function-return', 'gc-start', 'gc-done', 'import-find-load-start', 'import-find-load-done'],
+  calls: [
+    'function-entry',
+    'function-return',
+    'gc-start',
+    'gc-done',
+    'import-find-load-start',
+    'import-find-load-done',
+  ],
   lines: ['line'],
   gc: ['gc-start', 'gc-done'],
   imports: ['import-find-load-start', 'import-find-load-done'],
@@ -87,9 +94,13 @@ export function splitCommand(argv: string[]): [string[], string[]] {
 }
 
 function parseEvents(text: string): EventName[] {
-  const events = text.split(',').map((e) => e.trim()).filter(Boolean);
+  const events = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of events)
-    if (!(EVENT_NAMES as readonly string[]).includes(e)) throw new UsageError(`unknown event "${e}"; events: ${EVENT_NAMES.join(', ')}`, 'run');
+    if (!(EVENT_NAMES as readonly string[]).includes(e))
+      throw new UsageError(`unknown event "${e}"; events: ${EVENT_NAMES.join(', ')}`, 'run');
   if (!events.length) throw new UsageError('--events wants at least one event', 'run');
   return events as EventName[];
 }
@@ -99,7 +110,8 @@ export function markerObjectFor(command: string): { binary: string; file: string
   const resolved = resolveCommand(command);
   const binary = markerObjectOf(resolved.binary);
   const named = command === resolved.file ? command : `${command} (${resolved.file})`;
-  const script = resolved.chain.length > 1 ? `${named} is a script for ${resolved.chain.slice(1).join(', a script for ')}` : '';
+  const script =
+    resolved.chain.length > 1 ? `${named} is a script for ${resolved.chain.slice(1).join(', a script for ')}` : '';
   try {
     assertTraceable(describeBinary(binary));
   } catch (e) {
@@ -120,7 +132,11 @@ export const run: Command = {
   help,
   async run(argv) {
     const [own, command] = splitCommand(argv);
-    const { values, positionals, help: wantsHelp } = parse(
+    const {
+      values,
+      positionals,
+      help: wantsHelp,
+    } = parse(
       'run',
       own,
       {
@@ -135,9 +151,11 @@ export const run: Command = {
       false,
     );
     if (wantsHelp) return printHelp(help);
-    if (positionals.length || !command.length) throw new UsageError('missing COMMAND (pytrace run -- /usr/bin/python3.11 script.py)', 'run');
+    if (positionals.length || !command.length)
+      throw new UsageError('missing COMMAND (pytrace run -- /usr/bin/python3.11 script.py)', 'run');
     const format = formatOption('run', values, HIERARCHY_FORMATS, 'dtrace');
-    if (values.mode !== undefined && values.events !== undefined) throw new UsageError('give --mode or --events, not both', 'run');
+    if (values.mode !== undefined && values.events !== undefined)
+      throw new UsageError('give --mode or --events, not both', 'run');
     const mode = oneOf('run', 'mode', values.mode as string | undefined, MODES, 'calls');
     const events = values.events !== undefined ? parseEvents(values.events as string) : MODE_EVENTS[mode];
     const within = values.within as string | undefined;
@@ -165,7 +183,8 @@ export const run: Command = {
         out,
         json: format === 'json',
         printer: new HierarchyPrinter(format, out, stats, new ThreadNames(commOfPath(file))),
-        label: (t) => `${command.join(' ')} (PID ${child.pid}, Python ${t.description.version ?? 'of unknown version'}, markers in ${binary})`,
+        label: (t) =>
+          `${command.join(' ')} (PID ${child.pid}, Python ${t.description.version ?? 'of unknown version'}, markers in ${binary})`,
         attached: (_trace, stop) => {
           stopTrace = stop;
           if (!alive) return stop();
@@ -221,7 +240,10 @@ export function release(pid: number): void {
 export function inTerminalForeground(): boolean {
   try {
     const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-    const [, , pgrp, , , tpgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const [, , pgrp, , , tpgid] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return tpgid > 0 && tpgid === pgrp;
   } catch {
     return false;

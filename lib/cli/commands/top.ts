@@ -41,7 +41,14 @@ const CLEAR = '\x1b[2J\x1b[1;1H';
 /** foreach (... in fn_calls- limit N): most calls first; ties in a stable order. */
 export function topN(counts: CallCount[], limit: number): CallCount[] {
   return [...counts]
-    .sort((a, b) => b.count - a.count || a.pid - b.pid || a.filename.localeCompare(b.filename) || a.lineno - b.lineno || a.function.localeCompare(b.function))
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        a.pid - b.pid ||
+        a.filename.localeCompare(b.filename) ||
+        a.lineno - b.lineno ||
+        a.function.localeCompare(b.function),
+    )
     .slice(0, limit);
 }
 
@@ -68,7 +75,11 @@ export const top: Command = {
   summary: 'the most frequently called functions, system-wide or per process',
   help,
   async run(argv) {
-    const { values, positionals, help: wantsHelp } = parse('top', argv, {
+    const {
+      values,
+      positionals,
+      help: wantsHelp,
+    } = parse('top', argv, {
       pid: { type: 'string', multiple: true },
       interval: { type: 'string' },
       limit: { type: 'string' },
@@ -80,7 +91,8 @@ export const top: Command = {
     if (wantsHelp) return printHelp(help);
     if (values.sample) return topSampled(sampledOptions(values));
     if (values.hz !== undefined) throw new UsageError('--hz goes with --sample', 'top');
-    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (processes are given with --pid)`, 'top');
+    if (positionals.length)
+      throw new UsageError(`unexpected argument "${positionals[0]}" (processes are given with --pid)`, 'top');
     const pids = pidsOf(values.pid as string[] | undefined);
     const interval = positiveNumber('top', 'interval', values.interval as string | undefined, 1);
     const limit = positiveNumber('top', 'limit', values.limit as string | undefined, 20, true);
@@ -90,11 +102,16 @@ export const top: Command = {
     if (!pids) {
       binaries = pythonBinaries();
       if (!binaries.length)
-        throw new PytraceError('PYTRACE_NO_MARKERS', 'No Python binary with markers on this machine: nothing to count. Install one (Debian: python3.11-minimal), or pass --pid.');
+        throw new PytraceError(
+          'PYTRACE_NO_MARKERS',
+          'No Python binary with markers on this machine: nothing to count. Install one (Debian: python3.11-minimal), or pass --pid.',
+        );
     }
     // Without `binaries`, the counter also takes up Pythons that appear later (containers).
     const counter = await countCalls(pids ? { pids } : {});
-    note(`counting calls in ${pids ? `PID ${pids.join(', ')}` : `every process of ${binaries.join(', ')} (and of Pythons started later)`}, Ctrl-C to stop`);
+    note(
+      `counting calls in ${pids ? `PID ${pids.join(', ')}` : `every process of ${binaries.join(', ')} (and of Pythons started later)`}, Ctrl-C to stop`,
+    );
 
     const out = new Output();
     let refreshes = 0;
@@ -123,7 +140,15 @@ export const top: Command = {
         const calls = counts.reduce((n, c) => n + c.count, 0);
         totalCalls += calls;
         if (json) {
-          out.json({ type: 'top', time: new Date().toISOString(), interval, calls, totalCalls, functions: counts.length, top: rows });
+          out.json({
+            type: 'top',
+            time: new Date().toISOString(),
+            interval,
+            calls,
+            totalCalls,
+            functions: counts.length,
+            top: rows,
+          });
         } else {
           const w = widthsFor(rows, outputWidth(out.isTTY));
           const text = [header(w), ...rows.map((c) => row(c, w)), totals(calls, counts.length, interval, totalCalls)];

@@ -10,6 +10,7 @@
         "native/discovery/elf_notes.cc",
         "native/attach/bpf_session.cc",
         "native/attach/uprobe_multi.cc",
+        "native/attach/sampling.cc",
         "native/stream/poll_thread.cc",
         "native/stream/ring_source.cc",
         "native/stream/perf_source.cc",

@@ -6,7 +6,49 @@
 import * as os from 'os';
 import { PytraceError } from '../errors';
 import { EVENT_NAMES, EventName } from '../markers';
-import type { AttachOptions } from './trace';
+
+/** attach()'s options; their defaults and allowed values are DEFAULTS and RULES below. */
+export interface AttachOptions {
+  /** Markers to trace; default: every one that fires in this build except `line`. */
+  events?: EventName[];
+  /** 'auto' (default) uses the BPF ring buffer where the kernel has it, else the perf buffer. */
+  transport?: 'auto' | 'ring' | 'perf';
+  /** Ring buffer size in bytes (power of two). Default 16 MiB. */
+  ringBytes?: number;
+  /** Wake the reader once this many bytes are pending (perf: on one CPU, at most half its buffer). Default 64 KiB; 0: every record. */
+  wakeupBytes?: number;
+  /** The reader also drains every this many ms. Default 5. */
+  drainMs?: number;
+  /** The reader drains at most once per this many microseconds. Default 250. */
+  minDrainGapUs?: number;
+  /** Records per hand-over to JS, in bytes. Default 256 KiB. */
+  batchBytes?: number;
+  /** Batches waiting for JS before backpressure applies. Default 16. */
+  maxPendingBatches?: number;
+  /** When JS falls behind: 'pause' the reader (the ring then refuses, counted) or 'drop' batches (counted). */
+  onBackpressure?: 'pause' | 'drop';
+  /** Per-CPU perf buffer pages (a power of two), for the perf transport. Default: the ring's size shared among the CPUs, at least 64. */
+  perfPages?: number;
+  /**
+   * Per thread, only events from the entry of the function with this name to
+   * its matching return (recursion counted), decided in the kernel.
+   */
+  within?: string;
+  /**
+   * Trace the processes it forks from then on (os.fork, multiprocessing), from
+   * their first instruction; their events carry their pid, each ends with its
+   * own `exit`, and the trace with the last. Default false: children run
+   * untraced, at full speed (pytrace lowers the semaphores they inherit).
+   * For a process trace (a PID), not a binary's.
+   */
+  subprocesses?: boolean;
+  /**
+   * With function-entry and function-return both traced: give each return
+   * its call's durationNs and selfNs (entries paired per thread in JS).
+   * Default true; false saves that step (measured: about 60 ns per event).
+   */
+  durations?: boolean;
+}
 
 /**
  * Events a plain attach() leaves out: they are traced only when named.

@@ -38,11 +38,17 @@ int CaptureLibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list a
   vsnprintf(buf, sizeof(buf), fmt, args);
   std::string line(buf);
   while (!line.empty() && line.back() == '\n') line.pop_back();
+  // Quoted as "(libbpf: ...)": its own prefix would say it twice.
+  if (line.rfind("libbpf: ", 0) == 0) line.erase(0, 8);
   if (!line.empty()) last_libbpf_message = line;
   return 0;
 }
 
 std::string Detail() { return last_libbpf_message.empty() ? "" : " (libbpf: " + last_libbpf_message + ")"; }
+
+bool PathExists(const char* path) { return access(path, F_OK) == 0; }
+
+}  // namespace
 
 [[noreturn]] void ThrowErrno(int err, const std::string& what) {
   if (err == EPERM || err == EACCES)
@@ -55,10 +61,6 @@ std::string Detail() { return last_libbpf_message.empty() ? "" : " (libbpf: " + 
   if (err == ESRCH) throw NativeError("PYTRACE_NO_PROCESS", what + ": the process no longer exists.", err);
   throw NativeError("PYTRACE_ATTACH_FAILED", what + ": " + strerror(err) + Detail(), err);
 }
-
-bool PathExists(const char* path) { return access(path, F_OK) == 0; }
-
-}  // namespace
 
 bool KernelHasRingBuffer() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1; }
 
@@ -274,124 +276,6 @@ std::vector<CallCount> BpfSession::TakeCallCounts() {
       if (k.generation < current) bpf_map_delete_elem(names_fd, &k);
   }
   return out;
-}
-
-void BpfSession::ProfileProcess(uint32_t pid, const pt_python_layout& layout) {
-  if (bpf_map__update_elem(skel_->maps.profiled, &pid, sizeof(pid), &layout, sizeof(layout), BPF_ANY))
-    ThrowErrno(errno, "Cannot add process " + std::to_string(pid) + " to the profiled processes");
-}
-
-namespace {
-
-// The online CPUs, from "0-3,5" (sysfs).
-std::vector<int> OnlineCpus() {
-  std::vector<int> cpus;
-  FILE* f = fopen("/sys/devices/system/cpu/online", "r");
-  if (!f) {
-    for (int i = 0; i < libbpf_num_possible_cpus(); i++) cpus.push_back(i);
-    return cpus;
-  }
-  int a, b;
-  char sep;
-  while (fscanf(f, "%d", &a) == 1) {
-    b = a;
-    if (fscanf(f, "%c", &sep) == 1 && sep == '-') {
-      if (fscanf(f, "%d", &b) != 1) break;
-      if (fscanf(f, "%c", &sep) != 1) sep = 0;
-    }
-    for (int i = a; i <= b; i++) cpus.push_back(i);
-    if (sep != ',') break;
-  }
-  fclose(f);
-  return cpus;
-}
-
-}  // namespace
-
-void BpfSession::AttachSampling(uint64_t hz) {
-  if (!options_.sampling)
-    throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the stack sampler.");
-  bpf_program* prog =
-      options_.transport == Transport::kRing ? skel_->progs.sample_to_ring : skel_->progs.sample_to_perf;
-  size_t first_new = links_.size();
-  try {
-    for (int cpu : OnlineCpus()) {
-      perf_event_attr attr{};
-      attr.size = sizeof(attr);
-      attr.type = PERF_TYPE_SOFTWARE;
-      attr.config = PERF_COUNT_SW_CPU_CLOCK;
-      // A fixed period in ns of CPU time: exactly hz a second on a busy CPU.
-      attr.sample_period = 1000000000ull / hz;
-      int fd = static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
-      if (fd < 0) {
-        if (errno == ENODEV) continue;  // went offline since
-        ThrowErrno(errno, "Cannot open a CPU-clock perf event on CPU " + std::to_string(cpu));
-      }
-      bpf_link* link = bpf_program__attach_perf_event(prog, fd);
-      if (!link) {
-        int err = errno;
-        close(fd);
-        ThrowErrno(err, "Cannot attach the stack sampler to CPU " + std::to_string(cpu));
-      }
-      links_.push_back(link);  // the link closes the perf event when destroyed
-    }
-  } catch (...) {
-    while (links_.size() > first_new) {
-      bpf_link__destroy(links_.back());
-      links_.pop_back();
-    }
-    throw;
-  }
-}
-
-std::string BpfSession::DumpThreads(uint32_t pid) {
-  if (!options_.dump)
-    throw NativeError("PYTRACE_ATTACH_FAILED", "This session was opened without the thread dump.");
-  // Only this process's threads (Linux 6.1: task iterators with a pid).
-  union bpf_iter_link_info info {};
-  info.task.pid = pid;
-  LIBBPF_OPTS(bpf_iter_attach_opts, opts);
-  opts.link_info = &info;
-  opts.link_info_len = sizeof(info);
-  bpf_link* link = bpf_program__attach_iter(skel_->progs.dump_threads, &opts);
-  if (!link) {
-    int err = errno;
-    if (err == EINVAL)
-      throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
-                        "This kernel cannot iterate over one process's threads in BPF (task iterators with a "
-                        "pid, Linux 6.1).",
-                        err);
-    ThrowErrno(err, "Cannot attach the thread dump iterator");
-  }
-  int fd = bpf_iter_create(bpf_link__fd(link));
-  if (fd < 0) {
-    int err = errno;
-    bpf_link__destroy(link);
-    ThrowErrno(err, "Cannot start the thread dump iterator");
-  }
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  bpf_link__destroy(link);
-  return out;
-}
-
-uint64_t BpfSession::SampleCounter(uint32_t which) const {
-  int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0 || !options_.sampling) return 0;
-  std::vector<uint64_t> values(ncpu);
-  if (bpf_map__lookup_elem(skel_->maps.sample_counters, &which, sizeof(which), values.data(),
-                           values.size() * sizeof(uint64_t), 0))
-    return 0;
-  uint64_t sum = 0;
-  for (uint64_t v : values) sum += v;
-  return sum;
 }
 
 uint64_t BpfSession::Counter(uint32_t which) const {

@@ -58,6 +58,11 @@ struct UprobeTarget {
   pt_audit_layout audit{};  // for audit locations: how to read the tuple
 };
 
+// Throws the NativeError an errno means for the session (permission, no such
+// process, else an attach failure quoting libbpf's last word). For the
+// session's files (bpf_session.cc, sampling.cc).
+[[noreturn]] void ThrowErrno(int err, const std::string& what);
+
 class BpfSession {
  public:
   // Opens and loads the program; throws NativeError.

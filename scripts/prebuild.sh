@@ -55,6 +55,9 @@ if [[ ! -f $libbpf_src/libbpf.a ]]; then
 fi
 cp "$libbpf_src/libbpf.a" "$WORK/libbpf/"
 cp -r "$libbpf_src/install/include/bpf" "$WORK/libbpf/include/"
+# The kernel UAPI headers libbpf is built with, ahead of the old root's own
+# (bullseye's linux/bpf.h predates the task iterator's link info).
+cp -r "$libbpf_src/source/include/uapi/linux" "$WORK/libbpf/include/"
 
 # Node's headers (N-API is C; any recent Node's headers with NAPI_VERSION set).
 cp -r "$(node -p 'require("path").resolve(process.execPath, "../../include/node")')" \

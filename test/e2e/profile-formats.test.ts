@@ -13,7 +13,7 @@ import * as zlib from 'zlib';
 import { collapsedChunks, StackProfile, writeProfile } from '../../lib/index';
 import { viewerPageChunks } from '../../lib/profile/html';
 import { ExactRun, exactProfile } from '../helpers/exact-profile';
-import { visitPage } from '../helpers/chromium';
+import { chromiumTest, visitPage, WHY_NOT } from '../helpers/chromium';
 import { decodePprof, parseCollapsed, speedscopeProblems } from '../helpers/profile-readers';
 import { defLine, killStarted, tempDir } from '../helpers/python';
 
@@ -139,31 +139,39 @@ test('go tool pprof reads a sampled profile as samples and cpu time (count x per
   expect(pprof('samples')).toContain(`of ${sampled.total()} total`);
 });
 
-test("html: opens offline in headless Chromium, fetches nothing, draws the workload's function names", async () => {
-  const file = out('flame.html');
-  await writeProfile(run.profile, { path: file, name: 'profile_workload.py' });
-  const png = path.join(ARTIFACTS, 'profile-flame.png');
-  const visit = await visitPage(file, png, (drawn) =>
-    WORKLOAD.filter((f) => f !== 'crunch').every((f) => drawn.includes(f)),
-  );
-  expect(visit.errors).toEqual([]);
-  expect(visit.requests).toEqual([`file://${file}`]);
-  expect(visit.title).toContain('profile_workload.py');
-  // The first thread is shown: the main one.
-  for (const fn of ['outer', 'spin', 'rest']) expect(visit.drawnText).toContain(fn);
-  expect(fs.statSync(png).size).toBeGreaterThan(10000);
-}, 60000);
+chromiumTest(
+  `html: opens offline in headless Chromium, fetches nothing, draws the workload's function names${WHY_NOT}`,
+  async () => {
+    const file = out('flame.html');
+    await writeProfile(run.profile, { path: file, name: 'profile_workload.py' });
+    const png = path.join(ARTIFACTS, 'profile-flame.png');
+    const visit = await visitPage(file, png, (drawn) =>
+      WORKLOAD.filter((f) => f !== 'crunch').every((f) => drawn.includes(f)),
+    );
+    expect(visit.errors).toEqual([]);
+    expect(visit.requests).toEqual([`file://${file}`]);
+    expect(visit.title).toContain('profile_workload.py');
+    // The first thread is shown: the main one.
+    for (const fn of ['outer', 'spin', 'rest']) expect(visit.drawnText).toContain(fn);
+    expect(fs.statSync(png).size).toBeGreaterThan(10000);
+  },
+  60000,
+);
 
-test("collapsed, read by speedscope's importer of the folded format: py-spy's frames, the workload's names drawn", async () => {
-  // The viewer's page around the collapsed text, as if the file were opened in it.
-  const file = out('folded.html');
-  fs.writeFileSync(file, [...viewerPageChunks('profile.folded', collapsedChunks(run.profile), 'folded')].join(''));
-  const own = (fn: string) => `${fn} (${run.script}:${defLine(run.script, fn)})`;
-  const visit = await visitPage(file, path.join(ARTIFACTS, 'profile-folded.png'), (drawn) =>
-    drawn.includes(own('outer')),
-  );
-  expect(visit.errors).toEqual([]);
-  expect(visit.console).toContain('Importing as collapsed stack format');
-  expect(visit.requests).toEqual([`file://${file}`]);
-  expect(visit.drawnText).toEqual(expect.arrayContaining([own('outer'), own('crunch')]));
-}, 60000);
+chromiumTest(
+  `collapsed, read by speedscope's importer of the folded format: py-spy's frames, the workload's names drawn${WHY_NOT}`,
+  async () => {
+    // The viewer's page around the collapsed text, as if the file were opened in it.
+    const file = out('folded.html');
+    fs.writeFileSync(file, [...viewerPageChunks('profile.folded', collapsedChunks(run.profile), 'folded')].join(''));
+    const own = (fn: string) => `${fn} (${run.script}:${defLine(run.script, fn)})`;
+    const visit = await visitPage(file, path.join(ARTIFACTS, 'profile-folded.png'), (drawn) =>
+      drawn.includes(own('outer')),
+    );
+    expect(visit.errors).toEqual([]);
+    expect(visit.console).toContain('Importing as collapsed stack format');
+    expect(visit.requests).toEqual([`file://${file}`]);
+    expect(visit.drawnText).toEqual(expect.arrayContaining([own('outer'), own('crunch')]));
+  },
+  60000,
+);

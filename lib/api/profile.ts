@@ -13,6 +13,7 @@ import { kernelLayout } from '../sampling/kernel-layout';
 import { findRuntime } from '../sampling/runtime';
 import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
 import { BatchDecoder } from '../stream/decode';
+import { untilClose } from './until-close';
 import { RawSample } from '../stream/samples';
 import { DEFAULTS, perfPagesFor } from './options';
 import { ProfileOptions, resolveProfileOptions, ResolvedProfileOptions } from './profile-options';
@@ -253,35 +254,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
 
   /** The samples from now until the profile closes. */
   [Symbol.asyncIterator](): AsyncIterableIterator<SampleEvent> {
-    const queue: SampleEvent[] = [];
-    let wake: (() => void) | undefined;
-    let closed = this.closed;
-    const onSample = (s: SampleEvent) => {
-      queue.push(s);
-      wake?.();
-    };
-    const onClose = () => {
-      closed = true;
-      wake?.();
-    };
-    this.on('sample', onSample);
-    this.once('close', onClose);
-    const stopListening = () => {
-      this.off('sample', onSample);
-      this.off('close', onClose);
-    };
-    return (async function* () {
-      try {
-        for (;;) {
-          while (queue.length) yield queue.shift()!;
-          if (closed) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      } finally {
-        stopListening();
-      }
-    })();
+    return untilClose(this as unknown as EventEmitter, 'sample', this.closed, (sample: SampleEvent) => sample);
   }
 
   ref(): this {

@@ -12,6 +12,7 @@ import { CallPairing } from '../stream/calls';
 import { effectiveCapabilities, resolveProcess } from '../discovery/proc';
 import { resolveOptions } from './options';
 import { TraceListeners } from './trace-events';
+import { untilClose } from './until-close';
 
 import type { AttachOptions } from './options';
 export type { AttachOptions } from './options';
@@ -216,36 +217,15 @@ export class Trace extends EventEmitter<TraceListeners> {
    * starts at the call: take it right after attach().
    */
   batches(): AsyncIterableIterator<{ buffer: ArrayBuffer; records: number }> {
-    const queue: { buffer: ArrayBuffer; records: number }[] = [];
-    let wake: (() => void) | undefined;
-    let closed = this.closed;
-    const onBatch = (buffer: ArrayBuffer, records: number) => {
-      queue.push({ buffer, records });
-      wake?.();
-    };
-    const onClose = () => {
-      closed = true;
-      wake?.();
-    };
-    // Listening starts now, not at the first next(): no batch in between is missed.
-    this.on('batch', onBatch);
-    this.once('close', onClose);
-    const stopListening = () => {
-      this.off('batch', onBatch);
-      this.off('close', onClose);
-    };
-    return (async function* () {
-      try {
-        for (;;) {
-          while (queue.length) yield queue.shift()!;
-          if (closed) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-        }
-      } finally {
-        stopListening();
-      }
-    })();
+    return untilClose(
+      this as unknown as EventEmitter,
+      'batch',
+      this.closed,
+      (buffer: ArrayBuffer, records: number) => ({
+        buffer,
+        records,
+      }),
+    );
   }
 
   get closed(): boolean {

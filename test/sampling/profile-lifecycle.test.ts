@@ -31,6 +31,23 @@ describe.each(PYTHONS)('%s', (_, python) => {
   const t = python ? test : test.skip;
 
   t(
+    'as an async iterator: every sample the events give, from the call until close',
+    async () => {
+      const { child, p, samples } = await start(python!, 'exit');
+      const iterated: SampleEvent[] = [];
+      const done = (async () => {
+        for await (const s of p) iterated.push(s);
+      })();
+      child.send('go\n');
+      await done;
+      expect(p.closed).toBe(true);
+      expect(iterated.length).toBeGreaterThan(150);
+      expect(iterated).toEqual(samples);
+    },
+    30_000,
+  );
+
+  t(
     'a target that exits mid-profile: its samples, then exit, then close',
     async () => {
       const { child, p, samples } = await start(python!, 'exit');

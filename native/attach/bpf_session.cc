@@ -256,16 +256,22 @@ std::vector<CallCount> BpfSession::TakeCallCounts() {
   std::vector<CallCount> out;
   // Calls from now on are counted, and their names kept, in a new
   // generation: what this read leaves of older ones is no longer needed.
-  ForgetSentNames();
+  // The code generation is read first: it only grows, so every call counted
+  // after the bump has a generation of at least `current`, every older one less.
   uint32_t code = PT_GEN_CODE, reader = PT_GEN_READER;
   uint64_t a = 0, b = 0;
   bpf_map__lookup_elem(skel_->maps.generation, &code, sizeof(code), &a, sizeof(a), 0);
+  ForgetSentNames();
   bpf_map__lookup_elem(skel_->maps.generation, &reader, sizeof(reader), &b, sizeof(b), 0);
   uint64_t current = a + b;
   int fd = bpf_map__fd(skel_->maps.call_counts);
   for (const pt_count_key& k : Keys<pt_count_key>(fd)) {
     uint64_t count = 0;
-    // Atomic per key: a call counted after this goes into the next read.
+    // Calls made since the bump above count under the new generation: they
+    // belong to the next read, so that each read ends at one instant rather
+    // than key by key (which let hot() and warm() end apart by milliseconds).
+    if (k.generation >= current) continue;
+    // Atomic per key: a call in flight across the bump lands in the next read.
     if (bpf_map_lookup_and_delete_elem(fd, &k, &count) || !count) continue;
     out.push_back({k, count, CountNameOf(k.pid, k.generation, k.filename),
                    CountNameOf(k.pid, k.generation, k.funcname)});

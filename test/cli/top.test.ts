@@ -18,8 +18,10 @@ interface Row {
 }
 
 /**
- * hot() runs twice per warm(). A read takes the counts key by key, so calls
- * made while it runs land in one interval or the next: allow 1%.
+ * hot() runs twice per warm(), in the order hot hot warm: any stretch of that
+ * sequence has hot within 2 of twice warm. A read ends each interval at one
+ * instant (the generation bump), and a call in flight across it moves into the
+ * next: one at each end, so within 4.
  */
 function expectRatio(rows: Row[], pid: number): void {
   const hot = rows.find((r) => r.pid === pid && r.function === 'hot')!;
@@ -27,7 +29,7 @@ function expectRatio(rows: Row[], pid: number): void {
   expect(hot).toMatchObject({ filename: FILE, lineno: 7 });
   expect(warm).toMatchObject({ filename: FILE, lineno: 11 });
   expect(warm.count).toBeGreaterThan(100);
-  expect(Math.abs(hot.count - 2 * warm.count)).toBeLessThanOrEqual(2 + hot.count / 100);
+  expect(Math.abs(hot.count - 2 * warm.count)).toBeLessThanOrEqual(4);
 }
 
 test('--pid --json: one object per interval, most frequent first', async () => {

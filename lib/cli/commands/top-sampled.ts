@@ -8,6 +8,7 @@ import { profile, SampleEvent } from '../../api/profile';
 import { printable } from '../escape';
 import { note, Output } from '../output';
 import { elideMiddle, outputWidth } from '../top-layout';
+import { refreshUntilStopped } from '../refresh';
 
 export interface SampledTopOptions {
   pid: number;
@@ -74,19 +75,10 @@ export async function topSampled(o: SampledTopOptions): Promise<number> {
   note(`sampling PID ${o.pid} at ${o.hz} Hz, Ctrl-C to stop`);
   const out = new Output();
   let refreshes = 0;
-  let timer: NodeJS.Timeout | undefined;
-  await new Promise<void>((resolve) => {
-    const finish = () => {
-      clearInterval(timer);
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
-    process.on('SIGINT', finish);
-    process.on('SIGTERM', finish);
-    out.onReaderClosed(finish);
-    p.once('close', finish);
-    timer = setInterval(() => {
+  await refreshUntilStopped(
+    out,
+    o.interval,
+    () => {
       if (o.json)
         out.json({
           type: 'top-sample',
@@ -101,9 +93,10 @@ export async function topSampled(o: SampledTopOptions): Promise<number> {
         else out.line(text);
       }
       out.flush();
-      if (++refreshes >= o.iterations) finish();
-    }, o.interval * 1000);
-  });
+      return ++refreshes >= o.iterations;
+    },
+    p,
+  );
   if (p.closed) note(`PID ${o.pid} exited`);
   await p.close();
   await out.drained();

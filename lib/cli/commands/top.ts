@@ -4,6 +4,7 @@ import { CallCount, countCalls, pythonBinaries, PytraceError } from '../../index
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { note, Output, printHelp } from '../output';
 import { header, outputWidth, row, totals, widthsFor } from '../top-layout';
+import { refreshUntilStopped } from '../refresh';
 import { topSampled } from './top-sampled';
 
 const help = `Usage: pytrace top [--pid PID]... [--interval S] [--limit N] [--iterations N] [--json]
@@ -116,52 +117,41 @@ export const top: Command = {
     const out = new Output();
     let refreshes = 0;
     let totalCalls = 0;
-    let timer: NodeJS.Timeout | undefined;
     let failure: unknown;
-    await new Promise<void>((resolve) => {
-      const finish = () => {
-        clearInterval(timer);
-        process.off('SIGINT', finish);
-        process.off('SIGTERM', finish);
-        resolve();
-      };
-      process.on('SIGINT', finish);
-      process.on('SIGTERM', finish);
-      out.onReaderClosed(finish);
-      timer = setInterval(() => {
-        let counts: CallCount[];
-        try {
-          counts = counter.read();
-        } catch (e) {
-          failure = e;
-          return finish();
-        }
-        const rows = topN(counts, limit);
-        const calls = counts.reduce((n, c) => n + c.count, 0);
-        totalCalls += calls;
-        if (json) {
-          out.json({
-            type: 'top',
-            time: new Date().toISOString(),
-            interval,
-            calls,
-            totalCalls,
-            functions: counts.length,
-            top: rows,
-          });
-        } else {
-          const w = widthsFor(rows, outputWidth(out.isTTY));
-          const text = [header(w), ...rows.map((c) => row(c, w)), totals(calls, counts.length, interval, totalCalls)];
-          if (out.isTTY) out.write(CLEAR + text.join('\n') + '\n');
-          else out.line(text.join('\n') + '\n');
-        }
-        out.flush();
-        if (++refreshes >= iterations) return finish();
-        if (pids && pids.every((p) => !fs.existsSync(`/proc/${p}`))) {
-          note(`PID ${pids.join(', ')} exited`);
-          finish();
-        }
-      }, interval * 1000);
+    await refreshUntilStopped(out, interval, () => {
+      let counts: CallCount[];
+      try {
+        counts = counter.read();
+      } catch (e) {
+        failure = e;
+        return true;
+      }
+      const rows = topN(counts, limit);
+      const calls = counts.reduce((n, c) => n + c.count, 0);
+      totalCalls += calls;
+      if (json) {
+        out.json({
+          type: 'top',
+          time: new Date().toISOString(),
+          interval,
+          calls,
+          totalCalls,
+          functions: counts.length,
+          top: rows,
+        });
+      } else {
+        const w = widthsFor(rows, outputWidth(out.isTTY));
+        const text = [header(w), ...rows.map((c) => row(c, w)), totals(calls, counts.length, interval, totalCalls)];
+        if (out.isTTY) out.write(CLEAR + text.join('\n') + '\n');
+        else out.line(text.join('\n') + '\n');
+      }
+      out.flush();
+      if (++refreshes >= iterations) return true;
+      if (pids && pids.every((p) => !fs.existsSync(`/proc/${p}`))) {
+        note(`PID ${pids.join(', ')} exited`);
+        return true;
+      }
+      return false;
     });
     await counter.close();
     await out.drained();

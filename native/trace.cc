@@ -292,6 +292,8 @@ void NativeTrace::SaveSampleCounters() {
 }
 
 Napi::Value NativeTrace::Close(const Napi::CallbackInfo& info) {
+  // close() resolves on "end": an unref()'d trace holds the loop until then.
+  if (batches_) batches_->Ref(info.Env());
   Shutdown();
   return info.Env().Undefined();
 }

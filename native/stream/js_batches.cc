@@ -122,10 +122,20 @@ void JsBatches::CallJs(Napi::Env env, Napi::Function callback, JsBatches* self, 
     delete msg;
     return;
   }
+  // Node also calls this while it tears the environment down (a trace still
+  // open or unref()'d when the loop ends): JS cannot run then, and every
+  // napi call fails, which node-addon-api throws. What is left is dropped.
+  // The JS callback itself never throws: it defers its listeners' errors.
+  try {
+    Deliver(env, callback, self, msg);
+  } catch (const Napi::Error&) {
+  }
+}
+
+void JsBatches::Deliver(Napi::Env env, Napi::Function callback, JsBatches* self, JsMessage* raw) {
+  std::unique_ptr<JsMessage> msg(raw);
   static const char* const kKinds[] = {"batch", "exit", "end"};
   Napi::Value buffer = env.Undefined();
-  uint32_t records = msg->records;
-  const char* kind = kKinds[msg->kind];
   if (msg->kind == JsMessage::kBatch) {
     // The batch's own memory becomes the ArrayBuffer: no copy. When JS lets
     // go of it, it goes back to the pool.
@@ -138,8 +148,7 @@ void JsBatches::CallJs(Napi::Env env, Napi::Function callback, JsBatches* self, 
         },
         held);
   }
-  delete msg;
-  callback.Call({Napi::String::New(env, kind), buffer, Napi::Number::New(env, records)});
+  callback.Call({Napi::String::New(env, kKinds[msg->kind]), buffer, Napi::Number::New(env, msg->records)});
 }
 
 }  // namespace pytrace

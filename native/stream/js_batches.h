@@ -94,6 +94,7 @@ class JsBatches : public RecordSink {
  private:
   void Send(JsMessage* msg);
   void Delivered();
+  static void Deliver(Napi::Env env, Napi::Function callback, JsBatches* self, JsMessage* msg);
 
   using Tsfn = Napi::TypedThreadSafeFunction<JsBatches, JsMessage, &JsBatches::CallJs>;
   Tsfn tsfn_;

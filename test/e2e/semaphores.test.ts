@@ -85,6 +85,18 @@ test('unref(): an open trace does not keep node running', async () => {
   expect(semaphores(py.pid)).toEqual(ALL_ZERO);
 });
 
+test('detach() after unref(): it resolves, node exits by itself, semaphores back to 0', async () => {
+  const py = await startPython('idle.py', [], { python: privatePython() });
+  const tracer = startTracer(['unref-detach', String(py.pid), 'function-entry,function-return,gc-start']);
+  // Before, the loop ended while detach() waited, and the addon aborted in Node's teardown.
+  expect(await within(tracer.exited, 10000, 'an unref()ed tracer to detach and exit')).toEqual({
+    code: 0,
+    signal: null,
+  });
+  expect(tracer.lines).toEqual(expect.arrayContaining(['attached', 'detached']));
+  expect(semaphores(py.pid)).toEqual(ALL_ZERO);
+});
+
 test('ref() after unref(): the trace keeps node running again', async () => {
   const py = await startPython('idle.py', [], { python: privatePython() });
   const tracer = startTracer(['reref', String(py.pid), 'function-entry,function-return']);

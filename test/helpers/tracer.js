@@ -10,6 +10,8 @@
  *       hold:   attach, print "attached", stay until killed.
  *       unref:  attach, unref(), print "attached": nothing else keeps node running.
  *       reref:  attach, unref() then ref(), print "attached": the trace keeps node running.
+ *       unref-detach: attach, unref(), print "attached", detach, print "detached": detach()
+ *               resolves though nothing else keeps node running.
  *       describe: print "described VERSION" (describe(PID), no attach).
  *       probes: print "probes N" (probes(PID or PATH)), N locations.
  * A failure prints "error CODE MESSAGE" and exits with status 3. Run it with
@@ -43,11 +45,11 @@ async function main() {
   }
   const options = eventsText ? { events: eventsText.split(',') } : {};
   const trace = await attach(Number(pidText), options);
-  if (mode === 'unref') trace.unref();
+  if (mode === 'unref' || mode === 'unref-detach') trace.unref();
   if (mode === 'reref') trace.unref().ref();
   console.log('attached');
   console.log(`linkKind ${trace.stats().linkKind}`);
-  if (mode === 'attach') {
+  if (mode === 'attach' || mode === 'unref-detach') {
     await trace.detach();
     console.log('detached');
   }

@@ -100,7 +100,6 @@ export class Attachments {
   }
 
   private listen(trace: Trace): void {
-    trace.unref();
     for (const name of MARKER_EVENTS) trace.on(name, (ev: TraceEvent) => this.hooks.event(ev));
     trace.on('lost', (r) => this.hooks.lost(r.count));
   }

@@ -47,6 +47,12 @@ export class AgentMetrics {
     labelNames: [...PROCESS, 'event'],
     registers: [this.registry],
   });
+  readonly up = new Gauge({
+    name: 'pytrace_python_up',
+    help: 'Each Python process found: 1 when attached (its binary, or itself with --pid), 0 when the attach failed.',
+    labelNames: [...PROCESS],
+    registers: [this.registry],
+  });
   readonly processes = new Gauge({
     name: 'pytrace_agent_processes',
     help: 'Python processes the agent watches.',
@@ -80,7 +86,7 @@ export class AgentMetrics {
   });
 
   /** Per pid, the series it has, by metric: removed together when it exits. */
-  private series = new Map<number, Map<Counter | Histogram, Map<string, Record<string, string>>>>();
+  private series = new Map<number, Map<Counter | Histogram | Gauge, Map<string, Record<string, string>>>>();
 
   constructor() {
     // The agent's RSS, CPU time, open files, event loop lag, heap.
@@ -88,7 +94,7 @@ export class AgentMetrics {
   }
 
   /** Notes that `labels` (with a pid) of `metric` is a series of that process. */
-  private note(metric: Counter | Histogram, labels: Record<string, string>): void {
+  private note(metric: Counter | Histogram | Gauge, labels: Record<string, string>): void {
     const pid = Number(labels.pid);
     let mine = this.series.get(pid);
     if (!mine) this.series.set(pid, (mine = new Map()));
@@ -106,6 +112,11 @@ export class AgentMetrics {
   observe(metric: Histogram, labels: Record<string, string>, seconds: number): void {
     this.note(metric, labels);
     metric.observe(labels, seconds);
+  }
+
+  set(metric: Gauge, labels: Record<string, string>, value: number): void {
+    this.note(metric, labels);
+    metric.set(labels, value);
   }
 
   /** Every series of process `pid` is gone from the next exposition. */

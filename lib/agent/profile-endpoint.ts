@@ -66,7 +66,6 @@ export async function sampledPprof(
     pids.map(async (pid) => {
       try {
         const p = await profile(pid, { hz, duration: seconds });
-        p.unref();
         profiles.push(p);
       } catch (e) {
         firstError ??= e;

@@ -142,7 +142,13 @@ export class Agent {
       this.callNames.forget(p.pid);
       await this.attachments.exited(p.pid);
     }
-    m.processes.set(this.processes.all().filter((p) => this.attachments.covers(p)).length);
+    let covered = 0;
+    for (const p of this.processes.all()) {
+      const up = this.attachments.covers(p) ? 1 : 0;
+      m.set(m.up, { pid: String(p.pid), binary: p.binary }, up);
+      covered += up;
+    }
+    m.processes.set(covered);
     m.attachments.set(this.attachments.count);
   }
 

@@ -5,6 +5,7 @@
  * that runs it, later ones and those in containers included. With --pid: a
  * counter and a trace per process. A failed attach is reported and skipped.
  */
+import * as fs from 'fs';
 import { CallCount, CallCounter, countCalls } from '../api/count';
 import { attach, Trace } from '../api/trace';
 import { describeBinary } from '../discovery/describe';
@@ -58,6 +59,11 @@ export class Attachments {
     if (this.byFile.has(p.fileKey)) return;
     this.byFile.set(p.fileKey, null);
     let ok = false;
+    if (!fs.existsSync(p.hostPath)) {
+      // Its process went with its root, and the file's only path: the next process of that file brings another.
+      this.byFile.delete(p.fileKey);
+      return;
+    }
     try {
       this.counter!.coverNewBinaries([p.hostPath]);
       ok = true;
@@ -76,6 +82,7 @@ export class Attachments {
       this.hooks.failed(`${p.binary} (pid ${p.pid}): gc, import and audit events`, e);
     }
     if (ok) this.attachedFiles.add(p.fileKey);
+    else if (!fs.existsSync(p.hostPath)) this.byFile.delete(p.fileKey); // gone while attaching: retried with the next
   }
 
   private async coverProcess(p: PythonProcess): Promise<void> {

@@ -14,7 +14,7 @@ export interface PythonProcess {
   pid: number;
   /** The file with the markers (executable or libpython) as the process names it: the `binary` label. */
   binary: string;
-  /** The same file, reachable from here (through /proc/PID/root). */
+  /** The same file, reachable from here: by a path that outlives the process where there is one, else through /proc/PID/root. */
   hostPath: string;
   /** Its device and inode: one attachment per file covers every process that maps it. */
   fileKey: string;
@@ -115,20 +115,39 @@ export class PythonProcesses {
       return null; // gone meanwhile
     }
     for (const binary of new Set(names)) {
-      const hostPath = root + binary;
-      let fileKey: string;
-      try {
-        const st = fs.statSync(hostPath);
-        fileKey = `${st.dev}:${st.ino}`;
-      } catch {
-        continue;
-      }
+      const fileKey = keyOf(root + binary);
+      if (fileKey === null) continue;
       let marked = this.marked.get(fileKey);
-      if (marked === undefined) this.marked.set(fileKey, (marked = hasPythonMarkers(hostPath)));
-      if (marked) return { pid, binary, hostPath, fileKey };
+      if (marked === undefined) this.marked.set(fileKey, (marked = hasPythonMarkers(root + binary)));
+      if (marked) return { pid, binary, hostPath: lastingPath(pid, binary, fileKey), fileKey };
     }
     return null;
   }
+}
+
+function keyOf(path: string): string | null {
+  try {
+    const st = fs.statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A path to the same file that outlives the process, where there is one: its
+ * root's path as we see it (the host's own root, or a container's directory).
+ * Else /proc/PID/root/..., which goes with the process.
+ */
+function lastingPath(pid: number, binary: string, fileKey: string): string {
+  try {
+    const root = fs.readlinkSync(`/proc/${pid}/root`);
+    const path = root === '/' ? binary : root + binary;
+    if (keyOf(path) === fileKey) return path;
+  } catch {
+    /* gone, or its root is out of our sight */
+  }
+  return `/proc/${pid}/root${binary}`;
 }
 
 function hasPythonMarkers(path: string): boolean {

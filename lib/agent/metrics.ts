@@ -15,6 +15,12 @@ export class AgentMetrics {
     labelNames: [...PROCESS, 'file', 'function'],
     registers: [this.registry],
   });
+  readonly samples = new Counter({
+    name: 'pytrace_python_samples_total',
+    help: 'On-CPU stack samples by innermost function, where the build fires no call markers (3.12-3.14); per process, functions beyond the top N are summed under function="(other)".',
+    labelNames: [...PROCESS, 'file', 'function'],
+    registers: [this.registry],
+  });
   readonly gcDuration = new Histogram({
     name: 'pytrace_python_gc_duration_seconds',
     help: 'Garbage collections by generation and how long each took (its _count is the collections).',

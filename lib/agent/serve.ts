@@ -15,6 +15,7 @@ import { BoundedNames, OTHER } from './bounded-names';
 import { PythonProcesses } from './discovery';
 import { EventMetrics } from './event-metrics';
 import { AgentMetrics } from './metrics';
+import { SampledProcesses } from './samples';
 import { BadRequest, parseProfileQuery, sampledPprof, sendPprof } from './profile-endpoint';
 
 export interface ServeOptions {
@@ -61,6 +62,8 @@ export class Agent {
   private attachments: Attachments;
   private events: EventMetrics;
   private callNames: BoundedNames;
+  private sampleNames: BoundedNames;
+  private samples: SampledProcesses;
   private refreshing: Promise<void> = Promise.resolve();
   private closing?: Promise<void>;
   readonly hz: number;
@@ -73,6 +76,8 @@ export class Agent {
     const top = positiveInteger('top', options.top, SERVE_DEFAULTS.top);
     this.hz = positiveInteger('hz', options.hz, SERVE_DEFAULTS.hz);
     this.callNames = new BoundedNames(top);
+    this.sampleNames = new BoundedNames(top);
+    this.samples = new SampledProcesses(this.hz, (what, e) => this.failed(what, e));
     this.processes = new PythonProcesses(options.pids);
     this.events = new EventMetrics(this.metrics, top, (pid) => this.labelsOf(pid));
     this.attachments = new Attachments(options.pids !== undefined, {
@@ -126,7 +131,10 @@ export class Agent {
   private async refreshOnce(): Promise<void> {
     if (this.closing) return;
     const { exited } = this.processes.scan();
-    for (const p of this.processes.all()) await this.attachments.cover(p);
+    for (const p of this.processes.all()) {
+      await this.attachments.cover(p);
+      await this.samples.cover(p);
+    }
     const counts = this.attachments.readCalls();
     this.metrics.reads.inc();
     const m = this.metrics;
@@ -136,8 +144,16 @@ export class Agent {
       const [file, fn] = c.key === OTHER ? [OTHER, OTHER] : c.key.split('\u0000');
       m.add(m.calls, { ...labels, file, function: fn }, c.count);
     }
+    for (const c of this.sampleNames.assign(this.samples.read(), (c) => `${c.filename}\u0000${c.function}`)) {
+      const labels = this.labelsOf(c.pid);
+      if (!labels) continue;
+      const [file, fn] = c.key === OTHER ? [OTHER, OTHER] : c.key.split('\u0000');
+      m.add(m.samples, { ...labels, file, function: fn }, c.count);
+    }
     for (const p of exited) {
       m.removeProcess(p.pid);
+      this.sampleNames.forget(p.pid);
+      await this.samples.exited(p.pid);
       this.events.forget(p.pid);
       this.callNames.forget(p.pid);
       await this.attachments.exited(p.pid);
@@ -189,6 +205,7 @@ export class Agent {
         await new Promise((r) => this.server!.close(r));
       }
       await this.attachments.close();
+      await this.samples.close();
     })();
     return this.closing;
   }

@@ -11,7 +11,9 @@ of BPF programs per binary), or only the given processes, and serves over
 HTTP:
 
   /metrics                     Prometheus metrics (text format): calls per
-                               function, counted in the kernel; gc
+                               function, counted in the kernel (where the
+                               build has no call markers, 3.12-3.14: on-CPU
+                               samples per function at --hz); gc
                                collections, their durations and objects
                                collected, per generation; import durations
                                and failures; audit events by name; the
@@ -29,7 +31,8 @@ be attached is logged on stderr and counted
 Options:
   --listen HOST:PORT   where to listen (default 127.0.0.1:9464; :PORT for
                        every address, port 0 for a free one)
-  --hz N               /profile's samples a second of CPU time (default 99)
+  --hz N               samples a second of CPU time, for /profile and the
+                       builds without call markers (default 99)
   --pid PID            only this process (repeat, or PID,PID,...)
   --top N              per process, the functions (and audit event names)
                        with a series of their own (default 50): the rest are

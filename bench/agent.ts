@@ -3,7 +3,8 @@
  * own) watching 1, 10 and 50 idle Pythons: its CPU time per scrape of
  * /metrics (scrapes back to back) and per second when nobody scrapes (its own
  * reads, one a second); and, side by side in interleaved rounds, a busy
- * Python's call rate with the agent running and with nothing running.
+ * Python's call rate with nothing running, with the agent (calls counted in
+ * the kernel: a uprobe trap per call) and with the agent --no-calls (sampled).
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -28,6 +29,8 @@ export interface AgentResults {
   /** A busy Python's calls a second, best of the rounds: with nothing running, and with the agent. */
   untracedCallsPerSecond: number;
   agentCallsPerSecond: number;
+  /** With --no-calls: on-CPU samples at 99 Hz instead of counted calls. */
+  sampledCallsPerSecond: number;
 }
 
 /** utime + stime of `pid`, in ms. */
@@ -37,8 +40,8 @@ function cpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
 }
 
-async function startAgent(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0'], {
+async function startAgent(args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -83,9 +86,9 @@ async function oneRow(python: string, pythons: number, scrapes: number): Promise
   }
 }
 
-async function busyRate(python: string, calls: number, withAgent: boolean): Promise<number> {
+async function busyRate(python: string, calls: number, agentArgs: string[] | null): Promise<number> {
   const idle = await idlePythons(python, 1); // so the binary is attached before the workload starts
-  const agent = withAgent ? await startAgent() : null;
+  const agent = agentArgs ? await startAgent(agentArgs) : null;
   try {
     if (agent) await sleep(1500);
     const w = await PausedPython.start(python, ['calls', calls]);
@@ -114,12 +117,21 @@ export async function agentSection(
   }
   const untraced: number[] = [];
   const watched: number[] = [];
+  const sampled: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    untraced.push(await busyRate(python, calls, false));
-    watched.push(await busyRate(python, calls, true));
-    log(`agent: round ${r + 1}: ${(untraced[r] / 1e6).toFixed(2)} vs ${(watched[r] / 1e6).toFixed(2)} M calls/s`);
+    untraced.push(await busyRate(python, calls, null));
+    watched.push(await busyRate(python, calls, []));
+    sampled.push(await busyRate(python, calls, ['--no-calls']));
+    log(
+      `agent: round ${r + 1}: ${[untraced, watched, sampled].map((x) => (x[r] / 1e6).toFixed(2)).join(' / ')} M calls/s`,
+    );
   }
-  return { rows, untracedCallsPerSecond: Math.max(...untraced), agentCallsPerSecond: Math.max(...watched) };
+  return {
+    rows,
+    untracedCallsPerSecond: Math.max(...untraced),
+    agentCallsPerSecond: Math.max(...watched),
+    sampledCallsPerSecond: Math.max(...sampled),
+  };
 }
 
 export function renderAgent(r: AgentResults): string {
@@ -133,7 +145,7 @@ export function renderAgent(r: AgentResults): string {
   const many = r.rows[r.rows.length - 1];
   lines.push(
     `  CPU per scrape, ${many.pythons} Pythons / ${one.pythons}: ${(many.msPerScrape / one.msPerScrape).toFixed(2)}`,
-    `  busy Python, M calls/s: nothing ${(r.untracedCallsPerSecond / 1e6).toFixed(2)}, agent ${(r.agentCallsPerSecond / 1e6).toFixed(2)}; ratio ${(r.agentCallsPerSecond / r.untracedCallsPerSecond).toFixed(3)}`,
+    `  busy Python, M calls/s: nothing ${(r.untracedCallsPerSecond / 1e6).toFixed(2)}, agent ${(r.agentCallsPerSecond / 1e6).toFixed(2)} (ratio ${(r.agentCallsPerSecond / r.untracedCallsPerSecond).toFixed(3)}), agent --no-calls ${(r.sampledCallsPerSecond / 1e6).toFixed(2)} (ratio ${(r.sampledCallsPerSecond / r.untracedCallsPerSecond).toFixed(3)})`,
   );
   return lines.join('\n') + '\n';
 }

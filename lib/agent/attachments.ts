@@ -35,12 +35,14 @@ export class Attachments {
 
   constructor(
     private readonly perProcess: boolean,
+    /** Count calls in the kernel (else only the gc, import and audit events). */
+    private readonly callCounts: boolean,
     private readonly hooks: AttachmentHooks,
   ) {}
 
   async start(): Promise<void> {
     // Binaries are given one by one as they are found: no scan of its own.
-    if (!this.perProcess) this.counter = await countCalls({ binaries: [] });
+    if (!this.perProcess && this.callCounts) this.counter = await countCalls({ binaries: [] });
   }
 
   /** Whether `p` is covered (its binary, or itself with --pid, attached). */
@@ -65,8 +67,8 @@ export class Attachments {
       return;
     }
     try {
-      this.counter!.coverNewBinaries([p.hostPath]);
-      ok = true;
+      this.counter?.coverNewBinaries([p.hostPath]);
+      ok = this.counter !== undefined;
     } catch (e) {
       this.hooks.failed(`${p.binary} (pid ${p.pid}): call counts`, e);
     }
@@ -90,7 +92,7 @@ export class Attachments {
     const mine: PerProcess = {};
     this.byPid.set(p.pid, mine);
     try {
-      mine.counter = await countCalls({ pids: [p.pid] });
+      if (this.callCounts) mine.counter = await countCalls({ pids: [p.pid] });
     } catch (e) {
       this.hooks.failed(`pid ${p.pid} (${p.binary}): call counts`, e);
     }

@@ -1,6 +1,7 @@
 /**
  * On-CPU samples per function, for the Pythons whose build fires no call
- * markers (3.12 to 3.14, PEP 669): each such process is sampled all along by
+ * markers (3.12 to 3.14, PEP 669), or for all where calls are not counted:
+ * each such process is sampled all along by
  * the stack sampler, and each sample counts once for its innermost frame's
  * function. Counted here between reads, taken into the metrics at each read.
  */
@@ -24,6 +25,8 @@ export class SampledProcesses {
 
   constructor(
     private readonly hz: number,
+    /** Every process, not only those whose build fires no call markers. */
+    private readonly all: boolean,
     private readonly failed: (what: string, error: unknown) => void,
   ) {}
 
@@ -35,7 +38,7 @@ export class SampledProcesses {
   /** Starts sampling `p` if its build fires no call markers (once per process). */
   async cover(p: PythonProcess): Promise<void> {
     if (this.closed || this.profiles.has(p.pid)) return;
-    let fires = this.callsFire.get(p.fileKey);
+    let fires = this.all ? false : this.callsFire.get(p.fileKey);
     if (fires === undefined) {
       try {
         fires = describeBinary(p.hostPath).events['function-entry'].available;

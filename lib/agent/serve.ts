@@ -25,6 +25,11 @@ export interface ServeOptions {
   hz?: number;
   /** Only these processes; default every Python with markers on the host, later ones included. */
   pids?: number[];
+  /**
+   * Calls counted in the kernel where the build fires call markers (the default): exact, at the cost of a
+   * uprobe trap on every call. false: on-CPU samples per function in every process instead, at --hz.
+   */
+  callCounts?: boolean;
   /** Per process, the functions (and audit event names) with a series of their own; default 50. */
   top?: number;
   /** How often the agent looks for new and exited processes between scrapes, in ms; default 1000. */
@@ -77,10 +82,11 @@ export class Agent {
     this.hz = positiveInteger('hz', options.hz, SERVE_DEFAULTS.hz);
     this.callNames = new BoundedNames(top);
     this.sampleNames = new BoundedNames(top);
-    this.samples = new SampledProcesses(this.hz, (what, e) => this.failed(what, e));
+    const callCounts = options.callCounts ?? true;
+    this.samples = new SampledProcesses(this.hz, !callCounts, (what, e) => this.failed(what, e));
     this.processes = new PythonProcesses(options.pids);
     this.events = new EventMetrics(this.metrics, top, (pid) => this.labelsOf(pid));
-    this.attachments = new Attachments(options.pids !== undefined, {
+    this.attachments = new Attachments(options.pids !== undefined, callCounts, {
       event: (ev) => this.events.see(ev),
       lost: (n) => this.metrics.lost.inc(n),
       failed: (what, e) => this.failed(what, e),

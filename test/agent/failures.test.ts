@@ -75,7 +75,11 @@ test('a binary whose process went before the attach is attached with the next pr
   const st = fs.statSync(PYTHON);
   const fileKey = `${st.dev}:${st.ino}`;
   const failures: string[] = [];
-  const a = new Attachments(false, { event: () => undefined, lost: () => undefined, failed: (w) => failures.push(w) });
+  const a = new Attachments(false, true, {
+    event: () => undefined,
+    lost: () => undefined,
+    failed: (w) => failures.push(w),
+  });
   await a.start();
   try {
     const gone = { pid: 999_999_999, binary: PYTHON, hostPath: `/proc/999999999/root${PYTHON}`, fileKey };

@@ -3,7 +3,7 @@ import { serve, ServeOptions } from '../../agent/serve';
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { note, printHelp } from '../output';
 
-const help = `Usage: pytrace serve [--listen HOST:PORT] [--hz N] [--pid PID]... [--top N]
+const help = `Usage: pytrace serve [--listen HOST:PORT] [--hz N] [--pid PID]... [--top N] [--no-calls]
 
 A long-running agent: watches every Python with markers on this machine
 (processes started later and those in containers included, through one set
@@ -37,6 +37,9 @@ Options:
   --top N              per process, the functions (and audit event names)
                        with a series of their own (default 50): the rest are
                        summed under function="(other)"
+  --no-calls           no calls counted in the kernel, which costs a uprobe
+                       trap (about 1 us) on every Python call: on-CPU
+                       samples per function in every process instead
   -h, --help           this help
 
 Runs until SIGINT or SIGTERM. Exit status: 0 when it ran, 1 on a pytrace
@@ -56,6 +59,7 @@ export const serveCommand: Command = {
       hz: { type: 'string' },
       pid: { type: 'string', multiple: true },
       top: { type: 'string' },
+      'no-calls': { type: 'boolean' },
     });
     if (wantsHelp) return printHelp(help);
     if (positionals.length)
@@ -64,6 +68,7 @@ export const serveCommand: Command = {
       listen: values.listen as string | undefined,
       hz: positiveNumber('serve', 'hz', values.hz as string | undefined, 99, true),
       top: positiveNumber('serve', 'top', values.top as string | undefined, 50, true),
+      callCounts: !values['no-calls'],
     };
     const pids = values.pid as string[] | undefined;
     if (pids) options.pids = pids.flatMap((v) => v.split(',')).map((p) => parsePid('serve', p.trim()));

@@ -4,7 +4,8 @@
  * pytrace against bpftrace on the same CPython 3.11 workload, then the JS
  * consumer's capacity, latency and memory; prints one table with the targets.
  * Sections: cost, capacity, writers (events to text, NDJSON, Trace Event JSON), profile-writers
- * (profile formats), latency, memory, profile (BPF program time), sampling (against py-spy).
+ * (profile formats), latency, memory, profile (BPF program time), sampling (against py-spy),
+ * agent (pytrace serve's CPU per scrape).
  */
 import { execFileSync, spawn } from 'child_process';
 import * as os from 'os';
@@ -15,6 +16,7 @@ import { Results, render, targets } from './report';
 import { untraced } from './workload';
 import { WRITER_MEAN_DEPTH, writerSection as profileWriterSection } from './profile-writers';
 import { renderSampling, samplingSection, SamplingResults } from './sampling';
+import { agentSection, AgentResults, renderAgent } from './agent';
 import {
   capacitySection,
   writersSection,
@@ -27,7 +29,17 @@ import {
   Settings,
 } from './suite';
 
-const SECTIONS = ['cost', 'capacity', 'writers', 'profile-writers', 'latency', 'memory', 'profile', 'sampling'];
+const SECTIONS = [
+  'cost',
+  'capacity',
+  'writers',
+  'profile-writers',
+  'latency',
+  'memory',
+  'profile',
+  'sampling',
+  'agent',
+];
 
 interface Args {
   /** Internal: run one section in this process and print its JSON (a fresh tracer process). */
@@ -212,14 +224,21 @@ async function main(): Promise<void> {
     log('sampling: pytrace profile() against py-spy record, 3 s runs');
     sampling = await samplingSection(s.python, args.quick ? 2 : 3, s.runs, log);
   }
+  let agent: AgentResults | undefined;
+  if (on('agent')) {
+    log('agent: pytrace serve with 1, 10, 50 idle Pythons; a busy one with and without it');
+    agent = await agentSection(s.python, args.quick ? 300_000 : 1_000_000, s.runs, log);
+  }
   results.meta.elapsedSeconds = (Date.now() - started) / 1000;
   for (const name of otherTracers()) others.add(name);
   results.meta.otherTracers = [...others].join(' ') || null;
   results.targets = targets(results);
-  if (args.json) process.stdout.write(JSON.stringify({ ...results, sampling }, null, 2) + '\n');
+  if (args.json) process.stdout.write(JSON.stringify({ ...results, sampling, agent }, null, 2) + '\n');
   else
     process.stdout.write(
-      (args.only.some((x) => x !== 'sampling') ? render(results) : '') + (sampling ? renderSampling(sampling) : ''),
+      (args.only.some((x) => x !== 'sampling' && x !== 'agent') ? render(results) : '') +
+        (sampling ? renderSampling(sampling) : '') +
+        (agent ? renderAgent(agent) : ''),
     );
 }
 

@@ -58,3 +58,5 @@ export type { FunctionTimes } from './stream/call-summary';
 export { TraceEventWriter } from './export/trace-event-json';
 export type { TraceEventWriterOptions } from './export/trace-event-json';
 export { exactProfile, ExactProfiler } from './profile/exact';
+export { serve, Agent } from './agent/serve';
+export type { ServeOptions } from './agent/serve';

@@ -18,6 +18,7 @@ packages=(
   bpftrace                        # the peer the benchmark compares against
   util-linux procps               # setpriv, unshare, ps for the tests
   chromium protobuf-compiler golang-go  # the profile formats' consumers: the HTML page, protoc, go tool pprof
+  prometheus                      # scrapes the agent in its tests
 )
 
 missing=()

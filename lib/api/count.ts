@@ -116,10 +116,10 @@ export class CallCounter {
     }
   }
 
-  /** @internal Attaches binaries not covered yet: Pythons started since. */
-  coverNewBinaries(): void {
+  /** @internal Attaches binaries not covered yet: Pythons started since (or those of `paths`). */
+  coverNewBinaries(paths?: string[]): void {
     if (this.options.pids) return;
-    for (const path of this.options.binaries ?? pythonBinaries()) {
+    for (const path of paths ?? this.options.binaries ?? pythonBinaries()) {
       let key: string;
       try {
         const st = fs.statSync(path);

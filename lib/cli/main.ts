@@ -15,11 +15,25 @@ import { dumpCommand } from './commands/dump';
 import { record } from './commands/record';
 import { run } from './commands/run';
 import { top } from './commands/top';
+import { serveCommand } from './commands/serve';
 import { printable } from './escape';
 import { writeAll } from './output';
 import { CommandNotFound } from './resolve';
 
-const COMMANDS: Command[] = [list, describeCommand, calls, lines, gc, imports, audit, top, run, record, dumpCommand];
+const COMMANDS: Command[] = [
+  list,
+  describeCommand,
+  calls,
+  lines,
+  gc,
+  imports,
+  audit,
+  top,
+  run,
+  record,
+  dumpCommand,
+  serveCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

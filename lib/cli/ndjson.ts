@@ -45,7 +45,12 @@ function valueJson(v: unknown): string | undefined {
   }
 }
 
-type Writer = (value: object, valueJson: (v: unknown) => string | undefined) => string;
+type Writer = (
+  value: object,
+  valueJson: (v: unknown) => string | undefined,
+  head: typeof headJson,
+  frame: typeof frameJson,
+) => string;
 
 interface Layout {
   keys: string[];
@@ -56,14 +61,102 @@ interface Layout {
 const layouts: Layout[] = [];
 const MAX_LAYOUTS = 64;
 
+/**
+ * `"type":…,"pid":…,"tid":…`, kept per type and thread: every event starts
+ * so, and a thread's events repeat it.
+ */
+const heads = new Map<string, Map<number, { pid: number; text: string }>>();
+let headCount = 0;
+
+function headJson(type: string, pid: number, tid: number): string {
+  let byTid = heads.get(type);
+  const hit = byTid?.get(tid);
+  if (hit !== undefined && hit.pid === pid) return hit.text;
+  const text = `"type":${jsonString(type)},"pid":${numberJson(pid)},"tid":${numberJson(tid)}`;
+  if (headCount++ >= MAX_CACHED) {
+    heads.clear();
+    headCount = 0;
+    byTid = undefined;
+  }
+  if (!byTid) heads.set(type, (byTid = new Map()));
+  byTid.set(tid, { pid, text });
+  return text;
+}
+
+/** `,"filename":…,"function":…,"lineno":…`, kept per frame: a program's frames repeat on every call. */
+const frames = new Map<string, Map<string, Map<number, string>>>();
+let frameCount = 0;
+
+function frameJson(filename: string, fn: string, lineno: number): string {
+  let byFunction = frames.get(filename);
+  let text = byFunction?.get(fn)?.get(lineno);
+  if (text !== undefined) return text;
+  text = `,"filename":${jsonString(filename)},"function":${jsonString(fn)},"lineno":${numberJson(lineno)}`;
+  if (frameCount++ >= MAX_CACHED) {
+    frames.clear();
+    frameCount = 0;
+    byFunction = undefined;
+  }
+  if (!byFunction) frames.set(filename, (byFunction = new Map()));
+  let byLine = byFunction.get(fn);
+  if (!byLine) byFunction.set(fn, (byLine = new Map()));
+  byLine.set(lineno, text);
+  return text;
+}
+
+function numberJson(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+const HEAD = ['type', 'pid', 'tid'];
+const FRAME = ['filename', 'function', 'lineno'];
+
+function startsWith(keys: string[], at: number, group: string[]): boolean {
+  return group.every((k, i) => keys[at + i] === k);
+}
+
+/**
+ * The code that writes one member: the value read by its constant name,
+ * bigints and small integers (timestamps, pids, durations) inline, the rest
+ * through valueJson.
+ */
+function member(k: string): string {
+  const name = jsonSafe(JSON.stringify(k));
+  const read = `o[${JSON.stringify(k)}]`;
+  return (
+    `v = ${read}; v = typeof v === 'bigint' ? v.toString() : typeof v === 'number' && (v | 0) === v ? '' + v : j(v);\n` +
+    `if (v !== undefined) s += (s.length > 1 ? ${JSON.stringify(',' + name + ':')} : ${JSON.stringify(name + ':')}) + v;`
+  );
+}
+
+/**
+ * A layout's writer. The type, pid and tid that begin every event, and the
+ * file, function and line of frame events, are written as one cached piece
+ * each when their values have the usual types (otherwise member by member).
+ */
 function compile(keys: string[]): Writer {
-  const body = keys
-    .map((k, i) => {
-      const name = jsonSafe(JSON.stringify(k));
-      return `v = j(o[${JSON.stringify(k)}]); if (v !== undefined) s += ${i ? `(s.length > 1 ? ${JSON.stringify(',' + name + ':')} : ${JSON.stringify(name + ':')})` : JSON.stringify(name + ':')} + v;`;
-    })
-    .join('\n');
-  return new Function('o', 'j', `let s = '{', v;\n${body}\nreturn s;`) as Writer;
+  const code: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (i === 0 && startsWith(keys, 0, HEAD)) {
+      code.push(
+        `if (typeof o.type === 'string' && typeof o.pid === 'number' && typeof o.tid === 'number') s += h(o.type, o.pid, o.tid);`,
+        `else {`,
+        ...HEAD.map(member),
+        `}`,
+      );
+      i += HEAD.length - 1;
+    } else if (startsWith(keys, i, FRAME)) {
+      code.push(
+        `if (typeof o.filename === 'string' && typeof o.function === 'string' && typeof o.lineno === 'number') {`,
+        `v = f(o.filename, o.function, o.lineno); s += s.length > 1 ? v : v.slice(1);`,
+        `} else {`,
+        ...FRAME.map(member),
+        `}`,
+      );
+      i += FRAME.length - 1;
+    } else code.push(member(keys[i]));
+  }
+  return new Function('o', 'j', 'h', 'f', `let s = '{', v;\n${code.join('\n')}\nreturn s;`) as Writer;
 }
 
 function layoutOf(value: object): Layout {
@@ -87,7 +180,7 @@ function layoutOf(value: object): Layout {
 
 /** The members of `value`, after "{" and without the "}". */
 function fields(value: object): string {
-  return layoutOf(value).write(value, valueJson);
+  return layoutOf(value).write(value, valueJson, headJson, frameJson);
 }
 
 /** `{...event, ...extra}` as one JSON line (without the newline); extra's keys are not the event's. */

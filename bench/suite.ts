@@ -337,7 +337,7 @@ const WRITERS: [WriterKey, string][] = [
   ['ndjson', 'NDJSON (run --json -o), to a file'],
   ['trace-event', 'Trace Event JSON (record --exact)'],
   ['exact-profile', 'exact profile (StackProfile, no file)'],
-  ['collapsed', 'collapsed stacks'],
+  ['collapsed', 'collapsed exact profile, to a file'],
 ];
 
 export function writersSection(s: Settings): WriterRow[] {

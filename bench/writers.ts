@@ -11,6 +11,7 @@ import { FrameEvent, TraceEvent } from '../lib/markers';
 import { CallPairing } from '../lib/stream/calls';
 import { TraceEventWriter } from '../lib/export/trace-event-json';
 import { ExactProfiler } from '../lib/profile/exact';
+import { collapsedChunks } from '../lib/profile/collapsed';
 import { HierarchyPrinter } from '../lib/cli/printers';
 import { EventStats } from '../lib/cli/pairing';
 import { Output } from '../lib/cli/output';
@@ -103,9 +104,18 @@ function sink(key: WriterKey, file: string, pid: number): Sink | null {
       const x = new ExactProfiler();
       return { write: (ev) => x.observe(ev), close: () => fs.writeFileSync(file, String(x.profile.total())) };
     }
-    case 'collapsed':
-      // The collapsed writer over StackProfile is not in the tree yet: its slot.
-      return null;
+    case 'collapsed': {
+      // record --exact -o x.collapsed: self time per stack from the events, then the stacks written.
+      const x = new ExactProfiler();
+      return {
+        write: (ev) => x.observe(ev),
+        close: () => {
+          const fd = fs.openSync(file, 'w');
+          for (const piece of collapsedChunks(x.profile)) fs.writeSync(fd, piece);
+          fs.closeSync(fd);
+        },
+      };
+    }
   }
 }
 

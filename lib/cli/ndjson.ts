@@ -62,45 +62,62 @@ const layouts: Layout[] = [];
 const MAX_LAYOUTS = 64;
 
 /**
- * `"type":…,"pid":…,"tid":…`, kept per type and thread: every event starts
- * so, and a thread's events repeat it.
+ * Cached pieces of JSON, found with one map lookup and a short list: `key`
+ * (a thread, a function name) leads to the few `a`/`b` pairs seen with it.
+ * A list full (one name in very many files) drops its oldest.
  */
-const heads = new Map<string, Map<number, { pid: number; text: string }>>();
-let headCount = 0;
+interface Piece<A, B> {
+  a: A;
+  b: B;
+  text: string;
+}
+
+const LIST_MAX = 16;
+
+class PieceCache<K, A, B> {
+  private byKey = new Map<K, Piece<A, B>[]>();
+  private count = 0;
+
+  get(key: K, a: A, b: B): string | undefined {
+    const list = this.byKey.get(key);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) if (list[i].a === a && list[i].b === b) return list[i].text;
+    return undefined;
+  }
+
+  set(key: K, a: A, b: B, text: string): void {
+    if (this.count++ >= MAX_CACHED) {
+      this.byKey.clear();
+      this.count = 0;
+    }
+    let list = this.byKey.get(key);
+    if (list === undefined) this.byKey.set(key, (list = []));
+    if (list.length >= LIST_MAX) list.shift();
+    list.push({ a, b, text });
+  }
+}
+
+/** `"type":…,"pid":…,"tid":…`, per thread: every event starts so, and a thread's events repeat it. */
+const heads = new PieceCache<number, string, number>();
 
 function headJson(type: string, pid: number, tid: number): string {
-  let byTid = heads.get(type);
-  const hit = byTid?.get(tid);
-  if (hit !== undefined && hit.pid === pid) return hit.text;
-  const text = `"type":${jsonString(type)},"pid":${numberJson(pid)},"tid":${numberJson(tid)}`;
-  if (headCount++ >= MAX_CACHED) {
-    heads.clear();
-    headCount = 0;
-    byTid = undefined;
+  let text = heads.get(tid, type, pid);
+  if (text === undefined) {
+    text = `"type":${jsonString(type)},"pid":${numberJson(pid)},"tid":${numberJson(tid)}`;
+    heads.set(tid, type, pid, text);
   }
-  if (!byTid) heads.set(type, (byTid = new Map()));
-  byTid.set(tid, { pid, text });
   return text;
 }
 
-/** `,"filename":…,"function":…,"lineno":…`, kept per frame: a program's frames repeat on every call. */
-const frames = new Map<string, Map<string, Map<number, string>>>();
-let frameCount = 0;
+/** `,"filename":…,"function":…,"lineno":…`, per frame: a program's frames repeat on every call. */
+const frames = new PieceCache<string, string, number>();
 
 function frameJson(filename: string, fn: string, lineno: number): string {
-  let byFunction = frames.get(filename);
-  let text = byFunction?.get(fn)?.get(lineno);
-  if (text !== undefined) return text;
-  text = `,"filename":${jsonString(filename)},"function":${jsonString(fn)},"lineno":${numberJson(lineno)}`;
-  if (frameCount++ >= MAX_CACHED) {
-    frames.clear();
-    frameCount = 0;
-    byFunction = undefined;
+  let text = frames.get(fn, filename, lineno);
+  if (text === undefined) {
+    text = `,"filename":${jsonString(filename)},"function":${jsonString(fn)},"lineno":${numberJson(lineno)}`;
+    frames.set(fn, filename, lineno, text);
   }
-  if (!byFunction) frames.set(filename, (byFunction = new Map()));
-  let byLine = byFunction.get(fn);
-  if (!byLine) byFunction.set(fn, (byLine = new Map()));
-  byLine.set(lineno, text);
   return text;
 }
 

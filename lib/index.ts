@@ -57,4 +57,6 @@ export { CallSummary } from './stream/call-summary';
 export type { FunctionTimes } from './stream/call-summary';
 export { TraceEventWriter } from './export/trace-event-json';
 export type { TraceEventWriterOptions } from './export/trace-event-json';
+export { writeTimeline } from './export/timeline';
+export type { TimelineResult } from './export/timeline';
 export { exactProfile, ExactProfiler } from './profile/exact';

@@ -13,7 +13,7 @@ import { ProfileFormat } from '../profile/formats';
 import { CliError, parse, parsePid, positiveNumber, UsageError } from './args';
 import { inTerminalForeground, markerObjectFor, release } from './commands/run';
 import { note, Output } from './output';
-import { FORMAT_HELP, recordFormat, writeRecordedProfile } from './record-output';
+import { formatHelp, recordFormat, writeRecordedProfile } from './record-output';
 import { pidLabel, runTrace, TraceSpec } from './tracing';
 import { commOfPath, ThreadNames } from './threads';
 
@@ -33,7 +33,7 @@ Options:
   --exact           every call, from the markers
   -o, --output F    the file to write (default: trace.json; a profile
                     format without -o goes to stdout)
-${FORMAT_HELP}
+${formatHelp(20)}
   --max-size N      stop recording when the file reaches about N bytes
                     (suffixes K, M, G; default 256M); the file stays complete
                     (trace-json only: a profile grows with its distinct stacks)

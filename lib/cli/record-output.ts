@@ -21,12 +21,17 @@ import { writeAll } from './output';
 export type RecordFormat = ProfileFormat | 'trace-json';
 export const RECORD_FORMATS: readonly RecordFormat[] = [...PROFILE_FORMATS, 'trace-json'];
 
-/** The --format option as both modes' help shows it. */
-export const FORMAT_HELP = `  --format F      collapsed (default), speedscope, pprof, html; with --exact
-                  also trace-json (its default). Without --format, the
-                  name of the -o file tells: .collapsed .folded .txt,
-                  .speedscope.json, .pb.gz .pprof, .html, .trace.json; a
-                  plain .json is speedscope, with --exact trace-json`;
+/** The --format option as both modes' help shows it, its text starting at `column`. */
+export function formatHelp(column: number): string {
+  const lines = [
+    'collapsed (default), speedscope, pprof, html; with --exact',
+    'also trace-json (its default). Without --format, the',
+    'name of the -o file tells: .collapsed .folded .txt,',
+    '.speedscope.json, .pb.gz .pprof, .html, .trace.json; a',
+    'plain .json is speedscope, with --exact trace-json',
+  ];
+  return lines.map((l, i) => (i ? ' '.repeat(column) : '  --format F'.padEnd(column)) + l).join('\n');
+}
 
 /**
  * The format to write: --format when given, else the one the output file's

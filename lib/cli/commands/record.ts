@@ -6,7 +6,7 @@
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { printHelp } from '../output';
 import { EXACT_HELP, recordExact } from '../record-exact';
-import { FORMAT_HELP, recordFormat } from '../record-output';
+import { formatHelp, recordFormat } from '../record-output';
 import { ProfileFormat } from '../../profile/formats';
 import { recordCommand, recordPid } from './record-sampled';
 
@@ -26,7 +26,7 @@ Options:
   --hz N          samples a second of CPU time (default 99)
   --duration S    stop after S seconds
   -o, --output F  write the stacks to F (default: stdout)
-${FORMAT_HELP}
+${formatHelp(18)}
   -h, --help      this help
 
 Exit status: 0 (with COMMAND: the command's), 1 on a pytrace error, 2 on bad usage.

@@ -328,6 +328,8 @@ export interface WriterRow {
   perSecond: number[] | null;
   median: number;
   spread: number;
+  /** The median of events per CPU-second. */
+  cpuMedian: number;
   bytesPerEvent: number;
   heapMiB: number;
 }
@@ -337,17 +339,19 @@ const WRITERS: [WriterKey, string][] = [
   ['ndjson', 'NDJSON (run --json -o), to a file'],
   ['trace-event', 'Trace Event JSON (record --exact)'],
   ['exact-profile', 'exact profile (StackProfile, no file)'],
-  ['collapsed', 'collapsed stacks'],
+  ['collapsed', 'collapsed exact profile, to a file'],
 ];
 
 export function writersSection(s: Settings): WriterRow[] {
   const all = new Map<WriterKey, number[]>(WRITERS.map(([k]) => [k, []]));
+  const cpu = new Map<WriterKey, number[]>(WRITERS.map(([k]) => [k, []]));
   const last = new Map<WriterKey, { bytes: number; heapMiB: number }>();
   for (let round = 0; round < s.runs; round++)
     for (const [k, label] of WRITERS) {
       const r = measureWriter(k, s.writerEvents);
       if (!r) continue;
       all.get(k)!.push(r.perSecond);
+      cpu.get(k)!.push(r.perCpuSecond);
       last.set(k, { bytes: r.bytes, heapMiB: Math.max(r.heapMiB, last.get(k)?.heapMiB ?? 0) });
       s.log(`  round ${round + 1}/${s.runs}  ${label.padEnd(42)} ${(r.perSecond / 1e6).toFixed(2)} M/s`);
     }
@@ -361,9 +365,10 @@ export function writersSection(s: Settings): WriterRow[] {
           perSecond: rates,
           median: median(rates),
           spread: spread(rates),
+          cpuMedian: median(cpu.get(k)!),
           bytesPerEvent: l!.bytes / s.writerEvents,
           heapMiB: l!.heapMiB,
         }
-      : { key: k, label, perSecond: null, median: NaN, spread: NaN, bytesPerEvent: NaN, heapMiB: NaN };
+      : { key: k, label, perSecond: null, median: NaN, spread: NaN, cpuMedian: NaN, bytesPerEvent: NaN, heapMiB: NaN };
   });
 }

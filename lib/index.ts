@@ -57,6 +57,8 @@ export { CallSummary } from './stream/call-summary';
 export type { FunctionTimes } from './stream/call-summary';
 export { TraceEventWriter } from './export/trace-event-json';
 export type { TraceEventWriterOptions } from './export/trace-event-json';
+export { writeTimeline } from './export/timeline';
+export type { TimelineResult } from './export/timeline';
 export { exactProfile, ExactProfiler } from './profile/exact';
 export { serve, Agent } from './agent/serve';
 export type { ServeOptions } from './agent/serve';

@@ -45,7 +45,12 @@ function valueJson(v: unknown): string | undefined {
   }
 }
 
-type Writer = (value: object, valueJson: (v: unknown) => string | undefined) => string;
+type Writer = (
+  value: object,
+  valueJson: (v: unknown) => string | undefined,
+  head: typeof headJson,
+  frame: typeof frameJson,
+) => string;
 
 interface Layout {
   keys: string[];
@@ -56,14 +61,119 @@ interface Layout {
 const layouts: Layout[] = [];
 const MAX_LAYOUTS = 64;
 
+/**
+ * Cached pieces of JSON, found with one map lookup and a short list: `key`
+ * (a thread, a function name) leads to the few `a`/`b` pairs seen with it.
+ * A list full (one name in very many files) drops its oldest.
+ */
+interface Piece<A, B> {
+  a: A;
+  b: B;
+  text: string;
+}
+
+const LIST_MAX = 16;
+
+class PieceCache<K, A, B> {
+  private byKey = new Map<K, Piece<A, B>[]>();
+  private count = 0;
+
+  get(key: K, a: A, b: B): string | undefined {
+    const list = this.byKey.get(key);
+    if (list === undefined) return undefined;
+    for (let i = 0; i < list.length; i++) if (list[i].a === a && list[i].b === b) return list[i].text;
+    return undefined;
+  }
+
+  set(key: K, a: A, b: B, text: string): void {
+    if (this.count++ >= MAX_CACHED) {
+      this.byKey.clear();
+      this.count = 0;
+    }
+    let list = this.byKey.get(key);
+    if (list === undefined) this.byKey.set(key, (list = []));
+    if (list.length >= LIST_MAX) list.shift();
+    list.push({ a, b, text });
+  }
+}
+
+/** `"type":…,"pid":…,"tid":…`, per thread: every event starts so, and a thread's events repeat it. */
+const heads = new PieceCache<number, string, number>();
+
+function headJson(type: string, pid: number, tid: number): string {
+  let text = heads.get(tid, type, pid);
+  if (text === undefined) {
+    text = `"type":${jsonString(type)},"pid":${numberJson(pid)},"tid":${numberJson(tid)}`;
+    heads.set(tid, type, pid, text);
+  }
+  return text;
+}
+
+/** `,"filename":…,"function":…,"lineno":…`, per frame: a program's frames repeat on every call. */
+const frames = new PieceCache<string, string, number>();
+
+function frameJson(filename: string, fn: string, lineno: number): string {
+  let text = frames.get(fn, filename, lineno);
+  if (text === undefined) {
+    text = `,"filename":${jsonString(filename)},"function":${jsonString(fn)},"lineno":${numberJson(lineno)}`;
+    frames.set(fn, filename, lineno, text);
+  }
+  return text;
+}
+
+function numberJson(v: number): string {
+  return Number.isFinite(v) ? String(v) : 'null';
+}
+
+const HEAD = ['type', 'pid', 'tid'];
+const FRAME = ['filename', 'function', 'lineno'];
+
+function startsWith(keys: string[], at: number, group: string[]): boolean {
+  return group.every((k, i) => keys[at + i] === k);
+}
+
+/**
+ * The code that writes one member: the value read by its constant name,
+ * bigints and small integers (timestamps, pids, durations) inline, the rest
+ * through valueJson.
+ */
+function member(k: string): string {
+  const name = jsonSafe(JSON.stringify(k));
+  const read = `o[${JSON.stringify(k)}]`;
+  return (
+    `v = ${read}; v = typeof v === 'bigint' ? v.toString() : typeof v === 'number' && (v | 0) === v ? '' + v : j(v);\n` +
+    `if (v !== undefined) s += (s.length > 1 ? ${JSON.stringify(',' + name + ':')} : ${JSON.stringify(name + ':')}) + v;`
+  );
+}
+
+/**
+ * A layout's writer. The type, pid and tid that begin every event, and the
+ * file, function and line of frame events, are written as one cached piece
+ * each when their values have the usual types (otherwise member by member).
+ */
 function compile(keys: string[]): Writer {
-  const body = keys
-    .map((k, i) => {
-      const name = jsonSafe(JSON.stringify(k));
-      return `v = j(o[${JSON.stringify(k)}]); if (v !== undefined) s += ${i ? `(s.length > 1 ? ${JSON.stringify(',' + name + ':')} : ${JSON.stringify(name + ':')})` : JSON.stringify(name + ':')} + v;`;
-    })
-    .join('\n');
-  return new Function('o', 'j', `let s = '{', v;\n${body}\nreturn s;`) as Writer;
+  const code: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (i === 0 && startsWith(keys, 0, HEAD)) {
+      code.push(
+        `if (typeof o.type === 'string' && typeof o.pid === 'number' && typeof o.tid === 'number') s += h(o.type, o.pid, o.tid);`,
+        `else {`,
+        ...HEAD.map(member),
+        `}`,
+      );
+      i += HEAD.length - 1;
+    } else if (startsWith(keys, i, FRAME)) {
+      code.push(
+        `if (typeof o.filename === 'string' && typeof o.function === 'string' && typeof o.lineno === 'number') {`,
+        `v = f(o.filename, o.function, o.lineno); s += s.length > 1 ? v : v.slice(1);`,
+        `} else {`,
+        ...FRAME.map(member),
+        `}`,
+      );
+      i += FRAME.length - 1;
+    } else code.push(member(keys[i]));
+  }
+  return new Function('o', 'j', 'h', 'f', `let s = '{', v;\n${code.join('\n')}\nreturn s;`) as Writer;
 }
 
 function layoutOf(value: object): Layout {
@@ -87,7 +197,7 @@ function layoutOf(value: object): Layout {
 
 /** The members of `value`, after "{" and without the "}". */
 function fields(value: object): string {
-  return layoutOf(value).write(value, valueJson);
+  return layoutOf(value).write(value, valueJson, headJson, frameJson);
 }
 
 /** `{...event, ...extra}` as one JSON line (without the newline); extra's keys are not the event's. */

@@ -69,6 +69,12 @@ function indent(depth: number): string {
   return (INDENTS[depth] ??= ' '.repeat(depth));
 }
 
+const DEPTH_TAILS: string[] = [];
+function depthTail(depth: number): string {
+  if (depth >= 256) return `,"depth":${depth}`;
+  return (DEPTH_TAILS[depth] ??= `,"depth":${depth}`);
+}
+
 export class HierarchyPrinter implements Printer {
   private threads = new Map<number, ThreadState>();
   /** Entries paired with returns: the depth of each line. */
@@ -105,7 +111,7 @@ export class HierarchyPrinter implements Printer {
     if (ev.type === 'function-entry') this.calls.enter(ev);
 
     if (this.format === 'json')
-      this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, `,"depth":${depth}`));
+      this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, depthTail(depth)));
     else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
     else {
       const s = this.state(ev.tid);

@@ -2,13 +2,18 @@
  * pytrace record --exact: every call, gc collection, import and audit event
  * of a process (or of a command started for it) as a Trace Event timeline,
  * streamed to a file; stopped by a size cap or a duration, said so on stderr.
+ * Or, in a profile format, the flame graph of exact time: each call's self
+ * time under its stack (lib/profile/exact.ts), written when the trace ends.
  */
 import { spawn } from 'child_process';
 import * as os from 'os';
 import { TraceEventWriter } from '../export/trace-event-json';
+import { ExactProfiler } from '../profile/exact';
+import { ProfileFormat } from '../profile/formats';
 import { CliError, parse, parsePid, positiveNumber, UsageError } from './args';
 import { inTerminalForeground, markerObjectFor, release } from './commands/run';
 import { note, Output } from './output';
+import { formatHelp, recordFormat, writeRecordedProfile } from './record-output';
 import { pidLabel, runTrace, TraceSpec } from './tracing';
 import { commOfPath, ThreadNames } from './threads';
 
@@ -19,13 +24,19 @@ or --max-size; writes them as a Trace Event (JSON) timeline that
 ui.perfetto.dev and chrome://tracing open: one track per thread, each call a
 slice with its file and line, gc collections and imports slices of their own,
 audit events instants. Needs a build whose markers fire function entries
-(3.8 to 3.11, 3.15); others give gc, imports and audit only.
+(3.8 to 3.11, 3.15); others give gc, imports and audit only. In a profile
+format (--format collapsed, speedscope, pprof, html) it writes instead the
+flame graph of exact time: each call's self time (its duration less its
+callees') summed per stack and thread, in nanoseconds.
 
 Options:
   --exact           every call, from the markers
-  -o, --output F    the file to write (default: trace.json)
+  -o, --output F    the file to write (default: trace.json; a profile
+                    format without -o goes to stdout)
+${formatHelp(20)}
   --max-size N      stop recording when the file reaches about N bytes
                     (suffixes K, M, G; default 256M); the file stays complete
+                    (trace-json only: a profile grows with its distinct stacks)
   --duration S      stop recording after S seconds
   -h, --help        this help
 
@@ -51,11 +62,16 @@ export async function recordExact(argv: string[]): Promise<number> {
     output: { type: 'string', short: 'o' },
     'max-size': { type: 'string' },
     duration: { type: 'string' },
+    format: { type: 'string' },
   });
   if (end >= 0 && !command.length) throw new UsageError('missing COMMAND after "--"', 'record');
   if (end >= 0 && positionals.length) throw new UsageError(`give a PID or "-- COMMAND", not both`, 'record');
   const pid = end < 0 ? parsePid('record', positionals.length > 1 ? undefined : positionals[0]) : null;
-  const file = (values.output as string | undefined) ?? 'trace.json';
+  const output = values.output as string | undefined;
+  const format = recordFormat(true, values.format as string | undefined, output);
+  if (format !== 'trace-json' && values['max-size'] !== undefined)
+    throw new UsageError('--max-size caps the trace-json timeline; a profile holds each distinct stack once', 'record');
+  const file = output ?? 'trace.json';
   const maxBytes = parseSize(values['max-size'] as string | undefined, 256 << 20);
   const durationS =
     values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0);
@@ -63,6 +79,7 @@ export async function recordExact(argv: string[]): Promise<number> {
   const launch = command.length ? markerObjectFor(command[0]) : null;
   const names = new ThreadNames(launch ? commOfPath(launch.file) : String(pid));
   if (pid !== null) names.remember(pid);
+  if (format !== 'trace-json') return recordExactProfile({ pid, command, launch, names, format, output, durationS });
   let writer: TraceEventWriter;
   let stopTrace: (() => void) | undefined;
   let cut: string | null = null;
@@ -114,12 +131,71 @@ export async function recordExact(argv: string[]): Promise<number> {
   }
 }
 
+interface ExactProfileRun {
+  pid: number | null;
+  command: string[];
+  launch: ReturnType<typeof markerObjectFor> | null;
+  names: ThreadNames;
+  format: ProfileFormat;
+  output: string | undefined;
+  durationS: number | undefined;
+}
+
+/** The exact flame graph: self time per stack from every entry and return, written once the trace ends. */
+async function recordExactProfile(run: ExactProfileRun): Promise<number> {
+  const { names } = run;
+  const profiler = new ExactProfiler((p, tid) => names.of(p, tid));
+  let cut: string | null = null;
+  let calls = 0;
+  const seen = new Set<number>();
+  const spec: Omit<TraceSpec, 'target' | 'label'> = {
+    options: {},
+    out: new Output(),
+    json: false,
+    printer: {
+      print: (ev) => {
+        if (ev.type === 'function-return') calls++;
+        // Its name read while the thread lives: the profile asks at the end.
+        if (!seen.has(ev.tid)) {
+          seen.add(ev.tid);
+          names.of(ev.pid, ev.tid);
+        }
+        profiler.observe(ev);
+      },
+      exec: (ev) => profiler.resetProcess(ev.pid),
+    },
+  };
+  const timer = (stop: () => void) => {
+    if (run.durationS === undefined) return;
+    setTimeout(() => {
+      cut = `--duration ${run.durationS} s ended`;
+      note(`--duration of ${run.durationS} s reached: recording stopped`);
+      stop();
+    }, run.durationS * 1000).unref();
+  };
+  const write = async () => {
+    const profile = profiler.profile;
+    await writeRecordedProfile(profile, run.format, run.output);
+    const stacks = profile.threads().reduce((n, t) => n + t.stacks.length, 0);
+    note(
+      `${calls} returns: ${stacks} stacks of exact self time (${(profile.total() / 1e6).toFixed(3)} ms)` +
+        `${run.output ? ` written to ${run.output} (${run.format})` : ''}${cut ? `; cut: ${cut}` : ''}`,
+    );
+  };
+  if (run.launch) return recordCommand(run.command, run.launch.binary, spec, timer, write);
+  await runTrace({ ...spec, target: run.pid!, label: pidLabel, attached: (_t, stop) => timer(stop) });
+  await write();
+  return 0;
+}
+
 /** As pytrace run starts its command: stopped until every probe is in place. */
 async function recordCommand(
   command: string[],
   binary: string,
   spec: Omit<TraceSpec, 'target' | 'label'>,
   timer: (stop: () => void) => void,
+  /** Runs once the trace has ended, before the command's exit is awaited. */
+  traced?: () => Promise<void>,
 ): Promise<number> {
   const child = spawn('/bin/sh', ['-c', 'kill -STOP $$; exec "$@"', 'sh', ...command], { stdio: 'inherit' });
   const exited = new Promise<number>((resolve) =>
@@ -157,6 +233,7 @@ async function recordCommand(
     if (alive) child.kill('SIGKILL');
     throw e;
   }
+  await traced?.();
   // Stopped early (size, duration): the command runs on, untraced.
   return exited;
 }

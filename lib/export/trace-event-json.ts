@@ -28,13 +28,20 @@ interface OpenSlice {
   file?: string;
 }
 
+interface Head {
+  text: string;
+  /** UTF-8 bytes beyond one per UTF-16 unit (names outside ASCII). */
+  extra: number;
+}
+
 interface ThreadTrack {
   pid: number;
   open: OpenSlice[];
   lastUs: string;
 }
 
-const CHUNK = 1 << 20;
+/** Written in pieces of about this many characters: larger ones were slower (cache), measured. */
+const CHUNK = 1 << 16;
 /** Room kept for each E event that closes what is open when the cap is reached (the longest: a gc-done's). */
 const CLOSING_BYTES = 112;
 const END = '\n]\n';
@@ -52,9 +59,10 @@ export class TraceEventWriter {
   private base: bigint | null = null;
   private threads = new Map<number, ThreadTrack>();
   private processes = new Set<number>();
-  /** Per file, function and line: the JSON of a call's B event up to its pid. */
-  private beginHeads = new Map<string, Map<string, Map<number, string>>>();
+  /** Per file, function and line: the JSON of a call's B event up to its pid, and its bytes beyond one a character. */
+  private beginHeads = new Map<string, Map<string, Map<number, Head>>>();
   private headCount = 0;
+  private scratch = Buffer.alloc(0);
   /** Events written, metadata included. */
   events = 0;
 
@@ -84,15 +92,11 @@ export class TraceEventWriter {
     const us = micros(ev.ts - this.base);
     t.lastUs = us;
     switch (ev.type) {
-      case 'function-entry':
-        this.begin(
-          t,
-          { kind: 'call', name: ev.function, file: ev.filename },
-          this.callHead(ev.function, ev.filename, ev.lineno),
-          ev.tid,
-          us,
-        );
+      case 'function-entry': {
+        const head = this.callHead(ev.function, ev.filename, ev.lineno);
+        this.begin(t, { kind: 'call', name: ev.function, file: ev.filename }, head.text, ev.tid, us, head.extra);
         break;
+      }
       case 'function-return':
         this.end(t, 'call', ev.function, ev.filename, ev.tid, us);
         break;
@@ -160,11 +164,12 @@ export class TraceEventWriter {
     return t;
   }
 
-  private callHead(fn: string, file: string, line: number): string {
+  private callHead(fn: string, file: string, line: number): Head {
     let byFunction = this.beginHeads.get(file);
     let head = byFunction?.get(fn)?.get(line);
     if (head !== undefined) return head;
-    head = `{"ph":"B","cat":"call","name":${JSON.stringify(fn)},"args":{"file":${JSON.stringify(file)},"line":${line}}`;
+    const text = `{"ph":"B","cat":"call","name":${JSON.stringify(fn)},"args":{"file":${JSON.stringify(file)},"line":${line}}`;
+    head = { text, extra: Buffer.byteLength(text) - text.length };
     if (this.headCount++ >= 1 << 16) {
       this.beginHeads.clear();
       this.headCount = 0;
@@ -177,8 +182,8 @@ export class TraceEventWriter {
     return head;
   }
 
-  private begin(t: ThreadTrack, slice: OpenSlice, head: string, tid: number, us: string): void {
-    if (!this.emit(`${head},"pid":${t.pid},"tid":${tid},"ts":${us}}`, true)) return;
+  private begin(t: ThreadTrack, slice: OpenSlice, head: string, tid: number, us: string, extra?: number): void {
+    if (!this.emit(`${head},"pid":${t.pid},"tid":${tid},"ts":${us}}`, true, false, extra)) return;
     t.open.push(slice);
     this.openSlices++;
   }
@@ -203,20 +208,22 @@ export class TraceEventWriter {
   private closeTop(t: ThreadTrack, tid: number, us: string, args = ''): void {
     t.open.pop();
     this.openSlices--;
-    this.emit(`{"ph":"E","pid":${t.pid},"tid":${tid},"ts":${us}${args}}`, false, true);
+    this.emit(`{"ph":"E","pid":${t.pid},"tid":${tid},"ts":${us}${args}}`, false, true, 0);
   }
 
   /**
    * Appends one event; under a cap, only if it fits with room left for the
    * ends of every slice open (and of the one it opens) and the closing "]":
-   * else the writer is full and takes nothing more but those ends.
+   * else the writer is full and takes nothing more but those ends. `extra`:
+   * the bytes beyond one per character when known (ASCII but for cached
+   * names), else counted here.
    */
-  private emit(json: string, opens = false, closes = false): boolean {
+  private emit(json: string, opens = false, closes = false, extra?: number): boolean {
     if (this.full && !closes) return false;
     const piece = this.first ? json : ',\n' + json;
     const max = this.options.maxBytes;
     if (max !== undefined) {
-      const bytes = Buffer.byteLength(piece);
+      const bytes = extra === undefined ? Buffer.byteLength(piece) : piece.length + extra;
       const reserved = closes ? 0 : (this.openSlices + (opens ? 1 : 0)) * CLOSING_BYTES + END.length;
       if (!closes && this.written + this.pendingBytes + bytes + reserved > max) {
         this.full = true;
@@ -234,15 +241,12 @@ export class TraceEventWriter {
 
   private flush(): void {
     if (!this.pending.length) return;
-    // A string straight to writeSync: no Buffer made for it (measured faster); a short write's rest from bytes.
+    // Encoded into a kept buffer, which counts the bytes too (a string to writeSync is encoded into new memory).
     const text = this.pending;
     this.pending = '';
-    const total = Buffer.byteLength(text);
-    let at = fs.writeSync(this.fd, text);
-    if (at < total) {
-      const bytes = Buffer.from(text);
-      while (at < total) at += fs.writeSync(this.fd, bytes, at);
-    }
+    if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
+    const total = this.scratch.write(text, 0, 'utf8');
+    for (let at = 0; at < total;) at += fs.writeSync(this.fd, this.scratch, at, total - at);
     this.written += total;
     this.pendingBytes = 0;
   }

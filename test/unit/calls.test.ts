@@ -236,8 +236,14 @@ test('eventJson writes what toJson writes, fast path or not', () => {
     { pid: 1, type: 'gc-done', tid: 1, ts: 5n, collected: 1, x: undefined, y: true },
     { type: 'gc-done', pid: 1 },
     {},
+    // Frames and heads written as cached pieces, and the same keys with values of other types (member by member).
+    { type: 'function-entry', pid: 1, tid: 2, ts: 5n, filename: 'a\u2028"\\\x7f', function: '\ud800x', lineno: 3 },
+    { type: 'function-entry', pid: -0, tid: 2 ** 40, ts: 5n, filename: 'a', function: 'b', lineno: 3.5 },
+    { type: 'function-return', pid: 1, tid: 2, ts: 6n, filename: 'a', function: 'b', lineno: NaN, durationNs: 2 ** 33 },
+    { type: 'function-entry', pid: '1', tid: 2, ts: 5n, filename: 1, function: 'b', lineno: '3' },
+    { type: undefined, pid: 1, tid: 2, filename: undefined, function: 'b', lineno: 3 },
   ];
-  for (const e of events) {
+  for (const e of [...events, ...events]) {
     expect(eventJson(e, { depth: 3 })).toBe(toJson({ ...e, depth: 3 }));
     expect(eventJson(e)).toBe(toJson(e));
   }

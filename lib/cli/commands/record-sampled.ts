@@ -1,16 +1,17 @@
 /**
  * pytrace record's sampled mode: stack samples of a process (PID), or of a
- * command it starts, written as collapsed stacks when the profile ends
- * (Ctrl-C, --duration, or the target's exit).
+ * command it starts, written in the chosen profile format (collapsed stacks
+ * by default) when the profile ends (Ctrl-C, --duration, or the target's exit).
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { PytraceError } from '../../errors';
 import { Profile, profile } from '../../api/profile';
 import { findRuntime } from '../../sampling/runtime';
-import { collapsedChunks } from '../../profile/collapsed';
-import { CliError, UsageError } from '../args';
-import { note, writeAll } from '../output';
+import { ProfileFormat } from '../../profile/formats';
+import { UsageError } from '../args';
+import { note } from '../output';
+import { writeRecordedProfile } from '../record-output';
 
 const REASONS = {
   noThreadState: 'not a Python thread',
@@ -23,6 +24,7 @@ export interface SampledOptions {
   hz: number;
   duration?: number;
   output?: string;
+  format: ProfileFormat;
 }
 
 /** Profiles `pid` until it exits, the duration passes or SIGINT/SIGTERM; writes the stacks. */
@@ -37,14 +39,7 @@ async function recordProfile(p: Profile, label: string, options: SampledOptions)
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  const text = Buffer.concat([...collapsedChunks(p.stacks())]);
-  if (options.output) {
-    try {
-      fs.writeFileSync(options.output, text);
-    } catch (e) {
-      throw new CliError(`cannot write ${options.output}: ${(e as Error).message}`);
-    }
-  } else writeAll(1, text);
+  await writeRecordedProfile(p.stacks(), options.format, options.output);
   const s = p.stats();
   const failed = Object.values(s.unwindFailures).reduce((a, b) => a + b, 0);
   const reasons = Object.entries(s.unwindFailures)

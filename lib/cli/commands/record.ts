@@ -6,6 +6,8 @@
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { printHelp } from '../output';
 import { EXACT_HELP, recordExact } from '../record-exact';
+import { formatHelp, recordFormat } from '../record-output';
+import { ProfileFormat } from '../../profile/formats';
 import { recordCommand, recordPid } from './record-sampled';
 
 const help = `Usage: pytrace record [options] PID
@@ -15,14 +17,16 @@ const help = `Usage: pytrace record [options] PID
 Samples the Python stacks of process PID (or of COMMAND, started for it) in
 the kernel, HZ times a second of each thread's CPU time, and writes them as
 collapsed stacks (one line per stack: frames outermost first, separated by
-";", then the count) for flame graph tools. Works on CPython 3.9 to 3.15,
-with or without markers. Stops on Ctrl-C, after --duration, or when the
-process exits.
+";", then the count) for flame graph tools, or as speedscope JSON, pprof
+(go tool pprof, Pyroscope) or a flame graph page that opens offline in a
+browser. Works on CPython 3.9 to 3.15, with or without markers. Stops on
+Ctrl-C, after --duration, or when the process exits.
 
 Options:
   --hz N          samples a second of CPU time (default 99)
   --duration S    stop after S seconds
   -o, --output F  write the stacks to F (default: stdout)
+${formatHelp(18)}
   -h, --help      this help
 
 Exit status: 0 (with COMMAND: the command's), 1 on a pytrace error, 2 on bad usage.
@@ -48,6 +52,7 @@ export const record: Command = {
       hz: { type: 'string' },
       duration: { type: 'string' },
       output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
     });
     if (wantsHelp) return printHelp(help);
     const options = {
@@ -55,6 +60,11 @@ export const record: Command = {
       duration:
         values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0),
       output: values.output as string | undefined,
+      format: recordFormat(
+        false,
+        values.format as string | undefined,
+        values.output as string | undefined,
+      ) as ProfileFormat,
     };
     if (command.length) {
       if (positionals.length) throw new UsageError('give a PID or -- COMMAND, not both', 'record');

@@ -1,0 +1,51 @@
+/**
+ * A trace's timeline, streamed to a Trace Event file while the trace runs:
+ * the library's counterpart of `pytrace record --exact`. Memory stays that of
+ * one piece of the file and the slices open.
+ */
+import type { Trace } from '../api/trace';
+import { PytraceError } from '../errors';
+import type { TraceEvent } from '../markers';
+import { TraceEventWriter, TraceEventWriterOptions } from './trace-event-json';
+
+export interface TimelineResult {
+  /** Trace events written, metadata included. */
+  events: number;
+  bytes: number;
+  /** The size cap (`maxBytes`) stopped the file before the trace ended. */
+  full: boolean;
+}
+
+/**
+ * Writes every event of `trace` to `file` as a Trace Event timeline
+ * (Perfetto, chrome://tracing); resolves once the trace has closed and the
+ * file is complete.
+ */
+export async function writeTimeline(
+  trace: Trace,
+  file: string,
+  options: TraceEventWriterOptions = {},
+): Promise<TimelineResult> {
+  if (trace.closed)
+    throw new PytraceError('PYTRACE_BAD_OPTION', 'writeTimeline() needs a trace still open: this one has closed.');
+  let writer: TraceEventWriter;
+  try {
+    writer = new TraceEventWriter(file, options);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new PytraceError(
+      err.code === 'EACCES' || err.code === 'EPERM' ? 'PYTRACE_PERMISSION' : 'PYTRACE_BAD_OPTION',
+      `Cannot write the timeline to ${file}: ${err.message}. Choose a file in a directory that exists and is writable.`,
+      err.errno,
+    );
+  }
+  const onEvent = (ev: TraceEvent) => writer.write(ev);
+  trace.on('event', onEvent);
+  return await new Promise((resolve) =>
+    trace.once('close', () => {
+      trace.off('event', onEvent);
+      writer.close();
+      resolve({ events: writer.events, bytes: writer.bytes, full: writer.isFull });
+    }),
+  );
+}

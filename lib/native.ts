@@ -289,5 +289,24 @@ export interface NativeLayout {
 export const layout: NativeLayout = addon.layout;
 export const readElf: (path: string, symbols?: string[]) => RawElf = addon.readElf;
 export const kernelHasRingBuffer: () => boolean = addon.kernelHasRingBuffer;
-export const NativeTrace: new (options: NativeTraceOptions, onMessage: NativeMessage) => NativeTrace =
-  addon.NativeTrace;
+/**
+ * What a listener throws while a batch is delivered becomes an uncaught
+ * exception, as from any emitter. Thrown back into the addon instead, Node-API's
+ * default policy would only print a deprecation warning and go on.
+ */
+function throwsUncaught(onMessage: NativeMessage): NativeMessage {
+  return (kind, buffer, records) => {
+    try {
+      onMessage(kind, buffer, records);
+    } catch (e) {
+      process.nextTick(() => {
+        throw e;
+      });
+    }
+  };
+}
+
+const AddonTrace = addon.NativeTrace;
+export const NativeTrace = function (options: NativeTraceOptions, onMessage: NativeMessage): NativeTrace {
+  return new AddonTrace(options, throwsUncaught(onMessage));
+} as unknown as new (options: NativeTraceOptions, onMessage: NativeMessage) => NativeTrace;

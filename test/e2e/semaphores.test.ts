@@ -16,9 +16,11 @@ import {
   sleep,
   startPython,
   startTracer,
+  TRACER,
   until,
   within,
 } from '../helpers/python';
+import { startChild } from '../helpers/child';
 
 afterEach(killStarted);
 
@@ -94,6 +96,22 @@ test('detach() after unref(): it resolves, node exits by itself, semaphores back
     signal: null,
   });
   expect(tracer.lines).toEqual(expect.arrayContaining(['attached', 'detached']));
+  expect(semaphores(py.pid)).toEqual(ALL_ZERO);
+});
+
+test('a listener that throws: an uncaught exception ends node (no flag needed), semaphores back to 0', async () => {
+  const py = await startPython('idle.py', [], { python: privatePython() });
+  // Without --force-node-api-uncaught-exceptions-policy, as users run node.
+  const tracer = startChild(process.execPath, [TRACER, 'throws', String(py.pid), 'function-entry,function-return']);
+  await tracer.line((l) => l === 'attached');
+  py.send('\n');
+  expect(await within(tracer.exited, 10000, "the tracer to end on its listener's error")).toEqual({
+    code: 1,
+    signal: null,
+  });
+  expect(tracer.stderr).toMatch(/^Error: listener threw$/m);
+  expect(tracer.stderr).not.toMatch(/DeprecationWarning/);
+  await until(() => Object.values(semaphores(py.pid)).every((v) => v === 0), 1000);
   expect(semaphores(py.pid)).toEqual(ALL_ZERO);
 });
 

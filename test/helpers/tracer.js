@@ -12,6 +12,8 @@
  *       reref:  attach, unref() then ref(), print "attached": the trace keeps node running.
  *       unref-detach: attach, unref(), print "attached", detach, print "detached": detach()
  *               resolves though nothing else keeps node running.
+ *       throws: attach with a function-entry listener that throws "listener threw", print
+ *               "attached": the error must end node as an uncaught exception.
  *       describe: print "described VERSION" (describe(PID), no attach).
  *       probes: print "probes N" (probes(PID or PATH)), N locations.
  * A failure prints "error CODE MESSAGE" and exits with status 3. Run it with
@@ -46,6 +48,10 @@ async function main() {
   const options = eventsText ? { events: eventsText.split(',') } : {};
   const trace = await attach(Number(pidText), options);
   if (mode === 'unref' || mode === 'unref-detach') trace.unref();
+  if (mode === 'throws')
+    trace.on('function-entry', () => {
+      throw new Error('listener threw');
+    });
   if (mode === 'reref') trace.unref().ref();
   console.log('attached');
   console.log(`linkKind ${trace.stats().linkKind}`);

@@ -1,0 +1,27 @@
+/**
+ * Where each planned location is in a process's memory. Kernels without BPF
+ * cookies (before Linux 5.15) tell the BPF program which location fired by
+ * its address in the process that hit it; plans made from a file (a binary,
+ * or a program a process exec'd) get it here from the process's mappings.
+ */
+import * as fs from 'fs';
+import { addressOfFileOffset, Mapping, parseMaps } from '../discovery/proc';
+import { NativeTarget } from '../native';
+
+/** Fills in `address` of the event and count targets of `pid` that lack one and whose file it maps. */
+export function placeInProcess(targets: NativeTarget[], pid: number): void {
+  const unplaced = targets.filter((t) => t.spec && t.address === undefined && (t.pid ?? pid) === pid);
+  if (pid <= 0 || !unplaced.length) return;
+  let maps: Mapping[];
+  try {
+    maps = parseMaps(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'));
+  } catch {
+    return; // gone: the attach says so
+  }
+  for (const t of unplaced) {
+    // Opened through the process's root, named in maps as it sees the file.
+    const path = t.path.replace(/^\/proc\/\d+\/root(?=\/)/, '');
+    const address = addressOfFileOffset(maps, path, BigInt(t.offset));
+    if (address !== undefined) t.address = Number(address);
+  }
+}

@@ -102,7 +102,7 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 		struct pt_audit_layout *layout = bpf_map_lookup_elem(&audit_layouts, &id);
 
 		if (layout && layout->enabled && spec->nargs >= 2)
-			used = append_audit_args(ctx, s, used, layout);
+			used = append_audit_args(ctx, id, used);
 		else
 			s->ev.arg[1] = -1, s->ev.arg[2] = 0; /* not read */
 	}

@@ -3,7 +3,8 @@
  * the installed package through its public API, on python3.11. Attach, exact
  * counts of calls, collections, imports and audit events, detach with every
  * semaphore back at 0, then a sampled profile of a busy function (where the
- * kernel has bpf_loop, 5.17; before, profile() must refuse by name). Prints
+ * kernel has bpf_loop, 5.17; before, profile() must refuse by name) and a
+ * thread dump (6.1: task iterators of one process; before, refused). Prints
  * one line per check and `smoke: N failure(s)`; exits 1 on any failure.
  *   node smoke.js [PYTHON] [LINK_KIND]
  * LINK_KIND: the kind of uprobe link this kernel must get (uprobe_multi from
@@ -14,7 +15,7 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { attach, probes, profile } = require('pytrace');
+const { attach, dump, probes, profile } = require('pytrace');
 
 const python = process.argv[2] || '/usr/bin/python3.11';
 const linkKind = process.argv[3];
@@ -132,6 +133,7 @@ async function main() {
   py.stdin.write('\n');
   await line(py.stdout, 'spinning');
   await sampledProfile(py.pid);
+  await threadDump(py.pid);
   fs.writeFileSync(path.join(dir, 'stop'), '');
   py.stdin.end('\n');
   await new Promise((resolve) => py.on('exit', resolve));
@@ -140,6 +142,30 @@ async function main() {
 // bpf_loop (5.17) walks the frames: a kernel without it gets a refusal naming it.
 const [major, minor] = os.release().split('.').map(Number);
 const kernelHasLoop = major > 5 || (major === 5 && minor >= 17);
+// The dump reads threads' memory with bpf_copy_from_user_task (5.18), one process's tasks (6.1).
+const kernelHasDump = major > 6 || (major === 6 && minor >= 1);
+
+async function threadDump(pid) {
+  let threads;
+  try {
+    threads = await dump(pid);
+  } catch (e) {
+    const named = e.code === 'PYTRACE_KERNEL_UNSUPPORTED' && /bpf_copy_from_user_task \(Linux 5\.18\)/.test(e.message);
+    check(
+      kernelHasDump ? 'a thread dump' : 'dump() refused: no bpf_copy_from_user_task',
+      !kernelHasDump && named,
+      e.message,
+    );
+    return;
+  }
+  const main = threads.find((t) => t.tid === pid);
+  const stack = main ? main.frames.map((f) => f.function) : [];
+  check(
+    kernelHasDump ? 'a thread dump: the main thread in spin()' : 'dump() refused',
+    kernelHasDump && stack.includes('spin'),
+    stack.join(' < '),
+  );
+}
 
 async function sampledProfile(pid) {
   let p;
@@ -156,7 +182,7 @@ async function sampledProfile(pid) {
   await new Promise((resolve) => {
     const timer = setTimeout(resolve, 60000);
     p.on('sample', (s) => {
-      if (s.frames.length && s.frames[0].function === 'spin' && ++inSpin === 5) {
+      if (s.frames.some((f) => f.function === 'spin') && ++inSpin === 5) {
         clearTimeout(timer);
         resolve();
       }

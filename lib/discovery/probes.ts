@@ -34,8 +34,6 @@ export interface ProbeLocation {
   semaphoreOffset: bigint | null;
   /** For a process: the semaphore's address in its memory, where mapped. */
   semaphoreAddress?: bigint;
-  /** For a process: the location's address in its memory, where mapped. */
-  runtimeAddress?: bigint;
   args: ArgOperand[];
   argsText: string;
   /** Symbol addresses that rip-relative operands refer to (those the ELF defines). */
@@ -205,7 +203,6 @@ export function discoverProcess(proc: TargetProcess): Discovery {
     const found = discoverFile(obj.openPath, obj.path, elf);
     for (const p of found.locations) {
       if (p.semaphoreOffset !== null) p.semaphoreAddress = addressOfFileOffset(proc.maps, obj.path, p.semaphoreOffset);
-      p.runtimeAddress = addressOfFileOffset(proc.maps, obj.path, p.offset);
       out.locations.push(p);
     }
     out.warnings.push(...found.warnings);

@@ -14,14 +14,21 @@ export function placeInProcess(targets: NativeTarget[], pid: number): void {
   if (pid <= 0 || !unplaced.length) return;
   let maps: Mapping[];
   try {
-    maps = parseMaps(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'));
+    // Paths as the process names them (inside its root), as /proc/PID/root/... opens them.
+    maps = parseMaps(fs.readFileSync(`/proc/${pid}/maps`, 'utf8'), fs.readlinkSync(`/proc/${pid}/root`));
   } catch {
     return; // gone: the attach says so
   }
   for (const t of unplaced) {
-    // Opened through the process's root, named in maps as it sees the file.
-    const path = t.path.replace(/^\/proc\/\d+\/root(?=\/)/, '');
-    const address = addressOfFileOffset(maps, path, BigInt(t.offset));
+    const path = pathInMaps(maps, t.path);
+    const address = path === undefined ? undefined : addressOfFileOffset(maps, path, BigInt(t.offset));
     if (address !== undefined) t.address = Number(address);
   }
+}
+
+/** The name maps gives a file opened as `openPath`: through the process's root, or (a replaced file) its map_files entry. */
+export function pathInMaps(maps: Mapping[], openPath: string): string | undefined {
+  const mapped = /^\/proc\/\d+\/map_files\/([0-9a-f]+)-/.exec(openPath);
+  if (mapped) return maps.find((m) => m.start === BigInt('0x' + mapped[1]))?.path;
+  return openPath.replace(/^\/proc\/\d+\/root(?=\/)/, '');
 }

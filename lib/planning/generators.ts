@@ -38,8 +38,6 @@ export function generatorCreationTarget(loc: ProbeLocation): NativeTarget | null
     path: loc.openPath,
     offset: Number(offset),
     refCtrOffset: 0,
-    // Code beside the marker's, in the same mapping of the text: as far from it in memory as in the file.
-    ...(loc.runtimeAddress === undefined ? {} : { address: Number(loc.runtimeAddress + offset - loc.offset) }),
     program: 'event',
     spec: { type: GENERATOR_CREATED, args: [] },
   };

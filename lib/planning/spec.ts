@@ -73,7 +73,6 @@ export function uprobeTarget(loc: ProbeLocation, marker: MarkerInfo): NativeTarg
     path: loc.openPath,
     offset: Number(loc.offset),
     refCtrOffset: loc.semaphoreOffset === null ? 0 : Number(loc.semaphoreOffset),
-    ...(loc.runtimeAddress === undefined ? {} : { address: Number(loc.runtimeAddress) }),
     program: 'event',
     spec: { type: marker.type, args },
   };

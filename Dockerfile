@@ -3,10 +3,19 @@
 # privileges, e.g. (or just use scripts/container-test.sh):
 #
 #   docker build -t pytrace-test . && docker run --rm --privileged --pid=host pytrace-test
-FROM debian:bookworm
+FROM debian:trixie
+
+# Debian 13's nodejs is 20.x, as package.json's engines want (and the
+# Chromium checks need). The suite runs on Debian's python3.11 with markers,
+# which trixie no longer has: it comes from bookworm, pinned below trixie so
+# that nothing else does.
+RUN mirror=$(sed -n 's/^URIs: *//p; s/^deb \([^ ]*\) .*/\1/p' /etc/apt/sources.list.d/debian.sources \
+      /etc/apt/sources.list 2>/dev/null | head -n1) \
+ && echo "deb $mirror bookworm main" >/etc/apt/sources.list.d/bookworm.list \
+ && printf 'Package: *\nPin: release n=bookworm\nPin-Priority: 100\n' >/etc/apt/preferences.d/bookworm
 
 # Same list as scripts/setup.sh, kept in its own layer so that source edits
-# do not reinstall packages. Debian's nodejs is 18.x, enough for pytrace.
+# do not reinstall packages.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates \

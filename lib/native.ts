@@ -75,6 +75,8 @@ export interface NativeTarget {
   pid?: number;
   offset: number;
   refCtrOffset: number;
+  /** The location's address in the process's memory, where known (kernels without BPF cookies need it). */
+  address?: number;
   /** event: send records; count: count calls in the kernel; anchor: raise the semaphore only. */
   program: 'event' | 'count' | 'anchor' | 'code-created';
   spec?: { type: number; args: NativeArgSpec[]; trackOnly?: boolean };
@@ -109,6 +111,8 @@ export interface NativeTraceOptions {
   nsIds?: boolean;
   /** One uprobe per location even where the kernel has uprobe_multi links. */
   singleUprobes?: boolean;
+  /** Spec ids by address even where the kernel has BPF cookies (native/bpf/maps.bpf.h). */
+  noCookies?: boolean;
   /** Follow the processes the pid forks (native/process/). */
   subprocesses?: boolean;
   /** Load the stack sampler (native/bpf/stack_sampler.bpf.h). */
@@ -306,7 +310,11 @@ function throwsUncaught(onMessage: NativeMessage): NativeMessage {
   };
 }
 
-const AddonTrace = addon.NativeTrace;
+const AddonTrace: new (options: NativeTraceOptions, onMessage: NativeMessage) => NativeTrace = addon.NativeTrace;
+/** PYTRACE_NO_BPF_COOKIES=1: the path of kernels without BPF cookies (before 5.15), on any kernel. */
 export const NativeTrace = function (options: NativeTraceOptions, onMessage: NativeMessage): NativeTrace {
-  return new AddonTrace(options, throwsUncaught(onMessage));
+  return new AddonTrace(
+    { noCookies: process.env.PYTRACE_NO_BPF_COOKIES === '1', ...options },
+    throwsUncaught(onMessage),
+  );
 } as unknown as new (options: NativeTraceOptions, onMessage: NativeMessage) => NativeTrace;

@@ -91,6 +91,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.cache_names = o.Get("cacheNames").ToBoolean();
     so.ns_ids = o.Get("nsIds").ToBoolean();
     so.single_uprobes = o.Get("singleUprobes").ToBoolean();
+    so.no_cookies = o.Get("noCookies").ToBoolean();
     so.subprocesses = o.Get("subprocesses").ToBoolean();
     so.sampling = o.Get("sampling").ToBoolean();
     so.dump = o.Get("dump").ToBoolean();
@@ -138,6 +139,7 @@ Napi::Value NativeTrace::Attach(const Napi::CallbackInfo& info) {
     target.path = t.Get("path").ToString().Utf8Value();
     target.offset = U64(t, "offset", 0);
     target.ref_ctr_offset = U64(t, "refCtrOffset", 0);
+    target.address = U64(t, "address", 0);
     if (t.Get("pid").IsNumber()) target.pid = t.Get("pid").As<Napi::Number>().Int32Value();
     std::string program = t.Get("program").ToString().Utf8Value();
     target.program = program == "anchor"         ? UprobeTarget::kAnchor

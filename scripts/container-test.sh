@@ -5,7 +5,7 @@
 #   scripts/container-test.sh [COMMAND...]   default command: the image's CMD (npm test)
 #
 # Uses Docker when a Docker engine answers, else rootful podman (installed
-# if missing, with a locally built debian:bookworm base when no registry is
+# if missing, with a locally built Debian base (the Dockerfile's FROM) when no registry is
 # reachable). The exit code is the command's.
 #
 # Environment:
@@ -25,7 +25,9 @@ REPO=$(dirname "$HERE")
 source "$HERE/lib-apt-fetch.sh"
 
 IMAGE=${PYTRACE_IMAGE:-pytrace-test}
-BASE=docker.io/library/debian:bookworm
+# The Dockerfile's base, debian:SUITE.
+SUITE=$(sed -n 's/^FROM debian:\([a-z]*\).*/\1/p' "$REPO/Dockerfile" | head -n1)
+BASE=docker.io/library/debian:$SUITE
 ENGINE=${PYTRACE_CONTAINER_ENGINE:-}
 if [[ -z $ENGINE ]]; then
   if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
@@ -58,16 +60,16 @@ else
   CT=(podman --runtime runc --cgroup-manager cgroupfs)
 
   # No registry may be reachable: build the base image from the Debian
-  # archive instead of pulling it, so `FROM debian:bookworm` resolves.
+  # archive instead of pulling it, so `FROM debian:$SUITE` resolves.
   if ! "${CT[@]}" image exists "$BASE"; then
     mirror=$(debian_mirror)
     log "building base image $BASE with debootstrap from $mirror"
     t0=$SECONDS
-    debootstrap --variant=minbase bookworm "$TMP/rootfs" "$mirror" >"$TMP/debootstrap.log" 2>&1 \
+    debootstrap --variant=minbase "$SUITE" "$TMP/rootfs" "$mirror" >"$TMP/debootstrap.log" 2>&1 \
       || { tail -n 20 "$TMP/debootstrap.log" >&2; die "debootstrap failed"; }
     umount_below "$TMP/rootfs"
     # Point updates at the same mirror, like the official image does.
-    echo "deb $mirror bookworm-updates main" >>"$TMP/rootfs/etc/apt/sources.list"
+    echo "deb $mirror $SUITE-updates main" >>"$TMP/rootfs/etc/apt/sources.list"
     rm -rf "$TMP"/rootfs/var/lib/apt/lists/* "$TMP"/rootfs/var/cache/apt/*.bin
     tar -C "$TMP/rootfs" -c . | "${CT[@]}" import \
       --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

@@ -3,7 +3,9 @@
 # booted under qemu (software emulation: -accel tcg) on a Debian root made by
 # debootstrap, with the packed package installed in it:
 #   bookworm   Debian 12's 6.1 cloud kernel (no uprobe_multi: single uprobes)
-#   scripts/kernel-test.sh [bookworm]                default: every kernel above
+#   bullseye   Debian 11's 5.10 cloud kernel (no BPF cookies: spec ids by address;
+#              no bpf_loop: no stack sampling), with its python3.9
+#   scripts/kernel-test.sh [bookworm] [bullseye]     default: every kernel above
 # Uses the tarball scripts/package-test.sh packed (.cache/package-test), or
 # packs one. Prints the guest's report and the time per kernel; exits 1 if a
 # guest's suite fails. Needs root (debootstrap, chroot, mount) and network
@@ -20,7 +22,7 @@ cd "$REPO"
 ROOTS=$REPO/.cache/roots
 WORK=$REPO/.cache/kernel-test
 KERNELS=("$@")
-((${#KERNELS[@]})) || KERNELS=(bookworm)
+((${#KERNELS[@]})) || KERNELS=(bookworm bullseye)
 ensure_cmds qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs
 mkdir -p "$WORK"
 
@@ -32,10 +34,10 @@ if [[ ! -f $tgz ]]; then
   tgz=$WORK/$name
 fi
 
-# prepare_root SUITE PACKAGES LINK_KIND -- the guest's root: a kernel with BTF (cloud),
+# prepare_root SUITE PACKAGES LINK_KIND PYTHON -- the guest's root: a kernel with BTF (cloud),
 # Python, Node alone, the package installed, the suite and an init that runs it.
 prepare_root() {
-  local suite=$1 root=$ROOTS/$1-vm app=/opt/pytrace-smoke link_kind=$3
+  local suite=$1 root=$ROOTS/$1-vm app=/opt/pytrace-smoke link_kind=$3 python=$4
   bash "$HERE/debian-root.sh" "$suite" "$root" "$2"
   copy_host_node "$root" || die "no Node to copy into the $suite root"
   root_npm_env "$root"
@@ -60,7 +62,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf
-cd $app && PATH=/usr/local/bin:/usr/bin:/bin HOME=/root node smoke.js /usr/bin/python3.11 \$PYTRACE_LINK_KIND
+cd $app && PATH=/usr/local/bin:/usr/bin:/bin HOME=/root node smoke.js $python \$PYTRACE_LINK_KIND
 echo "smoke-exit: \$?"
 sync
 echo o >/proc/sysrq-trigger
@@ -92,7 +94,8 @@ boot() {
 status=0
 for k in "${KERNELS[@]}"; do
   case $k in
-    bookworm) prepare_root bookworm linux-image-cloud-amd64,systemd-sysv,python3.11-minimal,udev,libelf1 uprobe ;;
+    bookworm) prepare_root bookworm linux-image-cloud-amd64,systemd-sysv,python3.11-minimal,udev,libelf1 uprobe /usr/bin/python3.11 ;;
+    bullseye) prepare_root bullseye linux-image-cloud-amd64,systemd-sysv,python3.9-minimal,udev,libelf1 uprobe /usr/bin/python3.9 ;;
     *) die "unknown kernel: $k" ;;
   esac
   boot "$k" || status=1

@@ -15,6 +15,7 @@ import { nameText, readTargetString } from '../stream/target-strings';
 import { discoverFile } from '../discovery/probes';
 import { assertPrivileged } from './trace';
 import { targetsFor } from '../planning/targets';
+import { placeInProcess } from '../planning/addresses';
 
 export interface CallCount {
   pid: number;
@@ -182,6 +183,7 @@ function countTargets(d: Description, pid: number): NativeTarget[] {
   const entry = d.locations.find((l) => l.name === 'function__entry');
   const created = entry && codeCreationTarget(entry);
   if (created) targets.unshift({ ...created, pid });
+  placeInProcess(targets, pid);
   return targets;
 }
 

@@ -8,6 +8,7 @@ import { EventName, TraceEvent } from '../markers';
 import { kernelHasRingBuffer, NativeTrace } from '../native';
 import { describeExecd, ExitEvent, fileIds, ProcessRecord, TracedProcesses } from './processes';
 import { assertTraceable, describeBinary, describeProcess, Description } from '../discovery/describe';
+import { placeInProcess } from '../planning/addresses';
 import { CallPairing } from '../stream/calls';
 import { effectiveCapabilities, resolveProcess } from '../discovery/proc';
 import { resolveOptions } from './options';
@@ -333,6 +334,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
           `Process ${p} now runs ${program}, which lacks markers this trace needs.`,
         );
       for (const t of again.targets) t.pid = p;
+      placeInProcess(again.targets, p);
       native.attach(again.targets);
       const paths = again.targets.map((t) => t.path);
       native.traceFiles(fileIds(paths));
@@ -346,6 +348,7 @@ export async function attach(target: AttachTarget, options: AttachOptions = {}):
     native.traceFiles(fileIds(targets.map((t) => t.path)));
   }
   if (!opts.durations) trace.calls = null;
+  placeInProcess(targets, pid);
   try {
     native.attach(targets);
   } catch (e) {

@@ -2,8 +2,10 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <bpf/btf.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +50,36 @@ std::string Detail() { return last_libbpf_message.empty() ? "" : " (libbpf: " + 
 
 bool PathExists(const char* path) { return access(path, F_OK) == 0; }
 
+std::string KernelRelease() {
+  utsname u{};
+  return uname(&u) == 0 ? u.release : "unknown";
+}
+
+// Whether the kernel knows a BPF helper at all, from its own list (enum
+// bpf_func_id in its BTF): for helpers only sleepable or tracing programs
+// may call, which libbpf cannot probe with a test program.
+bool KernelKnowsHelper(const char* name) {
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return false;
+  bool found = false;
+  int id = btf__find_by_name_kind(vmlinux, "bpf_func_id", BTF_KIND_ENUM);
+  if (id > 0) {
+    const btf_type* t = btf__type_by_id(vmlinux, id);
+    const struct btf_enum* e = btf_enum(t);
+    for (int i = 0; i < btf_vlen(t) && !found; i++)
+      found = strcmp(btf__name_by_offset(vmlinux, e[i].name_off), name) == 0;
+  }
+  btf__free(vmlinux);
+  return found;
+}
+
+// A feature this session needs and the kernel lacks: the feature, and the first Linux with it.
+[[noreturn]] void ThrowMissing(const std::string& what, const char* feature, const char* since) {
+  throw NativeError("PYTRACE_KERNEL_UNSUPPORTED", what + " needs " + feature + " (Linux " + since +
+                                                      "), which this kernel (" + KernelRelease() +
+                                                      ") lacks.");
+}
+
 }  // namespace
 
 [[noreturn]] void ThrowErrno(int err, const std::string& what) {
@@ -63,6 +95,12 @@ bool PathExists(const char* path) { return access(path, F_OK) == 0; }
 }
 
 bool KernelHasRingBuffer() { return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1; }
+
+bool KernelHasBpfCookie() {
+  static const bool probed =
+      libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_attach_cookie, nullptr) == 1;
+  return probed;
+}
 
 BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   static bool print_set = (libbpf_set_print(CaptureLibbpfPrint), true);
@@ -84,9 +122,20 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
   if (options_.within.size() >= PT_WITHIN_MAX)
     throw NativeError("PYTRACE_BAD_OPTION", "The `within` function name is longer than " +
                                                 std::to_string(PT_WITHIN_MAX - 1) + " bytes.");
+  // The sampler walks frames in bpf_loop; the thread dump reads other
+  // threads' memory with bpf_copy_from_user_task.
+  if (options_.sampling && libbpf_probe_bpf_helper(BPF_PROG_TYPE_PERF_EVENT, BPF_FUNC_loop, nullptr) != 1)
+    ThrowMissing("Stack sampling", "bpf_loop", "5.17");
+  if (options_.dump && !KernelKnowsHelper("BPF_FUNC_copy_from_user_task"))
+    ThrowMissing("A thread dump", "bpf_copy_from_user_task", "5.18");
+
   skel_ = usdt_event__open();
   if (!skel_) ThrowErrno(errno, "Cannot open the BPF program");
-  multi_ = !options_.single_uprobes && KernelHasUprobeMulti();
+  cookies_ = !options_.no_cookies && KernelHasBpfCookie();
+  // uprobe_multi (6.6) came after cookies; without them, single uprobes.
+  multi_ = cookies_ && !options_.single_uprobes && KernelHasUprobeMulti();
+  skel_->rodata->has_cookies = cookies_;
+  if (cookies_) bpf_map__set_max_entries(skel_->maps.spec_ids, 1);
   if (multi_)
     for (bpf_program* p : {skel_->progs.usdt_to_ring, skel_->progs.usdt_to_perf, skel_->progs.usdt_count,
                            skel_->progs.semaphore_anchor, skel_->progs.code_created})
@@ -122,7 +171,7 @@ BpfSession::BpfSession(const SessionOptions& options) : options_(options) {
       throw NativeError("PYTRACE_KERNEL_UNSUPPORTED",
                         std::string("The kernel refused pytrace's BPF program: ") + strerror(-err) +
                             Detail() +
-                            ". pytrace needs Linux 5.15 or later with BPF cookies and the BPF ring buffer.",
+                            ". pytrace needs Linux 5.10 or later, built with BTF (CONFIG_DEBUG_INFO_BTF).",
                         -err);
     ThrowErrno(-err, "Cannot load the BPF program");
   }
@@ -136,7 +185,8 @@ BpfSession::~BpfSession() {
 
 void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
   size_t first_new = links_.size(), first_multi = multi_links_.size();
-  size_t first_attached = AttachedUprobes().size();
+  size_t first_attached = AttachedUprobes().size(), first_address = spec_addresses_.size();
+  std::vector<pt_spec_key> added_keys;  // without cookies: removed again on failure
   // With uprobe_multi: one link per (program, file, pid).
   std::map<std::tuple<bpf_program*, std::string, int>, std::vector<MultiLocation>> groups;
   try {
@@ -153,10 +203,13 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
         if (bpf_map__update_elem(skel_->maps.specs, &id, sizeof(id), &t.spec, sizeof(t.spec), 0) ||
             bpf_map__update_elem(skel_->maps.audit_layouts, &id, sizeof(id), &t.audit, sizeof(t.audit), 0))
           ThrowErrno(errno, "Cannot store a marker's argument spec");
-        opts.bpf_cookie = id;
         prog = t.program == UprobeTarget::kCount        ? skel_->progs.usdt_count
                : options_.transport == Transport::kRing ? skel_->progs.usdt_to_ring
                                                         : skel_->progs.usdt_to_perf;
+        if (cookies_)
+          opts.bpf_cookie = id;
+        else
+          added_keys.push_back(StoreSpecAddress(t, id));
       }
       int pid = t.pid == -2 ? options_.pid : t.pid;
       if (pid == options_.pid && pid > 0) {
@@ -191,10 +244,43 @@ void BpfSession::Attach(const std::vector<UprobeTarget>& targets) {
       close(multi_links_.back());
       multi_links_.pop_back();
     }
+    for (const pt_spec_key& k : added_keys) bpf_map__delete_elem(skel_->maps.spec_ids, &k, sizeof k, 0);
     std::lock_guard<std::mutex> lock(attached_mu_);
     attached_.resize(first_attached);
+    spec_addresses_.resize(first_address);
     throw;
   }
+}
+
+pt_spec_key BpfSession::StoreSpecAddress(const UprobeTarget& t, uint32_t id) {
+  int pid = t.pid == -2 ? options_.pid : t.pid;
+  if (pid <= 0)
+    ThrowMissing("Tracing every process of a binary", "BPF cookies (bpf_get_attach_cookie)", "5.15");
+  if (!t.address) {
+    char where[32];
+    snprintf(where, sizeof where, "0x%llx", static_cast<unsigned long long>(t.offset));
+    ThrowMissing("Tracing a marker of " + t.path + " (offset " + where + ") before the process maps it",
+                 "BPF cookies (bpf_get_attach_cookie)", "5.15");
+  }
+  pt_spec_key key{t.address, static_cast<uint32_t>(pid), 0};
+  if (bpf_map__update_elem(skel_->maps.spec_ids, &key, sizeof key, &id, sizeof id, 0))
+    ThrowErrno(errno, "Cannot store a marker's spec id");
+  if (pid == options_.pid) {
+    std::lock_guard<std::mutex> lock(attached_mu_);
+    spec_addresses_.push_back({t.address, id});
+  }
+  return key;
+}
+
+bool BpfSession::AddSpecIdsFor(int child) {
+  if (cookies_ || !skel_) return true;
+  std::lock_guard<std::mutex> lock(attached_mu_);
+  bool ok = true;
+  for (const auto& [address, id] : spec_addresses_) {
+    pt_spec_key key{address, static_cast<uint32_t>(child), 0};
+    ok = bpf_map__update_elem(skel_->maps.spec_ids, &key, sizeof key, &id, sizeof id, 0) == 0 && ok;
+  }
+  return ok;
 }
 
 void BpfSession::Detach() {

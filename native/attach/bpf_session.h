@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../bpf/process_events.h"
@@ -31,6 +32,7 @@ struct SessionOptions {
   bool cache_names = false;     // see the name cache in usdt_event.bpf.c
   bool ns_ids = false;          // fill in the ids of the process's PID namespace
   bool single_uprobes = false;  // one uprobe per location even where uprobe_multi exists
+  bool no_cookies = false;      // spec ids by address even where the kernel has BPF cookies
   bool subprocesses = false;    // trace the children it forks (see native/process/)
   bool sampling = false;        // load the stack sampler (stack_sampler.bpf.h)
   bool dump = false;            // load the thread dump iterator (thread_dump.bpf.h)
@@ -52,6 +54,7 @@ struct UprobeTarget {
   std::string path;             // the object, as this process can open it
   uint64_t offset = 0;          // file offset of the location
   uint64_t ref_ctr_offset = 0;  // file offset of the semaphore; 0: none
+  uint64_t address = 0;         // where the location is in the pid's memory; 0: not mapped (yet)
   enum Program { kEvent, kCount, kAnchor, kCodeCreated } program = kEvent;
   int pid = -2;             // -2: the session's pid; -1: every process
   pt_spec spec{};           // how to fetch the arguments (not for anchors)
@@ -75,6 +78,9 @@ class BpfSession {
   void Attach(const std::vector<UprobeTarget>& targets);
   // Removes every uprobe; the kernel lowers the semaphores as it does.
   void Detach();
+  // Without BPF cookies: the spec ids of the session's pid, for a child it
+  // forked (same addresses), before its uprobes are attached. False if the map is full.
+  bool AddSpecIdsFor(int child);
 
   Transport transport() const { return options_.transport; }
   int pid() const { return options_.pid; }
@@ -95,6 +101,8 @@ class BpfSession {
   size_t links() const { return links_.size() + multi_links_.size(); }
   // How locations are attached: "uprobe_multi" or "uprobe".
   const char* link_kind() const { return multi_ ? "uprobe_multi" : "uprobe"; }
+  // Whether uprobes carry their spec id as a BPF cookie (else: map spec_ids).
+  bool cookies() const { return cookies_; }
   // Invalidates the name cache: the reader lost records that may have
   // carried names.
   void ForgetSentNames();
@@ -112,6 +120,8 @@ class BpfSession {
   std::string DumpThreads(uint32_t pid);
 
  private:
+  // Without cookies: the location's spec id under its address in its pid (map spec_ids).
+  pt_spec_key StoreSpecAddress(const UprobeTarget& t, uint32_t id);
   CountName CountNameOf(uint32_t pid, uint64_t generation, uint64_t address) const;
 
   // native/process/process_events.cc: fork, exec and exit of the traced processes.
@@ -121,7 +131,10 @@ class BpfSession {
   SessionOptions options_;
   usdt_event* skel_ = nullptr;
   std::vector<bpf_link*> links_;
-  bool multi_ = false;  // uprobe_multi links (see uprobe_multi.h)
+  bool multi_ = false;   // uprobe_multi links (see uprobe_multi.h)
+  bool cookies_ = true;  // BPF cookies (Linux 5.15); see spec_id() in maps.bpf.h
+  // Without cookies: (address, spec id) of each location attached for the session's pid.
+  std::vector<std::pair<uint64_t, uint32_t>> spec_addresses_;
   std::vector<int> multi_links_;
   uint32_t next_spec_ = 0;
   mutable std::mutex attached_mu_;
@@ -131,5 +144,7 @@ class BpfSession {
 
 // True when the kernel offers a BPF map type ring buffer.
 bool KernelHasRingBuffer();
+// True when uprobes' BPF programs can read a cookie (bpf_get_attach_cookie, Linux 5.15).
+bool KernelHasBpfCookie();
 
 }  // namespace pytrace

@@ -86,13 +86,22 @@ static __always_inline __u32 read_str(__u64 item, const struct pt_audit_layout *
 	return len;
 }
 
+/* The global functions below take the context and scalars only (pointers to
+ * map values as arguments need Linux 5.12): each finds the scratch space and
+ * the location's layout (by spec id) itself. */
+#define AUDIT_MAPS(s, l, id)                                                                                 \
+	__u32 zero_ = 0, id_ = (id);                                                                         \
+	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero_);                                     \
+	const struct pt_audit_layout *l = bpf_map_lookup_elem(&audit_layouts, &id_)
+
 /* Appends one object at `used`: its header and payload. s->tuple_size is set
  * when it is a tuple (its items are for the caller to append). Returns the
  * new `used`. A global function: the verifier checks it once, on its own,
  * rather than in every path of the programs that call it. */
-__noinline __u32 append_audit_value(struct pt_regs *ctx, struct scratch *s, __u32 used,
-				    const struct pt_audit_layout *l, __u64 item)
+__noinline __u32 append_audit_value(struct pt_regs *ctx, __u32 id, __u32 used, __u64 item)
 {
+	AUDIT_MAPS(s, l, id);
+
 	if (!ctx || !s || !l)
 		return used;
 	s->tuple_size = (__u64)-1;
@@ -146,9 +155,10 @@ __noinline __u32 append_audit_value(struct pt_regs *ctx, struct scratch *s, __u3
 
 /* The event's tuple (arg[1]): arg[1] becomes its size, arg[2] how many items
  * follow at the top level. */
-__noinline __u32 append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32 used,
-				   const struct pt_audit_layout *l)
+__noinline __u32 append_audit_args(struct pt_regs *ctx, __u32 id, __u32 used)
 {
+	AUDIT_MAPS(s, l, id);
+
 	if (!ctx || !s || !l)
 		return used;
 	__u64 tuple = s->ev.arg[1], size = read_u64(tuple + PY_OB_SIZE);
@@ -161,7 +171,7 @@ __noinline __u32 append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32
 
 		if (i >= size || used > PT_INLINE_MAX - AUDIT_ITEM_MAX)
 			break;
-		used = append_audit_value(ctx, s, used, l, read_u64(tuple + l->tuple_items + i * 8));
+		used = append_audit_value(ctx, id, used, read_u64(tuple + l->tuple_items + i * 8));
 		if (used == header)
 			break;
 		inner_size = s->tuple_size;
@@ -177,7 +187,7 @@ __noinline __u32 append_audit_args(struct pt_regs *ctx, struct scratch *s, __u32
 
 			if (j >= inner_size || used > PT_INLINE_MAX - AUDIT_ITEM_MAX)
 				break;
-			used = append_audit_value(ctx, s, used, l, read_u64(inner + l->tuple_items + j * 8));
+			used = append_audit_value(ctx, id, used, read_u64(inner + l->tuple_items + j * 8));
 			if (used == before)
 				break;
 			n++;

@@ -83,7 +83,7 @@ static __always_inline bool keep_name(__u32 pid, __u64 generation, __u64 address
 SEC("uprobe")
 int usdt_count(struct pt_regs *ctx)
 {
-	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 id = spec_id(ctx);
 	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
 	struct pt_count_key key = {};
 	__u64 one = 1, *n;

@@ -4,7 +4,9 @@
 #define PYTRACE_MAPS_BPF_H
 
 #include <linux/bpf.h>
+#include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "usdt_event.h"
 
 /* Offsets into scratch.strings are masked with this: see struct scratch. */
@@ -27,6 +29,33 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pt_audit_layout);
 } audit_layouts SEC(".maps");
+
+/* Set before load: the kernel has BPF cookies (Linux 5.15). Without, the
+ * reader keeps each location's spec id in spec_ids, by its address in each
+ * process it is attached for (as libbpf's USDT support does then). */
+const volatile bool has_cookies = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16 * PT_MAX_SPECS); /* the traced process and its children; 1 with cookies */
+	__type(key, struct pt_spec_key);
+	__type(value, __u32);
+} spec_ids SEC(".maps");
+
+/* The spec id of the location that fired; PT_MAX_SPECS (no spec) if unknown. */
+static __always_inline __u32 spec_id(struct pt_regs *ctx)
+{
+	struct pt_spec_key key = {};
+	__u32 *id;
+
+	if (has_cookies)
+		return (__u32)bpf_get_attach_cookie(ctx);
+	/* At a uprobe's program the instruction pointer is the probed address. */
+	key.ip = PT_REGS_IP(ctx);
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	id = bpf_map_lookup_elem(&spec_ids, &key);
+	return id ? *id : PT_MAX_SPECS;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* One program serves every marker location: the uprobe's cookie selects the
- * location's spec (event type and how to fetch each argument), the program
+/* One program serves every marker location: the uprobe's cookie (or its
+ * address, see spec_id()) selects the location's spec (event type and how to
+ * fetch each argument), the program
  * fetches the arguments, copies string arguments out, and sends one record.
  *
  * Name cache: reading a string from the target costs more than everything
@@ -81,7 +82,7 @@ static __always_inline void fill_header(struct pt_regs *ctx, const struct pt_spe
  * already), then an audit event's tuple items. NULL: nothing to send. */
 static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct built *b)
 {
-	__u32 zero = 0, id = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 zero = 0, id = spec_id(ctx);
 	struct pt_spec *spec = bpf_map_lookup_elem(&specs, &id);
 	struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
 	bool frame;
@@ -101,7 +102,7 @@ static __always_inline struct scratch *build_event(struct pt_regs *ctx, struct b
 		struct pt_audit_layout *layout = bpf_map_lookup_elem(&audit_layouts, &id);
 
 		if (layout && layout->enabled && spec->nargs >= 2)
-			used = append_audit_args(ctx, s, used, layout);
+			used = append_audit_args(ctx, id, used);
 		else
 			s->ev.arg[1] = -1, s->ev.arg[2] = 0; /* not read */
 	}

@@ -303,4 +303,13 @@ PT_ASSERT(sizeof(struct pt_python_layout) == 48, "pt_python_layout size");
 PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536,
 	  "a sample's size fits its u16");
 
+/* Kernels without BPF cookies (before Linux 5.15): a location's spec id is
+ * found by where the probe is, in the process that hit it (map spec_ids). */
+struct pt_spec_key {
+	pt_u64 ip; /* the location's address in that process */
+	pt_u32 tgid;
+	pt_u32 pad;
+};
+PT_ASSERT(sizeof(struct pt_spec_key) == 16, "pt_spec_key size");
+
 #endif

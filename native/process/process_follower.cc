@@ -56,6 +56,7 @@ void ProcessFollower::OnFork(int child, uint32_t flags) {
     ProcessLinks links;
     if (flags & PT_FORK_FOLLOWED) {
       // Kept even if one failed: the child then misses those locations only.
+      session_.AddSpecIdsFor(child);
       links.Attach(uprobes, session_.multi(), child);
       children_[child] = std::move(links);
     } else {

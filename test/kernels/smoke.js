@@ -2,8 +2,10 @@
  * The smoke suite a guest on another kernel runs (scripts/kernel-test.sh):
  * the installed package through its public API, on python3.11. Attach, exact
  * counts of calls, collections, imports and audit events, detach with every
- * semaphore back at 0. Prints one line per check and `smoke: N failure(s)`;
- * exits 1 on any failure.
+ * semaphore back at 0, then a sampled profile of a busy function (where the
+ * kernel has bpf_loop, 5.17; before, profile() must refuse by name) and a
+ * thread dump (6.1: task iterators of one process; before, refused). Prints
+ * one line per check and `smoke: N failure(s)`; exits 1 on any failure.
  *   node smoke.js [PYTHON] [LINK_KIND]
  * LINK_KIND: the kind of uprobe link this kernel must get (uprobe_multi from
  * 6.6, uprobe before).
@@ -13,7 +15,7 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { attach, probes } = require('pytrace');
+const { attach, dump, probes, profile } = require('pytrace');
 
 const python = process.argv[2] || '/usr/bin/python3.11';
 const linkKind = process.argv[3];
@@ -38,6 +40,12 @@ for _ in range(${COLLECTIONS}): gc.collect()
 import smokemod
 for i in range(${AUDITS}): sys.audit('smoke.tick', i)
 print('done', flush=True)
+sys.stdin.readline()
+def spin():
+    while not os.path.exists(${JSON.stringify(path.join(dir, 'stop'))}): pass
+import os
+print('spinning', flush=True)
+spin()
 sys.stdin.readline()
 `,
 );
@@ -122,8 +130,66 @@ async function main() {
   const after = semaphores(py.pid);
   check('semaphores at 0 after detach', zero(after), JSON.stringify(after));
 
+  py.stdin.write('\n');
+  await line(py.stdout, 'spinning');
+  await sampledProfile(py.pid);
+  await threadDump(py.pid);
+  fs.writeFileSync(path.join(dir, 'stop'), '');
   py.stdin.end('\n');
   await new Promise((resolve) => py.on('exit', resolve));
+}
+
+// bpf_loop (5.17) walks the frames: a kernel without it gets a refusal naming it.
+const [major, minor] = os.release().split('.').map(Number);
+const kernelHasLoop = major > 5 || (major === 5 && minor >= 17);
+// The dump reads threads' memory with bpf_copy_from_user_task (5.18), one process's tasks (6.1).
+const kernelHasDump = major > 6 || (major === 6 && minor >= 1);
+
+async function threadDump(pid) {
+  let threads;
+  try {
+    threads = await dump(pid);
+  } catch (e) {
+    const named = e.code === 'PYTRACE_KERNEL_UNSUPPORTED' && /bpf_copy_from_user_task \(Linux 5\.18\)/.test(e.message);
+    check(
+      kernelHasDump ? 'a thread dump' : 'dump() refused: no bpf_copy_from_user_task',
+      !kernelHasDump && named,
+      e.message,
+    );
+    return;
+  }
+  const main = threads.find((t) => t.tid === pid);
+  const stack = main ? main.frames.map((f) => f.function) : [];
+  check(
+    kernelHasDump ? 'a thread dump: the main thread in spin()' : 'dump() refused',
+    kernelHasDump && stack.includes('spin'),
+    stack.join(' < '),
+  );
+}
+
+async function sampledProfile(pid) {
+  let p;
+  try {
+    p = await profile(pid, { hz: 49 });
+  } catch (e) {
+    const named = e.code === 'PYTRACE_KERNEL_UNSUPPORTED' && /bpf_loop \(Linux 5\.17\)/.test(e.message);
+    check(kernelHasLoop ? 'a sampled profile' : 'profile() refused: no bpf_loop', !kernelHasLoop && named, e.message);
+    return;
+  }
+  if (!kernelHasLoop) check('profile() refused: no bpf_loop', false, 'it started');
+  // Until 5 samples in spin() (a few seconds at most, however slow the guest).
+  let inSpin = 0;
+  await new Promise((resolve) => {
+    const timer = setTimeout(resolve, 60000);
+    p.on('sample', (s) => {
+      if (s.frames.some((f) => f.function === 'spin') && ++inSpin === 5) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await p.close();
+  check('a sampled profile: samples in spin()', inSpin >= 5, `${inSpin}; ${JSON.stringify(p.stats())}`);
 }
 
 main()

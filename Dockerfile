@@ -23,7 +23,7 @@ RUN apt-get update \
       make gcc g++ python3 nodejs npm \
       python3.11-minimal libpython3.11 libpython3.11-dev systemtap-sdt-dev \
       binutils bpftrace util-linux procps \
-      chromium protobuf-compiler golang-go \
+      chromium protobuf-compiler golang-go prometheus \
       debootstrap \
  && rm -rf /var/lib/apt/lists/*
 

@@ -264,6 +264,14 @@ export interface NativeLayout {
       | 'code_tag_bits'
       | 'not_python_owner'
       | 'match_fsbase'
+      | 'datastack_chunk'
+      | 'datastack_top'
+      | 'chunk_previous'
+      | 'chunk_top'
+      | 'chunk_data'
+      | 'code_nlocalsplus'
+      | 'code_stacksize'
+      | 'frame_specials_words'
     >;
     values: Record<
       | 'PT_STACK_MAX'
@@ -280,6 +288,7 @@ export interface NativeLayout {
       | 'PT_UNWIND_NOT_CODE'
       | 'PT_UNWIND_EMPTY'
       | 'PT_UNWIND_CUT'
+      | 'PT_UNWIND_STALE_FRAME'
       | 'PT_SAMPLE_COUNT_MAX',
       number
     >;

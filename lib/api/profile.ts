@@ -55,7 +55,14 @@ export interface ProfileStats {
   /** Left out by the `threads` option. */
   filtered: number;
   /** Walks that failed, by reason: nothing was sent for them. */
-  unwindFailures: { noThreadState: number; readFault: number; notCode: number; noFrames: number };
+  unwindFailures: {
+    noThreadState: number;
+    readFault: number;
+    notCode: number;
+    noFrames: number;
+    /** A frame not where the thread's data stack has it (a chain read mid-update): 3.11/3.12. */
+    staleFrame: number;
+  };
   /** Samples sent cut at the depth limit. */
   cut: number;
   /** Frames whose code object could not be read any more (sent with "<unknown>" names). */
@@ -218,6 +225,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
         readFault: c[V.PT_UNWIND_READ_FAULT],
         notCode: c[V.PT_UNWIND_NOT_CODE],
         noFrames: c[V.PT_UNWIND_EMPTY],
+        staleFrame: c[V.PT_UNWIND_STALE_FRAME],
       },
       cut: c[V.PT_UNWIND_CUT],
       unsymbolized: this.symbols.unreadable,

@@ -17,6 +17,7 @@ const REASONS = {
   readFault: 'memory unreadable',
   notCode: 'not a code object',
   noFrames: 'no Python frame',
+  staleFrame: 'frames changing',
 } as const;
 
 export interface SampledOptions {

@@ -35,10 +35,10 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
 
       const wrong = samples.map((s) => notAStackOf(graph, s.frames)).filter((w) => w !== null);
       expect(wrong.slice(0, 5)).toEqual([]);
-      // 2 CPU seconds at 4999 Hz: about 10000 samples; walks that met a chain mid-update
+      // 1 CPU second at 4999 Hz: about 5000 samples; walks that met a chain mid-update
       // are counted, not sent: a few instructions per call (0.5% here on Debian builds, 5% on
       // pyenv's, whose frame push and pop are calls); a fifth would mean the check is wrong.
-      expect(samples.length).toBeGreaterThan(5000);
+      expect(samples.length).toBeGreaterThan(2500);
       const stats = p.stats();
       expect(stats.unwindFailures.staleFrame).toBeLessThan(0.2 * stats.taken);
       expect(stats.taken).toBe(stats.delivered + Object.values(stats.unwindFailures).reduce((x, y) => x + y, 0));

@@ -9,7 +9,7 @@ this script can be in.
 Each line that calls says whom with a "# calls:" comment; the script reads
 them. Protocol as shares.py: "result <json>" (the file, the thread's id, each
 function's lines, the calls by line, the lines <module> waits at), "ready", a
-line on stdin, 2 CPU seconds of work, "done", and it waits on stdin."""
+line on stdin, 1 CPU second of work, "done", and it waits on stdin."""
 import dis
 import json
 import sys
@@ -68,4 +68,4 @@ print("result " + json.dumps({
 }), flush=True)
 print("ready", flush=True)
 sys.stdin.readline()  # at:go
-main(2.0)  # calls:main
+main(1.0)  # calls:main

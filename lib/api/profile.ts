@@ -12,6 +12,7 @@ import { StackProfile } from '../profile/stacks';
 import { kernelLayout } from '../sampling/kernel-layout';
 import { findRuntime } from '../sampling/runtime';
 import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
+import { ProfiledProcesses } from './profile-processes';
 import { BatchDecoder } from '../stream/decode';
 import { untilClose } from './until-close';
 import { RawSample } from '../stream/samples';
@@ -93,7 +94,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
   readonly transport: 'ring' | 'perf';
   private native: NativeTrace | null;
   private decoder = new BatchDecoder();
-  private symbols: SampleSymbols;
+  private processes: ProfiledProcesses;
   private profile: StackProfile;
   private threadNames = new Map<number, string | undefined>();
   private delivered = 0;
@@ -119,7 +120,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
     this.pid = pid;
     this.hz = options.hz;
     this.transport = transport;
-    this.symbols = symbols;
+    this.processes = new ProfiledProcesses(pid, symbols, () => this.native);
     this.native = native;
     this.profile = new StackProfile({ type: 'samples', unit: 'count' }, 1e9 / options.hz);
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
@@ -135,13 +136,18 @@ export class Profile extends EventEmitter<ProfileListeners> {
       const raw: RawSample[] = [];
       const decoded = this.decoder.decode(
         buffer,
-        () => undefined,
+        (rec) => {
+          if (rec.type === 'fork' || rec.type === 'exec' || rec.type === 'exit') this.processes.changed(rec);
+        },
         (s) => raw.push(s),
       );
       this.undecodable += records - decoded;
-      const addresses = new Set<number>();
-      for (const s of raw) for (const f of s.frames) addresses.add(f.code);
-      this.symbols.recheck(addresses);
+      const addresses = new Map<number, Set<number>>();
+      for (const s of raw) {
+        const of = addresses.get(s.pid) ?? addresses.set(s.pid, new Set()).get(s.pid)!;
+        for (const f of s.frames) of.add(f.code);
+      }
+      for (const [pid, of] of addresses) this.processes.symbolsOf(pid).recheck(of);
       for (const s of raw) this.deliver(s);
       this.reportLoss();
     } else if (kind === 'exit') {
@@ -158,8 +164,9 @@ export class Profile extends EventEmitter<ProfileListeners> {
       return;
     }
     let truncated = s.cut;
+    const symbols = this.processes.symbolsOf(s.pid);
     const frames: SampleFrame[] = s.frames.map((f) => {
-      const sym: SymbolizedFrame = this.symbols.frame(f);
+      const sym: SymbolizedFrame = symbols.frame(f);
       if (sym.truncated) truncated = true;
       return { function: sym.function, filename: sym.filename, lineno: sym.lineno, code: sym.code };
     });
@@ -228,7 +235,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
         staleFrame: c[V.PT_UNWIND_STALE_FRAME],
       },
       cut: c[V.PT_UNWIND_CUT],
-      unsymbolized: this.symbols.unreadable,
+      unsymbolized: [...this.processes.all].reduce((n, sym) => n + sym.unreadable, 0),
       transport: this.transport,
     };
   }
@@ -249,7 +256,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
         this.readCounters();
         this.reportLoss();
         this.native = null;
-        this.symbols.close();
+        this.processes.close();
         this.emit('close');
       })();
     }
@@ -315,6 +322,7 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
         perfPages: perfPagesFor(DEFAULTS.ringBytes),
         nsIds: otherNamespace,
         sampling: true,
+        subprocesses: opts.subprocesses,
       },
       (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
     );

@@ -44,6 +44,21 @@ test('-- COMMAND: sampled from its first statement, collapsed stacks on stdout, 
   expect(cli.stderr).toMatch(/^pytrace: \d+ samples/m);
 });
 
+test('--subprocesses: the pool workers forked later are sampled too; without it they are not', async () => {
+  const file = script('pool_work.py');
+  const inWork = (stdout: string) =>
+    parseCollapsed(stdout)
+      .filter(([frames]) => frames[frames.length - 1].startsWith(`work (${file}:`))
+      .reduce((n, [, c]) => n + c, 0);
+  const withChildren = pytrace('record', '--subprocesses', '--hz', '499', '--', PYTHON, file);
+  expect((await withChildren.exited).code).toBe(0);
+  // 2 workers x 0.3 s of CPU at 499 Hz: about 300 samples in work(); half, for margin.
+  expect(inWork(withChildren.stdout)).toBeGreaterThan(150);
+  const alone = pytrace('record', '--hz', '499', '--', PYTHON, file);
+  expect((await alone.exited).code).toBe(0);
+  expect(inWork(alone.stdout)).toBe(0);
+});
+
 test('PID -o FILE --duration: the file holds the stacks, the summary says how many', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-record-'));
   try {

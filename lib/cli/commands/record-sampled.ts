@@ -24,6 +24,7 @@ export interface SampledOptions {
   hz: number;
   duration?: number;
   output?: string;
+  subprocesses?: boolean;
 }
 
 /** Profiles `pid` until it exits, the duration passes or SIGINT/SIGTERM; writes the stacks. */
@@ -59,7 +60,7 @@ async function recordProfile(p: Profile, label: string, options: SampledOptions)
 }
 
 export async function recordPid(pid: number, options: SampledOptions): Promise<number> {
-  const p = await profile(pid, { hz: options.hz, duration: options.duration });
+  const p = await profile(pid, { hz: options.hz, duration: options.duration, subprocesses: options.subprocesses });
   await recordProfile(p, `PID ${pid}`, options);
   return 0;
 }
@@ -91,7 +92,7 @@ export async function recordCommand(command: string[], options: SampledOptions):
       await waitFor(() => state(pid) !== 'R' && state(pid) !== 'S' && state(pid) !== 'D', 1000);
       try {
         findRuntime(pid);
-        p = await profile(pid, { hz: options.hz, duration: options.duration });
+        p = await profile(pid, { hz: options.hz, duration: options.duration, subprocesses: options.subprocesses });
       } catch (e) {
         lastError = e;
         if (!(e instanceof PytraceError) || e.code !== 'PYTRACE_NOT_PYTHON') {

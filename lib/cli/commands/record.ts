@@ -22,6 +22,7 @@ process exits.
 Options:
   --hz N          samples a second of CPU time (default 99)
   --duration S    stop after S seconds
+  --subprocesses  children it forks or execs later join the profile
   -o, --output F  write the stacks to F (default: stdout)
   -h, --help      this help
 
@@ -48,6 +49,7 @@ export const record: Command = {
       hz: { type: 'string' },
       duration: { type: 'string' },
       output: { type: 'string', short: 'o' },
+      subprocesses: { type: 'boolean' },
     });
     if (wantsHelp) return printHelp(help);
     const options = {
@@ -55,6 +57,7 @@ export const record: Command = {
       duration:
         values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0),
       output: values.output as string | undefined,
+      subprocesses: values.subprocesses === true,
     };
     if (command.length) {
       if (positionals.length) throw new UsageError('give a PID or -- COMMAND, not both', 'record');

@@ -280,6 +280,7 @@ export interface NativeLayout {
       | 'PT_INSTR_LASTI_UNITS'
       | 'PT_INSTR_POINTER'
       | 'PT_SAMPLE_CUT'
+      | 'PT_SAMPLE_ON_CPU'
       | 'PT_SAMPLES_TAKEN'
       | 'PT_SAMPLES_SENT'
       | 'PT_SAMPLES_LOST'

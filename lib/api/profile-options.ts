@@ -15,6 +15,12 @@ export interface ProfileOptions {
   threads?: number[];
   /** 'auto' (default): the BPF ring buffer where the kernel has it, else the perf buffer. */
   transport?: 'auto' | 'ring' | 'perf';
+  /**
+   * Off-CPU threads too (blocked, sleeping, waiting for a CPU): a timer walks every thread
+   * not on a CPU `hz` times a second of wall time, as py-spy's --idle; their samples say
+   * offCpu. Default false: only threads on a CPU, sampled by its clock.
+   */
+  idle?: boolean;
   /** Children it forks or execs later (a CPython) join the profile, their samples under their own pid. Default false. */
   subprocesses?: boolean;
 }
@@ -28,6 +34,7 @@ const RULES: { [K in keyof Required<ProfileOptions>]: NumberRule | 'threads' | '
   threads: 'threads',
   transport: 'transport',
   subprocesses: 'boolean',
+  idle: 'boolean',
 };
 
 export interface ResolvedProfileOptions {
@@ -36,6 +43,7 @@ export interface ResolvedProfileOptions {
   threads?: Set<number>;
   transport: 'auto' | 'ring' | 'perf';
   subprocesses: boolean;
+  idle: boolean;
 }
 
 export function resolveProfileOptions(options: unknown): ResolvedProfileOptions {
@@ -46,7 +54,7 @@ export function resolveProfileOptions(options: unknown): ResolvedProfileOptions 
       `profile() takes its options as an object, not ${shownValue(options)}.`,
     );
   const given = options as Record<string, unknown>;
-  const out: ResolvedProfileOptions = { hz: PROFILE_DEFAULTS.hz, transport: 'auto', subprocesses: false };
+  const out: ResolvedProfileOptions = { hz: PROFILE_DEFAULTS.hz, transport: 'auto', subprocesses: false, idle: false };
   for (const [name, v] of Object.entries(given)) {
     const rule = (RULES as Record<string, (typeof RULES)[keyof typeof RULES] | undefined>)[name];
     if (!rule)
@@ -61,7 +69,7 @@ export function resolveProfileOptions(options: unknown): ResolvedProfileOptions 
       out.threads = new Set(v as number[]);
     } else if (rule === 'boolean') {
       if (typeof v !== 'boolean') throw bad(name, `is true or false, not ${shownValue(v)}.`);
-      out.subprocesses = v;
+      out[name as 'subprocesses' | 'idle'] = v;
     } else if (rule === 'transport') {
       if (v !== 'auto' && v !== 'ring' && v !== 'perf')
         throw bad(name, `is one of "auto", "ring", "perf", not ${shownValue(v)}.`);

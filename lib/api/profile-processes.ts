@@ -30,6 +30,11 @@ export class ProfiledProcesses {
     return this.symbols.get(pid) ?? this.symbols.get(this.pid)!;
   }
 
+  /** The pids profiled now. */
+  get pids(): Iterable<number> {
+    return this.symbols.keys();
+  }
+
   get all(): Iterable<SampleSymbols> {
     return this.symbols.values();
   }

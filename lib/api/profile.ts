@@ -12,6 +12,7 @@ import { StackProfile } from '../profile/stacks';
 import { kernelLayout } from '../sampling/kernel-layout';
 import { findRuntime } from '../sampling/runtime';
 import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
+import { IdleSampler } from './profile-idle';
 import { ProfiledProcesses } from './profile-processes';
 import { BatchDecoder } from '../stream/decode';
 import { untilClose } from './until-close';
@@ -44,6 +45,8 @@ export interface SampleEvent {
   frames: SampleFrame[];
   /** The stack was deeper than the kernel walks (innermost frames only), or a name was cut. */
   truncated?: boolean;
+  /** `idle`: the thread was not on a CPU; the timer over the thread list took this sample. */
+  offCpu?: true;
 }
 
 export interface ProfileStats {
@@ -66,6 +69,8 @@ export interface ProfileStats {
   };
   /** Samples sent cut at the depth limit. */
   cut: number;
+  /** `idle`: samples of threads off the CPU, taken by the timer (in `delivered` too; not in `taken`). */
+  offCpu: number;
   /** Frames whose code object could not be read any more (sent with "<unknown>" names). */
   unsymbolized: number;
   transport: 'ring' | 'perf';
@@ -107,6 +112,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
   private endResolve!: () => void;
   private closing?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private idle?: IdleSampler;
 
   /** Use profile(). */
   constructor(
@@ -124,6 +130,13 @@ export class Profile extends EventEmitter<ProfileListeners> {
     this.native = native;
     this.profile = new StackProfile({ type: 'samples', unit: 'count' }, 1e9 / options.hz);
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
+    if (options.idle)
+      this.idle = new IdleSampler(
+        options.hz,
+        () => this.native,
+        () => this.processes.pids,
+        (s) => this.deliver(s, true),
+      );
     if (options.duration !== undefined) {
       this.timer = setTimeout(() => void this.close(), options.duration * 1000);
       this.timer.unref();
@@ -158,7 +171,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
     }
   }
 
-  private deliver(s: RawSample): void {
+  private deliver(s: RawSample, offCpu = false): void {
     if (this.options.threads && !this.options.threads.has(s.tid)) {
       this.filtered++;
       return;
@@ -176,6 +189,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
       event.nsTid = s.nsTid;
     }
     if (truncated) event.truncated = true;
+    if (offCpu) event.offCpu = true;
     this.profile.add(
       { pid: s.pid, tid: s.tid, name: this.threadName(s.pid, s.tid) },
       frames.map((f) => ({ function: f.function, filename: f.filename, lineno: f.lineno ?? 0 })).reverse(),
@@ -235,6 +249,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
         staleFrame: c[V.PT_UNWIND_STALE_FRAME],
       },
       cut: c[V.PT_UNWIND_CUT],
+      offCpu: this.idle?.taken ?? 0,
       unsymbolized: [...this.processes.all].reduce((n, sym) => n + sym.unreadable, 0),
       transport: this.transport,
     };
@@ -250,6 +265,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
     if (!this.closing) {
       this.closing = (async () => {
         if (this.timer) clearTimeout(this.timer);
+        this.idle?.stop();
         const native = this.native!;
         native.close();
         await this.ended;
@@ -323,6 +339,7 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
         nsIds: otherNamespace,
         sampling: true,
         subprocesses: opts.subprocesses,
+        dump: opts.idle,
       },
       (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
     );

@@ -67,7 +67,8 @@ struct pt_sample_frame {
 };
 
 enum pt_sample_flags {
-	PT_SAMPLE_CUT = 1, /* deeper than PT_STACK_MAX: the innermost frames only */
+	PT_SAMPLE_CUT = 1,    /* deeper than PT_STACK_MAX: the innermost frames only */
+	PT_SAMPLE_ON_CPU = 2, /* a dump's: the thread was running (on a CPU or waiting for one) */
 };
 
 /* A sample as it leaves the kernel: this header, then `depth` struct

@@ -59,6 +59,21 @@ test('--subprocesses: the pool workers forked later are sampled too; without it 
   expect(inWork(alone.stdout)).toBe(0);
 });
 
+test('--idle: a sleeping command is sampled where it sleeps; without it, not there', async () => {
+  const sleeping = (stdout: string) =>
+    parseCollapsed(stdout)
+      .filter(([frames]) => frames.length === 1 && frames[0] === '<module> (<string>:2)')
+      .reduce((n, [, c]) => n + c, 0);
+  const code = 'import time\ntime.sleep(0.5)';
+  const idle = pytrace('record', '--idle', '--hz', '99', '--', PYTHON, '-c', code);
+  expect((await idle.exited).code).toBe(0);
+  // At least 0.5 s of wall time at 99 Hz: about 50 ticks; 5 leaves room for a slow event loop.
+  expect(sleeping(idle.stdout)).toBeGreaterThan(5);
+  const busy = pytrace('record', '--hz', '99', '--', PYTHON, '-c', code);
+  expect((await busy.exited).code).toBe(0);
+  expect(sleeping(busy.stdout)).toBe(0);
+});
+
 test('PID -o FILE --duration: the file holds the stacks, the summary says how many', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pytrace-record-'));
   try {

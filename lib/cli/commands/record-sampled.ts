@@ -25,6 +25,7 @@ export interface SampledOptions {
   duration?: number;
   output?: string;
   subprocesses?: boolean;
+  idle?: boolean;
 }
 
 /** Profiles `pid` until it exits, the duration passes or SIGINT/SIGTERM; writes the stacks. */
@@ -60,7 +61,12 @@ async function recordProfile(p: Profile, label: string, options: SampledOptions)
 }
 
 export async function recordPid(pid: number, options: SampledOptions): Promise<number> {
-  const p = await profile(pid, { hz: options.hz, duration: options.duration, subprocesses: options.subprocesses });
+  const p = await profile(pid, {
+    hz: options.hz,
+    duration: options.duration,
+    subprocesses: options.subprocesses,
+    idle: options.idle,
+  });
   await recordProfile(p, `PID ${pid}`, options);
   return 0;
 }
@@ -92,7 +98,12 @@ export async function recordCommand(command: string[], options: SampledOptions):
       await waitFor(() => state(pid) !== 'R' && state(pid) !== 'S' && state(pid) !== 'D', 1000);
       try {
         findRuntime(pid);
-        p = await profile(pid, { hz: options.hz, duration: options.duration, subprocesses: options.subprocesses });
+        p = await profile(pid, {
+          hz: options.hz,
+          duration: options.duration,
+          subprocesses: options.subprocesses,
+          idle: options.idle,
+        });
       } catch (e) {
         lastError = e;
         if (!(e instanceof PytraceError) || e.code !== 'PYTRACE_NOT_PYTHON') {

@@ -22,6 +22,7 @@ process exits.
 Options:
   --hz N          samples a second of CPU time (default 99)
   --duration S    stop after S seconds
+  --idle          threads off the CPU too (blocked, sleeping), HZ times a second
   --subprocesses  children it forks or execs later join the profile
   -o, --output F  write the stacks to F (default: stdout)
   -h, --help      this help
@@ -50,6 +51,7 @@ export const record: Command = {
       duration: { type: 'string' },
       output: { type: 'string', short: 'o' },
       subprocesses: { type: 'boolean' },
+      idle: { type: 'boolean' },
     });
     if (wantsHelp) return printHelp(help);
     const options = {
@@ -58,6 +60,7 @@ export const record: Command = {
         values.duration === undefined ? undefined : positiveNumber('record', 'duration', values.duration as string, 0),
       output: values.output as string | undefined,
       subprocesses: values.subprocesses === true,
+      idle: values.idle === true,
     };
     if (command.length) {
       if (positionals.length) throw new UsageError('give a PID or -- COMMAND, not both', 'record');

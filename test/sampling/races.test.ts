@@ -10,6 +10,8 @@
  *   thread's data stack) holds the state that race leaves, a current frame
  *   pointing at dead frames, for 0.5 s of CPU: every sample of it must be
  *   counted as staleFrame.
+ * - chunks.py recurses through several chunks of the data stack: each frame
+ *   still passes the check, none is lost.
  */
 import { profile, SampleEvent } from '../../lib/api/profile';
 import { headerLayout, NONE } from '../../lib/sampling/layout';
@@ -73,6 +75,31 @@ describe.each(interpreterRows)('%s', (label, interpreter) => {
       // 0.5 s of CPU at 499 Hz with the chain stale: about 250 samples, each one failing the
       // check (the dead leaf frame ends far above the data stack's top). Half of that, for margin.
       expect(p.stats().unwindFailures.staleFrame).toBeGreaterThan(125);
+    },
+    60_000,
+  );
+});
+
+describe.each(interpreterRows)('%s', (_, interpreter) => {
+  (interpreter.start ? test : test.skip)(
+    'frames over several data stack chunks: every sample whole, none counted stale',
+    async () => {
+      const { pid, child } = await interpreter.start!('chunks.py');
+      const r = JSON.parse((await child.line((l) => l.startsWith('result '))).slice('result '.length)) as {
+        file: string;
+        depth: number;
+      };
+      const p = await profile(pid, { hz: 499 });
+      const samples: SampleEvent[] = [];
+      p.on('sample', (s) => samples.push(s));
+      child.send('go\n');
+      await child.line((l) => l === 'done', 30_000);
+      await p.close();
+      // 1 s of CPU at 499 Hz at the bottom of the recursion: about 500 samples.
+      const deep = samples.filter((s) => s.frames.filter((f) => f.function === 'big').length === r.depth + 1);
+      expect(deep.length).toBeGreaterThan(250);
+      expect(p.stats().unwindFailures.staleFrame).toBe(0);
+      for (const s of deep) expect(s.frames[s.frames.length - 1].function).toBe('<module>');
     },
     60_000,
   );

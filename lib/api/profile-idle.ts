@@ -5,9 +5,8 @@
  * walker) and keeps the threads that were not on a CPU as they were walked:
  * the running ones are the CPU-clock sampler's, so no thread is sampled twice.
  */
-import { NativeTrace } from '../native';
+import { layout, NativeTrace } from '../native';
 import { decodeSample, RawSample, SAMPLE_SIZE } from '../stream/samples';
-import { layout } from '../native';
 
 const SENT = layout.sampling.values.PT_SAMPLES_SENT;
 /** Node's timers go no finer than a millisecond. */

@@ -268,6 +268,14 @@ export interface NativeLayout {
       | 'code_tag_bits'
       | 'not_python_owner'
       | 'match_fsbase'
+      | 'datastack_chunk'
+      | 'datastack_top'
+      | 'chunk_previous'
+      | 'chunk_top'
+      | 'chunk_data'
+      | 'code_nlocalsplus'
+      | 'code_stacksize'
+      | 'frame_specials_words'
     >;
     values: Record<
       | 'PT_STACK_MAX'
@@ -276,6 +284,7 @@ export interface NativeLayout {
       | 'PT_INSTR_LASTI_UNITS'
       | 'PT_INSTR_POINTER'
       | 'PT_SAMPLE_CUT'
+      | 'PT_SAMPLE_ON_CPU'
       | 'PT_SAMPLES_TAKEN'
       | 'PT_SAMPLES_SENT'
       | 'PT_SAMPLES_LOST'
@@ -284,6 +293,7 @@ export interface NativeLayout {
       | 'PT_UNWIND_NOT_CODE'
       | 'PT_UNWIND_EMPTY'
       | 'PT_UNWIND_CUT'
+      | 'PT_UNWIND_STALE_FRAME'
       | 'PT_SAMPLE_COUNT_MAX',
       number
     >;

@@ -91,6 +91,14 @@ Napi::Object PythonLayoutRecord(Napi::Env env) {
   PT_FIELD(f, pt_python_layout, code_tag_bits);
   PT_FIELD(f, pt_python_layout, not_python_owner);
   PT_FIELD(f, pt_python_layout, match_fsbase);
+  PT_FIELD(f, pt_python_layout, datastack_chunk);
+  PT_FIELD(f, pt_python_layout, datastack_top);
+  PT_FIELD(f, pt_python_layout, chunk_previous);
+  PT_FIELD(f, pt_python_layout, chunk_top);
+  PT_FIELD(f, pt_python_layout, chunk_data);
+  PT_FIELD(f, pt_python_layout, code_nlocalsplus);
+  PT_FIELD(f, pt_python_layout, code_stacksize);
+  PT_FIELD(f, pt_python_layout, frame_specials_words);
   return Record(env, sizeof(pt_python_layout), f);
 }
 
@@ -107,6 +115,7 @@ Napi::Object Sampling(Napi::Env env) {
   PT_VALUE(v, PT_INSTR_LASTI_UNITS);
   PT_VALUE(v, PT_INSTR_POINTER);
   PT_VALUE(v, PT_SAMPLE_CUT);
+  PT_VALUE(v, PT_SAMPLE_ON_CPU);
   PT_VALUE(v, PT_SAMPLES_TAKEN);
   PT_VALUE(v, PT_SAMPLES_SENT);
   PT_VALUE(v, PT_SAMPLES_LOST);
@@ -115,6 +124,7 @@ Napi::Object Sampling(Napi::Env env) {
   PT_VALUE(v, PT_UNWIND_NOT_CODE);
   PT_VALUE(v, PT_UNWIND_EMPTY);
   PT_VALUE(v, PT_UNWIND_CUT);
+  PT_VALUE(v, PT_UNWIND_STALE_FRAME);
   PT_VALUE(v, PT_SAMPLE_COUNT_MAX);
   o.Set("values", v);
   return o;

@@ -43,6 +43,16 @@ int main(void) {
   FIELD("frame_code", offsetof(_PyInterpreterFrame, f_code));
   FIELD("frame_instr", offsetof(_PyInterpreterFrame, prev_instr));
   FIELD("frame_owner", offsetof(_PyInterpreterFrame, owner));
+  /* The thread's data stack, where its own frames live (pycore_pystate.h's push/pop). */
+  FIELD("thread_datastack_chunk", offsetof(PyThreadState, datastack_chunk));
+  FIELD("thread_datastack_top", offsetof(PyThreadState, datastack_top));
+  FIELD("chunk_previous", offsetof(_PyStackChunk, previous));
+  FIELD("chunk_top", offsetof(_PyStackChunk, top));
+  FIELD("chunk_data", offsetof(_PyStackChunk, data));
+  /* A frame's size in words: co_nlocalsplus + co_stacksize + FRAME_SPECIALS_SIZE, as pushed. */
+  FIELD("code_nlocalsplus", offsetof(PyCodeObject, co_nlocalsplus));
+  FIELD("code_stacksize", offsetof(PyCodeObject, co_stacksize));
+  FIELD("frame_specials_words", FRAME_SPECIALS_SIZE);
   FIELD("code_qualname", offsetof(PyCodeObject, co_qualname));
   FIELD("code_linetable", offsetof(PyCodeObject, co_linetable));
   FIELD("code_units", offsetof(PyCodeObject, co_code_adaptive));

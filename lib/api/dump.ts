@@ -17,7 +17,7 @@ import { assertPrivileged } from './trace';
 
 const V = layout.sampling.values;
 
-export type ThreadStatus = 'ok' | 'not-python' | 'unreadable' | 'not-code' | 'no-frames';
+export type ThreadStatus = 'ok' | 'not-python' | 'unreadable' | 'not-code' | 'no-frames' | 'stale-frame';
 
 const STATUS: Record<number, ThreadStatus> = {
   [V.PT_SAMPLES_SENT]: 'ok',
@@ -25,6 +25,7 @@ const STATUS: Record<number, ThreadStatus> = {
   [V.PT_UNWIND_READ_FAULT]: 'unreadable',
   [V.PT_UNWIND_NOT_CODE]: 'not-code',
   [V.PT_UNWIND_EMPTY]: 'no-frames',
+  [V.PT_UNWIND_STALE_FRAME]: 'stale-frame',
 };
 
 export interface DumpedThread {

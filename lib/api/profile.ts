@@ -12,6 +12,8 @@ import { StackProfile } from '../profile/stacks';
 import { kernelLayout } from '../sampling/kernel-layout';
 import { findRuntime } from '../sampling/runtime';
 import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
+import { IdleSampler } from './profile-idle';
+import { ProfiledProcesses } from './profile-processes';
 import { BatchDecoder } from '../stream/decode';
 import { untilClose } from './until-close';
 import { RawSample } from '../stream/samples';
@@ -43,6 +45,8 @@ export interface SampleEvent {
   frames: SampleFrame[];
   /** The stack was deeper than the kernel walks (innermost frames only), or a name was cut. */
   truncated?: boolean;
+  /** `idle`: the thread was not on a CPU; the timer over the thread list took this sample. */
+  offCpu?: true;
 }
 
 export interface ProfileStats {
@@ -55,9 +59,18 @@ export interface ProfileStats {
   /** Left out by the `threads` option. */
   filtered: number;
   /** Walks that failed, by reason: nothing was sent for them. */
-  unwindFailures: { noThreadState: number; readFault: number; notCode: number; noFrames: number };
+  unwindFailures: {
+    noThreadState: number;
+    readFault: number;
+    notCode: number;
+    noFrames: number;
+    /** A frame not where the thread's data stack has it (a chain read mid-update): 3.11/3.12. */
+    staleFrame: number;
+  };
   /** Samples sent cut at the depth limit. */
   cut: number;
+  /** `idle`: samples of threads off the CPU, taken by the timer (in `delivered` too; not in `taken`). */
+  offCpu: number;
   /** Frames whose code object could not be read any more (sent with "<unknown>" names). */
   unsymbolized: number;
   transport: 'ring' | 'perf';
@@ -86,7 +99,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
   readonly transport: 'ring' | 'perf';
   private native: NativeTrace | null;
   private decoder = new BatchDecoder();
-  private symbols: SampleSymbols;
+  private processes: ProfiledProcesses;
   private profile: StackProfile;
   private threadNames = new Map<number, string | undefined>();
   private delivered = 0;
@@ -99,6 +112,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
   private endResolve!: () => void;
   private closing?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private idle?: IdleSampler;
 
   /** Use profile(). */
   constructor(
@@ -112,10 +126,17 @@ export class Profile extends EventEmitter<ProfileListeners> {
     this.pid = pid;
     this.hz = options.hz;
     this.transport = transport;
-    this.symbols = symbols;
+    this.processes = new ProfiledProcesses(pid, symbols, () => this.native);
     this.native = native;
     this.profile = new StackProfile({ type: 'samples', unit: 'count' }, 1e9 / options.hz);
     this.ended = new Promise((resolve) => (this.endResolve = resolve));
+    if (options.idle)
+      this.idle = new IdleSampler(
+        options.hz,
+        () => this.native,
+        () => this.processes.pids,
+        (s) => this.deliver(s, true),
+      );
     if (options.duration !== undefined) {
       this.timer = setTimeout(() => void this.close(), options.duration * 1000);
       this.timer.unref();
@@ -128,13 +149,18 @@ export class Profile extends EventEmitter<ProfileListeners> {
       const raw: RawSample[] = [];
       const decoded = this.decoder.decode(
         buffer,
-        () => undefined,
+        (rec) => {
+          if (rec.type === 'fork' || rec.type === 'exec' || rec.type === 'exit') this.processes.changed(rec);
+        },
         (s) => raw.push(s),
       );
       this.undecodable += records - decoded;
-      const addresses = new Set<number>();
-      for (const s of raw) for (const f of s.frames) addresses.add(f.code);
-      this.symbols.recheck(addresses);
+      const addresses = new Map<number, Set<number>>();
+      for (const s of raw) {
+        const of = addresses.get(s.pid) ?? addresses.set(s.pid, new Set()).get(s.pid)!;
+        for (const f of s.frames) of.add(f.code);
+      }
+      for (const [pid, of] of addresses) this.processes.symbolsOf(pid).recheck(of);
       for (const s of raw) this.deliver(s);
       this.reportLoss();
     } else if (kind === 'exit') {
@@ -145,14 +171,15 @@ export class Profile extends EventEmitter<ProfileListeners> {
     }
   }
 
-  private deliver(s: RawSample): void {
+  private deliver(s: RawSample, offCpu = false): void {
     if (this.options.threads && !this.options.threads.has(s.tid)) {
       this.filtered++;
       return;
     }
     let truncated = s.cut;
+    const symbols = this.processes.symbolsOf(s.pid);
     const frames: SampleFrame[] = s.frames.map((f) => {
-      const sym: SymbolizedFrame = this.symbols.frame(f);
+      const sym: SymbolizedFrame = symbols.frame(f);
       if (sym.truncated) truncated = true;
       return { function: sym.function, filename: sym.filename, lineno: sym.lineno, code: sym.code };
     });
@@ -162,6 +189,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
       event.nsTid = s.nsTid;
     }
     if (truncated) event.truncated = true;
+    if (offCpu) event.offCpu = true;
     this.profile.add(
       { pid: s.pid, tid: s.tid, name: this.threadName(s.pid, s.tid) },
       frames.map((f) => ({ function: f.function, filename: f.filename, lineno: f.lineno ?? 0 })).reverse(),
@@ -218,9 +246,11 @@ export class Profile extends EventEmitter<ProfileListeners> {
         readFault: c[V.PT_UNWIND_READ_FAULT],
         notCode: c[V.PT_UNWIND_NOT_CODE],
         noFrames: c[V.PT_UNWIND_EMPTY],
+        staleFrame: c[V.PT_UNWIND_STALE_FRAME],
       },
       cut: c[V.PT_UNWIND_CUT],
-      unsymbolized: this.symbols.unreadable,
+      offCpu: this.idle?.taken ?? 0,
+      unsymbolized: [...this.processes.all].reduce((n, sym) => n + sym.unreadable, 0),
       transport: this.transport,
     };
   }
@@ -235,13 +265,14 @@ export class Profile extends EventEmitter<ProfileListeners> {
     if (!this.closing) {
       this.closing = (async () => {
         if (this.timer) clearTimeout(this.timer);
+        this.idle?.stop();
         const native = this.native!;
         native.close();
         await this.ended;
         this.readCounters();
         this.reportLoss();
         this.native = null;
-        this.symbols.close();
+        this.processes.close();
         this.emit('close');
       })();
     }
@@ -307,6 +338,8 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
         perfPages: perfPagesFor(DEFAULTS.ringBytes),
         nsIds: otherNamespace,
         sampling: true,
+        subprocesses: opts.subprocesses,
+        dump: opts.idle,
       },
       (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
     );

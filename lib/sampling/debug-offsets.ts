@@ -300,6 +300,17 @@ export function debugOffsetsLayout(minor: number, d: DebugOffsets): PythonLayout
       units: v('code_object.co_code_adaptive'),
       unitsInline: true,
     },
+    // The debug offsets give the data stack's chunk but not its top nor a frame's size: unchecked.
+    datastack: {
+      chunk: NONE,
+      top: NONE,
+      chunkPrevious: NONE,
+      chunkTop: NONE,
+      chunkData: NONE,
+      codeNlocalsplus: NONE,
+      codeStacksize: NONE,
+      frameSpecialsWords: NONE,
+    },
     object: { type: v('pyobject.ob_type'), typeFlags: v('type_object.tp_flags') },
     bytes: { size: v('bytes_object.ob_size'), data: v('bytes_object.ob_sval') },
     unicode: {

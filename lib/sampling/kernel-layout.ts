@@ -43,5 +43,14 @@ export function kernelLayout(runtime: PythonRuntime): Buffer {
   b.writeUInt8(l.frame.notPythonOwner === NONE ? 0xff : l.frame.notPythonOwner, P.offsets.not_python_owner);
   // Before 3.11 the thread state holds only the pthread id: matched against the fs base.
   b.writeUInt8(l.thread.nativeThreadId === NONE ? 1 : 0, P.offsets.match_fsbase);
+  const d = l.datastack;
+  u16('datastack_chunk', d.chunk);
+  u16('datastack_top', d.top);
+  u16('chunk_previous', d.chunkPrevious);
+  u16('chunk_top', d.chunkTop);
+  u16('chunk_data', d.chunkData);
+  u16('code_nlocalsplus', d.codeNlocalsplus);
+  u16('code_stacksize', d.codeStacksize);
+  u16('frame_specials_words', d.frameSpecialsWords);
   return b;
 }

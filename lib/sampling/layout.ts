@@ -74,6 +74,24 @@ export interface PythonLayout {
     units: number;
     unitsInline: boolean;
   };
+  /**
+   * The thread's data stack (3.11/3.12, from the headers; NONE where the layout does not say):
+   * its own frames lie there, pushed in call order, each co_nlocalsplus + co_stacksize +
+   * frameSpecialsWords words. The walker checks each frame against it (a stale chain fails).
+   */
+  datastack: {
+    /** In the thread state: the current _PyStackChunk, and the first free word of it. */
+    chunk: number;
+    top: number;
+    /** In a _PyStackChunk: the one before, its top (a word index, saved when the next was pushed), its words. */
+    chunkPrevious: number;
+    chunkTop: number;
+    chunkData: number;
+    /** int fields of the code object. */
+    codeNlocalsplus: number;
+    codeStacksize: number;
+    frameSpecialsWords: number;
+  };
   /** ob_type of an object; tp_flags of a type (a str subclass says so there). */
   object: { type: number; typeFlags: number };
   bytes: { size: number; data: number };
@@ -107,6 +125,14 @@ export interface GeneratedLayout {
   frame_code: number;
   frame_instr: number;
   frame_owner?: number;
+  thread_datastack_chunk?: number;
+  thread_datastack_top?: number;
+  chunk_previous?: number;
+  chunk_top?: number;
+  chunk_data?: number;
+  code_nlocalsplus?: number;
+  code_stacksize?: number;
+  frame_specials_words?: number;
   code_filename: number;
   code_name: number;
   code_qualname?: number;
@@ -186,6 +212,16 @@ export function headerLayout(minor: number): PythonLayout | undefined {
       lineTableFormat: c.lineTableFormat,
       units: g.code_units,
       unitsInline: minor >= 11,
+    },
+    datastack: {
+      chunk: g.thread_datastack_chunk ?? NONE,
+      top: g.thread_datastack_top ?? NONE,
+      chunkPrevious: g.chunk_previous ?? NONE,
+      chunkTop: g.chunk_top ?? NONE,
+      chunkData: g.chunk_data ?? NONE,
+      codeNlocalsplus: g.code_nlocalsplus ?? NONE,
+      codeStacksize: g.code_stacksize ?? NONE,
+      frameSpecialsWords: g.frame_specials_words ?? NONE,
     },
     object: { type: g.object_type, typeFlags: g.type_flags },
     bytes: { size: g.bytes_size, data: g.bytes_data },

@@ -9,6 +9,7 @@ export const SAMPLE_SIZE = layout.sampling.sample.size;
 const F = layout.sampling.frame.offsets;
 const FRAME_SIZE = layout.sampling.frame.size;
 const CUT = layout.sampling.values.PT_SAMPLE_CUT;
+const ON_CPU = layout.sampling.values.PT_SAMPLE_ON_CPU;
 export const STACK_SAMPLE = layout.eventType.PT_EV_STACK_SAMPLE;
 
 /** A frame as the kernel walked it: code object address, instruction byte offset (< 0: not started). */
@@ -30,6 +31,8 @@ export interface RawSample {
   frames: RawFrame[];
   /** A dump's: PT_SAMPLES_SENT, or why the thread has no stack (enum pt_sample_counter). */
   status: number;
+  /** A dump's: the thread was on a CPU as it was walked. */
+  onCpu: boolean;
 }
 
 /** An s64 as a double, from its little-endian halves (addresses < 2^47 and offsets are exact). */
@@ -50,6 +53,7 @@ export function decodeSample(view: DataView, at: number, size: number): RawSampl
     cut: (view.getUint8(at + S.flags) & CUT) !== 0,
     frames,
     status: view.getUint16(at + S.status, true),
+    onCpu: (view.getUint8(at + S.flags) & ON_CPU) !== 0,
   };
   const nsPid = view.getUint32(at + S.ns_pid, true);
   const nsTid = view.getUint32(at + S.ns_tid, true);

@@ -69,7 +69,16 @@ struct frame_walk {
 	__u64 frame;
 	__u32 depth;
 	__u32 failed; /* a counter of enum pt_sample_counter; PT_SAMPLE_COUNT_MAX: none */
+	/* The data stack check (layout's datastack_top given): where the next frame owned by
+	 * the thread must end, and the chunk that holds it (its address, its first word). */
+	bool check_datastack;
+	__u64 expected_end;
+	__u64 chunk;
+	__u64 chunk_start;
 };
+
+/* enum _frameowner's FRAME_OWNED_BY_THREAD (3.11+): a frame in the thread's data stack. */
+#define PT_FRAME_OWNED_BY_THREAD 0
 
 #endif
 
@@ -148,6 +157,44 @@ static __always_inline bool PT_WALK(instruction_offset)(const struct pt_python_l
 	return true;
 }
 
+/* Is this frame of the thread where its data stack has it? The thread pushes
+ * its frames there in call order, each right above its caller's, and moves on
+ * to a new chunk when one is full: so the innermost ends at datastack_top and
+ * each one ends where the one it called begins, or, the chunk used up, at the
+ * top saved in the chunk before. A chain read while the interpreter links a
+ * new C-level eval (3.11/3.12: the _PyCFrame is linked before its
+ * current_frame is set) or while a frame is pushed or popped points elsewhere:
+ * into memory above the top (dead frames, their stale links) or at a live
+ * frame that is not the innermost. Either fails here; a chain that passes is
+ * the stack's own frames, in order. PT_SAMPLE_COUNT_MAX when it is in place. */
+static __always_inline __u32 PT_WALK(check_in_datastack)(struct frame_walk *w, __u64 frame, __u64 code)
+{
+	const struct pt_python_layout *l = w->l;
+	int nlocalsplus = 0, stacksize = 0;
+	__u64 end, top = 0;
+
+	if (PT_READ(&nlocalsplus, sizeof(nlocalsplus), code + l->code_nlocalsplus, w->task) ||
+	    PT_READ(&stacksize, sizeof(stacksize), code + l->code_stacksize, w->task))
+		return PT_UNWIND_READ_FAULT;
+	if (nlocalsplus < 0 || stacksize < 0)
+		return PT_UNWIND_STALE_FRAME;
+	end = frame + ((__u64)nlocalsplus + (__u64)stacksize + l->frame_specials_words) * sizeof(__u64);
+	if (end != w->expected_end && w->expected_end == w->chunk_start) {
+		/* This chunk's frames are all seen: the caller is the last of the chunk before. */
+		if (!PT_WALK(read_field)(w->task, w->chunk, l->chunk_previous, &w->chunk) ||
+		    (w->chunk && !PT_WALK(read_field)(w->task, w->chunk, l->chunk_top, &top)))
+			return PT_UNWIND_READ_FAULT;
+		if (!w->chunk)
+			return PT_UNWIND_STALE_FRAME;
+		w->chunk_start = w->chunk + l->chunk_data;
+		w->expected_end = w->chunk_start + top * sizeof(__u64);
+	}
+	if (end != w->expected_end || frame < w->chunk_start)
+		return PT_UNWIND_STALE_FRAME;
+	w->expected_end = frame;
+	return PT_SAMPLE_COUNT_MAX;
+}
+
 /* One link of the frame chain. */
 static long PT_WALK(frame_step)(__u32 i, void *arg)
 {
@@ -162,9 +209,9 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 		w->s->hdr.flags |= PT_SAMPLE_CUT;
 		return 1;
 	}
-	if (l->frame_owner != PT_OFFSET_NONE && l->not_python_owner != 0xff) {
-		__u8 owner = 0;
+	__u8 owner = 0xff;
 
+	if (l->frame_owner != PT_OFFSET_NONE) {
 		if (PT_READ(&owner, 1, frame + l->frame_owner, w->task))
 			goto fault;
 		if (owner >= l->not_python_owner) /* a shim frame: C stack or interpreter entry */
@@ -178,6 +225,14 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 	if (type != l->code_type) {
 		w->failed = PT_UNWIND_NOT_CODE;
 		return 1;
+	}
+	if (w->check_datastack && owner == PT_FRAME_OWNED_BY_THREAD) {
+		__u32 stale = PT_WALK(check_in_datastack)(w, frame, code);
+
+		if (stale != PT_SAMPLE_COUNT_MAX) {
+			w->failed = stale;
+			return 1;
+		}
 	}
 	w->s->frames[depth].code = code;
 	if (!PT_WALK(instruction_offset)(l, w->task, frame, code, &w->s->frames[depth].offset))
@@ -204,6 +259,13 @@ static __always_inline __u32 PT_WALK(walk_frames)(const struct pt_python_layout 
 	if (l->cframe_current_frame != PT_OFFSET_NONE && w.frame &&
 	    !PT_WALK(read_field)(task, w.frame, l->cframe_current_frame, &w.frame))
 		return PT_UNWIND_READ_FAULT;
+	if (l->datastack_top != PT_OFFSET_NONE) {
+		w.check_datastack = true;
+		if (!PT_WALK(read_field)(task, tstate, l->datastack_top, &w.expected_end) ||
+		    !PT_WALK(read_field)(task, tstate, l->datastack_chunk, &w.chunk))
+			return PT_UNWIND_READ_FAULT;
+		w.chunk_start = w.chunk + l->chunk_data;
+	}
 	s->hdr.flags = 0;
 	bpf_loop(PT_STACK_MAX + PT_WALK_EXTRA, PT_WALK(frame_step), &w, 0);
 	if (w.failed != PT_SAMPLE_COUNT_MAX)

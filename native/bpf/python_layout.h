@@ -47,6 +47,17 @@ struct pt_python_layout {
 	pt_u8 code_tag_bits;	/* low bits to clear from the code pointer */
 	pt_u8 not_python_owner; /* owners at or above are shim frames; 0xff: none */
 	pt_u8 match_fsbase;	/* find the thread by pthread_self (= fs base), not by tid */
+	/* The thread's data stack, where its own frames lie (3.11/3.12; datastack_top NONE:
+	 * frames unchecked): each frame owned by the thread must end where the one it
+	 * called begins (the innermost at datastack_top), chunk by chunk. */
+	pt_u16 datastack_chunk;	     /* in PyThreadState: the current _PyStackChunk */
+	pt_u16 datastack_top;	     /* in PyThreadState: its first free word */
+	pt_u16 chunk_previous;	     /* in _PyStackChunk */
+	pt_u16 chunk_top;	     /* in _PyStackChunk: the first free word's index, saved */
+	pt_u16 chunk_data;	     /* in _PyStackChunk: its words */
+	pt_u16 code_nlocalsplus;     /* int, in the code object */
+	pt_u16 code_stacksize;	     /* int, in the code object */
+	pt_u16 frame_specials_words; /* a frame's size = nlocalsplus + stacksize + this, in words */
 };
 
 /* One frame of a sample. offset < 0: the frame has not started. */
@@ -56,7 +67,8 @@ struct pt_sample_frame {
 };
 
 enum pt_sample_flags {
-	PT_SAMPLE_CUT = 1, /* deeper than PT_STACK_MAX: the innermost frames only */
+	PT_SAMPLE_CUT = 1,    /* deeper than PT_STACK_MAX: the innermost frames only */
+	PT_SAMPLE_ON_CPU = 2, /* a dump's: the thread was running (on a CPU or waiting for one) */
 };
 
 /* A sample as it leaves the kernel: this header, then `depth` struct
@@ -78,13 +90,14 @@ struct pt_sample {
 enum pt_sample_counter {
 	PT_SAMPLES_TAKEN = 0, /* a profiled process's thread was on the CPU */
 	PT_SAMPLES_SENT = 1,
-	PT_SAMPLES_LOST = 2,	  /* the transport could not take it */
-	PT_UNWIND_NO_THREAD = 3,  /* the thread has no thread state (not a Python thread) */
-	PT_UNWIND_READ_FAULT = 4, /* memory on the way could not be read (paged out, or freed) */
-	PT_UNWIND_NOT_CODE = 5,	  /* a frame's code is not a code object (torn, or a bad layout) */
-	PT_UNWIND_EMPTY = 6,	  /* a thread state with no Python frame */
-	PT_UNWIND_CUT = 7,	  /* sent, cut at PT_STACK_MAX frames */
-	PT_SAMPLE_COUNT_MAX = 8,
+	PT_SAMPLES_LOST = 2,	   /* the transport could not take it */
+	PT_UNWIND_NO_THREAD = 3,   /* the thread has no thread state (not a Python thread) */
+	PT_UNWIND_READ_FAULT = 4,  /* memory on the way could not be read (paged out, or freed) */
+	PT_UNWIND_NOT_CODE = 5,	   /* a frame's code is not a code object (torn, or a bad layout) */
+	PT_UNWIND_EMPTY = 6,	   /* a thread state with no Python frame */
+	PT_UNWIND_CUT = 7,	   /* sent, cut at PT_STACK_MAX frames */
+	PT_UNWIND_STALE_FRAME = 8, /* a frame not where the thread's data stack has it: a stale chain */
+	PT_SAMPLE_COUNT_MAX = 9,
 };
 
 #define PT_SAMPLE_AT(type, field, at)                                                                        \

@@ -27,7 +27,23 @@ struct bpf_iter__task {
 struct task_struct___dump {
 	int pid;
 	int tgid;
+	unsigned int __state; /* Linux 5.14+ */
 } __attribute__((preserve_access_index));
+
+struct task_struct___dump_old {
+	long state; /* before 5.14 */
+} __attribute__((preserve_access_index));
+
+/* TASK_RUNNING: on a CPU or waiting for one (what /proc's "R" says). */
+static __always_inline bool task_running(struct task_struct *task)
+{
+	struct task_struct___dump *t = (void *)task;
+	struct task_struct___dump_old *old = (void *)task;
+
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state) == 0;
+	return BPF_CORE_READ(old, state) == 0;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -66,6 +82,9 @@ int dump_threads(struct bpf_iter__task *ctx)
 		status = PT_SAMPLES_SENT;
 	else
 		s->hdr.depth = 0;
+	/* A profile's idle sampling leaves running threads to the CPU-clock sampler. */
+	if (task_running(task))
+		s->hdr.flags |= PT_SAMPLE_ON_CPU;
 	s->hdr.type = PT_EV_STACK_SAMPLE;
 	s->hdr.status = status;
 	s->hdr.pid = tgid;

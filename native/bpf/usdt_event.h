@@ -299,7 +299,8 @@ PT_ASSERT(sizeof(struct pt_sample_frame) == 16, "pt_sample_frame size");
 PT_SAMPLE_AT(pt_python_layout, runtime, 0);
 PT_SAMPLE_AT(pt_python_layout, code_type, 8);
 PT_SAMPLE_AT(pt_python_layout, match_fsbase, 47);
-PT_ASSERT(sizeof(struct pt_python_layout) == 48, "pt_python_layout size");
+PT_SAMPLE_AT(pt_python_layout, frame_specials_words, 62);
+PT_ASSERT(sizeof(struct pt_python_layout) == 64, "pt_python_layout size");
 PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536,
 	  "a sample's size fits its u16");
 

@@ -10,12 +10,12 @@ const V = layout.sampling.values;
 
 function sample(
   frames: [number, number][],
-  o: { pid?: number; tid?: number; cut?: boolean; nsPid?: number; nsTid?: number } = {},
+  o: { pid?: number; tid?: number; cut?: boolean; onCpu?: boolean; nsPid?: number; nsTid?: number } = {},
 ): Buffer {
   const b = Buffer.alloc(layout.sampling.sample.size + frames.length * layout.sampling.frame.size);
   b.writeUInt16LE(b.length, S.size);
   b.writeUInt8(layout.eventType.PT_EV_STACK_SAMPLE, S.type);
-  b.writeUInt8(o.cut ? V.PT_SAMPLE_CUT : 0, S.flags);
+  b.writeUInt8((o.cut ? V.PT_SAMPLE_CUT : 0) | (o.onCpu ? V.PT_SAMPLE_ON_CPU : 0), S.flags);
   b.writeUInt32LE(o.pid ?? 7, S.pid);
   b.writeUInt32LE(o.tid ?? 8, S.tid);
   b.writeUInt16LE(frames.length, S.depth);
@@ -37,7 +37,7 @@ test('samples of any depth (one frame is shorter than an event header) and event
   const batch = Buffer.concat([
     sample([[0x7f0000001000, 12]]),
     record({ type: layout.eventType.PT_EV_GC_START, args: [2] }),
-    sample([], { cut: true }),
+    sample([], { cut: true, onCpu: true }),
     sample(
       [
         [0x7f0000002000, -1],
@@ -54,9 +54,17 @@ test('samples of any depth (one frame is shorter than an event header) and event
   );
   expect(n).toBe(4);
   expect(got).toEqual([
-    { pid: 7, tid: 8, ts: 42n, cut: false, status: V.PT_SAMPLES_SENT, frames: [{ code: 0x7f0000001000, offset: 12 }] },
+    {
+      pid: 7,
+      tid: 8,
+      ts: 42n,
+      cut: false,
+      onCpu: false,
+      status: V.PT_SAMPLES_SENT,
+      frames: [{ code: 0x7f0000001000, offset: 12 }],
+    },
     'gc-start',
-    { pid: 7, tid: 8, ts: 42n, cut: true, status: V.PT_SAMPLES_SENT, frames: [] },
+    { pid: 7, tid: 8, ts: 42n, cut: true, onCpu: true, status: V.PT_SAMPLES_SENT, frames: [] },
     {
       pid: 7,
       tid: 8,
@@ -64,6 +72,7 @@ test('samples of any depth (one frame is shorter than an event header) and event
       nsTid: 3,
       ts: 42n,
       cut: false,
+      onCpu: false,
       status: V.PT_SAMPLES_SENT,
       frames: [
         { code: 0x7f0000002000, offset: -1 },

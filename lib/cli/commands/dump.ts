@@ -22,6 +22,7 @@ const STATUS_TEXT: Record<DumpedThread['status'], string> = {
   'no-frames': 'no Python frame (idle)',
   unreadable: 'its memory could not be read',
   'not-code': 'its frames did not hold code objects',
+  'stale-frame': 'its frames were changing as they were read (try again)',
 };
 
 function text(t: DumpedThread): string {

@@ -18,6 +18,7 @@ const REASONS = {
   readFault: 'memory unreadable',
   notCode: 'not a code object',
   noFrames: 'no Python frame',
+  staleFrame: 'frames changing',
 } as const;
 
 export interface SampledOptions {
@@ -25,6 +26,8 @@ export interface SampledOptions {
   duration?: number;
   output?: string;
   format: ProfileFormat;
+  subprocesses?: boolean;
+  idle?: boolean;
 }
 
 /** Profiles `pid` until it exits, the duration passes or SIGINT/SIGTERM; writes the stacks. */
@@ -53,7 +56,12 @@ async function recordProfile(p: Profile, label: string, options: SampledOptions)
 }
 
 export async function recordPid(pid: number, options: SampledOptions): Promise<number> {
-  const p = await profile(pid, { hz: options.hz, duration: options.duration });
+  const p = await profile(pid, {
+    hz: options.hz,
+    duration: options.duration,
+    subprocesses: options.subprocesses,
+    idle: options.idle,
+  });
   await recordProfile(p, `PID ${pid}`, options);
   return 0;
 }
@@ -85,7 +93,12 @@ export async function recordCommand(command: string[], options: SampledOptions):
       await waitFor(() => state(pid) !== 'R' && state(pid) !== 'S' && state(pid) !== 'D', 1000);
       try {
         findRuntime(pid);
-        p = await profile(pid, { hz: options.hz, duration: options.duration });
+        p = await profile(pid, {
+          hz: options.hz,
+          duration: options.duration,
+          subprocesses: options.subprocesses,
+          idle: options.idle,
+        });
       } catch (e) {
         lastError = e;
         if (!(e instanceof PytraceError) || e.code !== 'PYTRACE_NOT_PYTHON') {

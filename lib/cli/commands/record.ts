@@ -25,6 +25,8 @@ Ctrl-C, after --duration, or when the process exits.
 Options:
   --hz N          samples a second of CPU time (default 99)
   --duration S    stop after S seconds
+  --idle          threads off the CPU too (blocked, sleeping), HZ times a second
+  --subprocesses  children it forks or execs later join the profile
   -o, --output F  write the stacks to F (default: stdout)
 ${formatHelp(18)}
   -h, --help      this help
@@ -53,6 +55,8 @@ export const record: Command = {
       duration: { type: 'string' },
       output: { type: 'string', short: 'o' },
       format: { type: 'string' },
+      subprocesses: { type: 'boolean' },
+      idle: { type: 'boolean' },
     });
     if (wantsHelp) return printHelp(help);
     const options = {
@@ -65,6 +69,8 @@ export const record: Command = {
         values.format as string | undefined,
         values.output as string | undefined,
       ) as ProfileFormat,
+      subprocesses: values.subprocesses === true,
+      idle: values.idle === true,
     };
     if (command.length) {
       if (positionals.length) throw new UsageError('give a PID or -- COMMAND, not both', 'record');

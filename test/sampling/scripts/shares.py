@@ -2,7 +2,8 @@
 leaf_a() for 3 d and leaf_b() for d seconds of the thread's CPU time (d
 varies, so no sampling period can align with the calls), so the leaves take
 3:1. The comments naming call sites and places are read by the script itself. Protocol: "result <json>" (the file name, the thread's id, each
-function's lines and call sites), "ready", a line on stdin, then 2 CPU
+function's lines and call sites), "ready", a line on stdin ("go", or "go S"
+for S seconds instead of 2), then 2 CPU
 seconds of work, "done", and it waits on stdin."""
 import dis
 import json
@@ -58,5 +59,5 @@ print("result " + json.dumps({
     "places": places,
 }), flush=True)
 print("ready", flush=True)
-sys.stdin.readline()  # at:go
-main(2.0, ds)  # call:main
+go = sys.stdin.readline().split()  # at:go
+main(float(go[1]) if len(go) > 1 else 2.0, ds)  # call:main

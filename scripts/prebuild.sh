@@ -85,7 +85,8 @@ trap 'umount "$ROOT$WORK"' EXIT
 # npm's own node-gyp (npm names it to the scripts it runs).
 node_gyp=${npm_config_node_gyp:-$(npm prefix -g)/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js}
 log "building the addon in the bullseye root"
-(cd "$WORK/src" && CC="$WORK/bin/cc" CXX="$WORK/bin/c++" LINK="$WORK/bin/c++" \
+# Under npm (prepack), npm_config_nodedir would win over --nodedir: unset it.
+(cd "$WORK/src" && env -u npm_config_nodedir CC="$WORK/bin/cc" CXX="$WORK/bin/c++" LINK="$WORK/bin/c++" \
   node "$node_gyp" rebuild --nodedir="$WORK/node" -- -Dlibbpf_static="$WORK/libbpf" \
     >"$WORK/build.log" 2>&1) || { tail -30 "$WORK/build.log"; die "build failed, see $WORK/build.log"; }
 addon=$WORK/src/build/Release/pytrace.node

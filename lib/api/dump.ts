@@ -17,6 +17,9 @@ import { assertPrivileged } from './trace';
 
 const V = layout.sampling.values;
 
+/** How many reads a thread gets to come out the same twice in a row (see settledThreads). */
+const MAX_READS = 200;
+
 export type ThreadStatus = 'ok' | 'not-python' | 'unreadable' | 'not-code' | 'no-frames' | 'stale-frame';
 
 const STATUS: Record<number, ThreadStatus> = {
@@ -69,28 +72,8 @@ export async function dump(pid: number): Promise<DumpedThread[]> {
       (kind) => kind === 'end' && ended(),
     );
     native.profileProcess(pid, kernelLayout(runtime));
-    const records = native.dumpThreads(pid);
-    const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
-    const threads: DumpedThread[] = [];
-    for (let at = 0; at + SAMPLE_SIZE <= records.length;) {
-      const size = view.getUint16(at, true);
-      const s = size >= SAMPLE_SIZE ? decodeSample(view, at, size) : null;
-      if (!s) break;
-      let truncated = s.cut;
-      const frames = s.frames.map((f) => {
-        const sym = symbols.frame(f);
-        if (sym.truncated) truncated = true;
-        return { function: sym.function, filename: sym.filename, lineno: sym.lineno, code: sym.code };
-      });
-      const t: DumpedThread = { pid: s.pid, tid: s.tid, status: STATUS[s.status] ?? 'unreadable', frames };
-      if (s.nsTid !== undefined && s.nsTid !== s.tid) t.nsTid = s.nsTid;
-      const name = comm(pid, s.tid);
-      if (name !== undefined) t.name = name;
-      if (truncated) t.truncated = true;
-      threads.push(t);
-      at += size;
-    }
-    return threads;
+    const read = native;
+    return settledThreads(() => readThreads(read, pid, symbols));
   } catch (e) {
     throw fromNative(e);
   } finally {
@@ -100,6 +83,65 @@ export async function dump(pid: number): Promise<DumpedThread[]> {
       await end;
     }
   }
+}
+
+/**
+ * A thread running on another CPU is read while it runs: caught pushing or
+ * popping a frame (a call-heavy loop does so all the time), its chain is torn
+ * (3.11/3.12 see it against the data stack, as stale-frame; 3.13+ publish
+ * nothing to check it by). So each thread is read until two reads in a row
+ * agree, status and every frame; a blocked thread agrees at once. A read is
+ * one pass of the task iterator: microseconds.
+ */
+function settledThreads(read: () => DumpedThread[]): DumpedThread[] {
+  const settled = new Map<number, DumpedThread>();
+  let previous = new Map(read().map((t) => [t.tid, t]));
+  let last: DumpedThread[] = [];
+  for (let i = 1; i < MAX_READS; i++) {
+    last = read();
+    for (const t of last) {
+      const before = previous.get(t.tid);
+      if (!settled.has(t.tid) && before && t.status !== 'stale-frame' && sameStack(before, t)) settled.set(t.tid, t);
+    }
+    if (last.every((t) => settled.has(t.tid))) break;
+    previous = new Map(last.map((t) => [t.tid, t]));
+  }
+  // In the kernel's order of threads; one that never settled as its last read had it.
+  return last.map((t) => settled.get(t.tid) ?? t);
+}
+
+function sameStack(a: DumpedThread, b: DumpedThread): boolean {
+  return (
+    a.status === b.status &&
+    a.frames.length === b.frames.length &&
+    a.frames.every((f, i) => f.code === b.frames[i].code && f.lineno === b.frames[i].lineno)
+  );
+}
+
+/** The threads of one pass of the kernel's iterator, symbolized. */
+function readThreads(native: NativeTrace, pid: number, symbols: SampleSymbols): DumpedThread[] {
+  const records = native.dumpThreads(pid);
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const threads: DumpedThread[] = [];
+  for (let at = 0; at + SAMPLE_SIZE <= records.length;) {
+    const size = view.getUint16(at, true);
+    const s = size >= SAMPLE_SIZE ? decodeSample(view, at, size) : null;
+    if (!s) break;
+    let truncated = s.cut;
+    const frames = s.frames.map((f) => {
+      const sym = symbols.frame(f);
+      if (sym.truncated) truncated = true;
+      return { function: sym.function, filename: sym.filename, lineno: sym.lineno, code: sym.code };
+    });
+    const t: DumpedThread = { pid: s.pid, tid: s.tid, status: STATUS[s.status] ?? 'unreadable', frames };
+    if (s.nsTid !== undefined && s.nsTid !== s.tid) t.nsTid = s.nsTid;
+    const name = comm(pid, s.tid);
+    if (name !== undefined) t.name = name;
+    if (truncated) t.truncated = true;
+    threads.push(t);
+    at += size;
+  }
+  return threads;
 }
 
 function comm(pid: number, tid: number): string | undefined {

@@ -270,6 +270,18 @@ static __always_inline __u32 PT_WALK(walk_frames)(const struct pt_python_layout 
 	bpf_loop(PT_STACK_MAX + PT_WALK_EXTRA, PT_WALK(frame_step), &w, 0);
 	if (w.failed != PT_SAMPLE_COUNT_MAX)
 		return w.failed;
+	if (w.check_datastack && !w.frame) {
+		/* The chain ended: the thread's outermost frame must be the data stack's
+		 * first, at the start of the root chunk (whose first word CPython leaves
+		 * free). A chain cut short mid-update (a new frame's `previous` not yet
+		 * written) ends above it. */
+		__u64 previous = 0;
+
+		if (!PT_WALK(read_field)(task, w.chunk, l->chunk_previous, &previous))
+			return PT_UNWIND_READ_FAULT;
+		if (previous || w.expected_end > w.chunk_start + sizeof(__u64))
+			return PT_UNWIND_STALE_FRAME;
+	}
 	if (w.frame)
 		s->hdr.flags |= PT_SAMPLE_CUT; /* deeper than the walk goes */
 	if (!w.depth)

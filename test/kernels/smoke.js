@@ -42,7 +42,10 @@ for i in range(${AUDITS}): sys.audit('smoke.tick', i)
 print('done', flush=True)
 sys.stdin.readline()
 def spin():
-    while not os.path.exists(${JSON.stringify(path.join(dir, 'stop'))}): pass
+    # Calls nothing for tens of ms at a time: a thread dump reads a running
+    # thread, and one caught mid-call is read again until it holds still.
+    while not os.path.exists(${JSON.stringify(path.join(dir, 'stop'))}):
+        for _ in range(1000000): pass
 import os
 print('spinning', flush=True)
 spin()

@@ -4,8 +4,18 @@
  * series can be removed when it exits, and the agent's own health.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { SampleHealth } from './samples';
 
 const PROCESS = ['pid', 'binary'] as const;
+
+/** The reason label of each unwind failure of ProfileStats. */
+const UNWIND_REASONS: Record<keyof SampleHealth['unwindFailures'], string> = {
+  noThreadState: 'no_thread_state',
+  readFault: 'read_fault',
+  notCode: 'not_code',
+  noFrames: 'no_frames',
+  staleFrame: 'stale_frame',
+};
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -85,6 +95,37 @@ export class AgentMetrics {
     help: 'Marker events the kernel or the reader could not keep.',
     registers: [this.registry],
   });
+  readonly samplesDelivered = new Counter({
+    name: 'pytrace_agent_samples_total',
+    help: 'Stack samples delivered to the agent from the processes it samples (each also in pytrace_python_samples_total while its process lives).',
+    registers: [this.registry],
+  });
+  readonly samplesTaken = new Counter({
+    name: 'pytrace_agent_samples_taken_total',
+    help: 'Samples of a thread of a sampled process the kernel took: each delivered, lost, or an unwind failure.',
+    registers: [this.registry],
+  });
+  readonly samplesLost = new Counter({
+    name: 'pytrace_agent_samples_lost_total',
+    help: 'Samples walked that the kernel or the reader could not keep.',
+    registers: [this.registry],
+  });
+  readonly unwindFailures = new Counter({
+    name: 'pytrace_agent_unwind_failures_total',
+    help: 'Samples whose stack walk failed in the kernel (nothing sent), by reason.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly bpfRunTime = new Counter({
+    name: 'pytrace_agent_bpf_run_seconds_total',
+    help: "Time the kernel spent running the agent's BPF programs; counted only while kernel.bpf_stats_enabled=1.",
+    registers: [this.registry],
+  });
+  readonly bpfRuns = new Counter({
+    name: 'pytrace_agent_bpf_runs_total',
+    help: "Runs of the agent's BPF programs; counted only while kernel.bpf_stats_enabled=1.",
+    registers: [this.registry],
+  });
   readonly reads = new Counter({
     name: 'pytrace_agent_reads_total',
     help: 'Reads of the in-kernel call counts (one per scrape, and one per interval between scrapes).',
@@ -97,6 +138,17 @@ export class AgentMetrics {
   constructor() {
     // The agent's RSS, CPU time, open files, event loop lag, heap.
     collectDefaultMetrics({ register: this.registry, prefix: 'pytrace_agent_' });
+    // Every reason has a series from the start, 0 until it happens.
+    for (const reason of Object.values(UNWIND_REASONS)) this.unwindFailures.inc({ reason }, 0);
+  }
+
+  /** Adds the samples' health figures of one read. */
+  addSampleHealth(h: SampleHealth): void {
+    this.samplesDelivered.inc(h.delivered);
+    this.samplesTaken.inc(h.taken);
+    this.samplesLost.inc(h.lost);
+    for (const [k, reason] of Object.entries(UNWIND_REASONS))
+      this.unwindFailures.inc({ reason }, h.unwindFailures[k as keyof typeof UNWIND_REASONS]);
   }
 
   /** Notes that `labels` (with a pid) of `metric` is a series of that process. */

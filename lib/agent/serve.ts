@@ -11,6 +11,7 @@ import { AddressInfo } from 'net';
 import { PytraceError } from '../errors';
 import { printable } from '../cli/escape';
 import { Attachments } from './attachments';
+import { BpfTime } from './bpf-time';
 import { BoundedNames, OTHER } from './bounded-names';
 import { PythonProcesses } from './discovery';
 import { EventMetrics } from './event-metrics';
@@ -69,6 +70,7 @@ export class Agent {
   private callNames: BoundedNames;
   private sampleNames: BoundedNames;
   private samples: SampledProcesses;
+  private bpfTime = new BpfTime();
   private refreshing: Promise<void> = Promise.resolve();
   private closing?: Promise<void>;
   readonly hz: number;
@@ -150,12 +152,18 @@ export class Agent {
       const [file, fn] = c.key === OTHER ? [OTHER, OTHER] : c.key.split('\u0000');
       m.add(m.calls, { ...labels, file, function: fn }, c.count);
     }
-    for (const c of this.sampleNames.assign(this.samples.read(), (c) => `${c.filename}\u0000${c.function}`)) {
+    const sampled = this.samples.read();
+    m.addSampleHealth(sampled.health);
+    for (const c of this.sampleNames.assign(sampled.counts, (c) => `${c.filename}\u0000${c.function}`)) {
       const labels = this.labelsOf(c.pid);
       if (!labels) continue;
       const [file, fn] = c.key === OTHER ? [OTHER, OTHER] : c.key.split('\u0000');
       m.add(m.samples, { ...labels, file, function: fn }, c.count);
     }
+    // Before the programs of exited processes are unloaded.
+    const bpf = this.bpfTime.read();
+    m.bpfRunTime.inc(bpf.ns / 1e9);
+    m.bpfRuns.inc(bpf.runs);
     for (const p of exited) {
       m.removeProcess(p.pid);
       this.sampleNames.forget(p.pid);

@@ -34,6 +34,7 @@ struct SessionOptions {
   bool single_uprobes = false;  // one uprobe per location even where uprobe_multi exists
   bool no_cookies = false;      // spec ids by address even where the kernel has BPF cookies
   bool subprocesses = false;    // trace the children it forks (see native/process/)
+  bool watch_execs = false;     // trace processes that exec a traced file (a binary's profile)
   bool sampling = false;        // load the stack sampler (stack_sampler.bpf.h)
   bool dump = false;            // load the thread dump iterator (thread_dump.bpf.h)
 };

@@ -23,6 +23,8 @@ export class ProfiledProcesses {
   private retries = new Map<number, NodeJS.Timeout>();
   /** Children that were profiled, now exited or exec'd into something else. */
   ended = 0;
+  /** Processes profiled so far, the target included. */
+  joined = 0;
 
   /** `main`: the target's symbols; none for a binary's profile (pid -1). */
   constructor(
@@ -70,9 +72,8 @@ export class ProfiledProcesses {
 
   /** A process record of a subprocess-following profile. */
   changed(rec: ProcessRecord): void {
-    if (rec.type === 'exec' && rec.newProcess) {
-      this.addOfBinary(rec.pid);
-    } else if (rec.type === 'fork') {
+    if (this.pid === -1) this.changedOfBinary(rec);
+    else if (rec.type === 'fork') {
       if (rec.traced) this.add(rec.child);
     } else if (rec.type === 'exec') {
       try {
@@ -82,6 +83,19 @@ export class ProfiledProcesses {
         if (rec.held) this.native()?.resume(rec.pid);
       }
     }
+  }
+
+  /** A binary's process started, exec'd (the binary again, or another program), or ended. */
+  private changedOfBinary(rec: ProcessRecord): void {
+    if (rec.type === 'exit') this.drop(rec.pid);
+    if (rec.type !== 'exec') return;
+    if (!rec.held) {
+      this.addOfBinary(rec.pid);
+      return;
+    }
+    // Held: another program, not the binary; its samples are left out from here.
+    this.drop(rec.pid);
+    this.native()?.resume(rec.pid);
   }
 
   private add(pid: number): void {
@@ -100,11 +114,14 @@ export class ProfiledProcesses {
 
   private profileWith(pid: number, runtime: PythonRuntime): void {
     this.native()!.profileProcess(pid, kernelLayout(runtime));
+    this.joined++;
     this.symbols.get(pid)?.close();
     this.symbols.set(pid, new SampleSymbols(runtime));
   }
 
   private drop(pid: number): void {
+    clearTimeout(this.retries.get(pid));
+    this.retries.delete(pid);
     const s = this.symbols.get(pid);
     if (s && pid !== this.pid) {
       s.close();

@@ -75,6 +75,8 @@ export interface ProfileStats {
   /** Frames whose code object could not be read any more (sent with "<unknown>" names). */
   unsymbolized: number;
   transport: 'ring' | 'perf';
+  /** Processes sampled so far: the target, its children (`subprocesses`), a binary's. */
+  processes: number;
 }
 
 /** The profiled process ended: the profile closes after its last samples. */
@@ -264,6 +266,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
       offCpu: this.idle?.taken ?? 0,
       unsymbolized: [...this.processes.all].reduce((n, sym) => n + sym.unreadable, 0),
       transport: this.transport,
+      processes: this.processes.joined + (this.pid > 0 ? 1 : 0),
     };
   }
 

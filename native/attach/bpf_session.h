@@ -113,6 +113,8 @@ class BpfSession {
 
   // Stack sampling (stack_sampler.bpf.h): walk this process's frames with `layout`.
   void ProfileProcess(uint32_t pid, const pt_python_layout& layout);
+  // An exited process is walked no more.
+  void ForgetProfiled(uint32_t pid);
   // One CPU-clock perf event per online CPU, `hz` samples a second each.
   void AttachSampling(uint64_t hz);
   // Sum over CPUs of a counter of enum pt_sample_counter.

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { linkedLibpython } from '../../lib/discovery/binaries';
 import { profile, SampleEvent } from '../../lib/api/profile';
 import { PytraceError } from '../../lib/errors';
-import { killStarted, startChild } from '../helpers/python';
+import { killStarted, startChild, until } from '../helpers/python';
 import { pyenvPython, SAMPLING_SCRIPTS } from './interpreters';
 
 afterEach(killStarted);
@@ -90,6 +90,30 @@ async function profileBoth(target: { binary: string }, stdlib: string) {
     },
     60_000,
   );
+
+  test('after 264 processes of it have come and gone, a later one is still sampled', async () => {
+    const p = await profile({ binary: PROFILED! }, { hz: 499 });
+    const samples: SampleEvent[] = [];
+    p.on('sample', (s) => samples.push(s));
+    // 11 rounds of 24 processes, each round ended only once all have joined the profile:
+    // more than the kernel's 256 profiled processes in all, which it holds no more once
+    // they have exited. rounds.py is one of them too.
+    const rounds = startChild(PROFILED!, [path.join(SAMPLING_SCRIPTS, 'rounds.py'), '11', '24']);
+    for (let round = 1; round <= 11; round++) {
+      expect(await rounds.nextLine(30_000)).toBe('started');
+      const joined = await until(() => p.stats().processes >= 1 + 24 * round, 30_000);
+      expect({ round, joined }).toEqual({ round, joined: true });
+      rounds.send('\n');
+      expect(await rounds.nextLine(30_000)).toBe('ended');
+    }
+    const last = startChild(PROFILED!, [SCRIPT]);
+    await last.line((l) => l === 'ready');
+    last.child.stdin!.write('go\n');
+    await last.line((l) => l === 'done');
+    await p.close();
+    // 0.6 s of CPU at 499 Hz: about 300 in inner(); a third is a wide margin.
+    expect(samples.filter((s) => s.pid === last.pid && s.frames[0].function === 'inner').length).toBeGreaterThan(100);
+  }, 120_000);
 
   test('{ binary, pid } of a process not running it: PYTRACE_NOT_PYTHON', async () => {
     const err = await profile({ binary: PROFILED!, pid: process.pid }).catch((e: PytraceError) => e);

@@ -115,6 +115,8 @@ export interface NativeTraceOptions {
   noCookies?: boolean;
   /** Follow the processes the pid forks (native/process/). */
   subprocesses?: boolean;
+  /** Report and trace processes that exec a file given to traceFiles() (a binary's profile). */
+  watchExecs?: boolean;
   /** Load the stack sampler (native/bpf/stack_sampler.bpf.h). */
   sampling?: boolean;
   /** Load the thread dump iterator (native/bpf/thread_dump.bpf.h). */
@@ -210,7 +212,10 @@ export interface NativeLayout {
     number
   >;
   forkFlags: Record<'PT_FORK_FOLLOWED' | 'PT_FORK_HELD', number>;
-  execFlags: Record<'PT_EXEC_NEW_MAIN_THREAD' | 'PT_EXEC_HELD' | 'PT_EXEC_OTHER_PROGRAM', number>;
+  execFlags: Record<
+    'PT_EXEC_NEW_MAIN_THREAD' | 'PT_EXEC_HELD' | 'PT_EXEC_OTHER_PROGRAM' | 'PT_EXEC_NEW_PROCESS',
+    number
+  >;
   argKind: Record<
     'PT_ARG_NONE' | 'PT_ARG_CONST' | 'PT_ARG_REG' | 'PT_ARG_REG_DEREF' | 'PT_ARG_SIB_DEREF' | 'PT_ARG_IP_DEREF',
     number

@@ -176,6 +176,7 @@ Napi::Object LayoutObject(Napi::Env env) {
   PT_VALUE(exec, PT_EXEC_NEW_MAIN_THREAD);
   PT_VALUE(exec, PT_EXEC_HELD);
   PT_VALUE(exec, PT_EXEC_OTHER_PROGRAM);
+  PT_VALUE(exec, PT_EXEC_NEW_PROCESS);
   o.Set("execFlags", exec);
 
   Napi::Object args = Napi::Object::New(env);

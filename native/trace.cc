@@ -94,6 +94,7 @@ NativeTrace::NativeTrace(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Nati
     so.no_cookies = o.Get("noCookies").ToBoolean();
     so.subprocesses = o.Get("subprocesses").ToBoolean();
     so.sampling = o.Get("sampling").ToBoolean();
+    so.watch_execs = o.Get("watchExecs").ToBoolean();
     so.dump = o.Get("dump").ToBoolean();
 
     // Read every option before anything is opened.

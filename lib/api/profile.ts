@@ -13,6 +13,7 @@ import { kernelLayout } from '../sampling/kernel-layout';
 import { findRuntime } from '../sampling/runtime';
 import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
 import { IdleSampler } from './profile-idle';
+import { assertInterpreterFile, processesOfBinary, startingFiles } from './profile-binary';
 import { ProfiledProcesses } from './profile-processes';
 import { BatchDecoder } from '../stream/decode';
 import { untilClose } from './until-close';
@@ -74,6 +75,8 @@ export interface ProfileStats {
   /** Frames whose code object could not be read any more (sent with "<unknown>" names). */
   unsymbolized: number;
   transport: 'ring' | 'perf';
+  /** Processes sampled so far: the target, its children (`subprocesses`), a binary's. */
+  processes: number;
 }
 
 /** The profiled process ended: the profile closes after its last samples. */
@@ -88,12 +91,17 @@ export interface ProfileListeners {
   close: [];
 }
 
-/** A PID, or a process started by the caller (see lib/cli for commands). */
-export type ProfileTarget = number;
+/**
+ * A PID; or a binary (a python executable or libpython): every process
+ * running it, now and started later (lib/api/profile-binary.ts), or only
+ * `pid` of them.
+ */
+export type ProfileTarget = number | { binary: string; pid?: number };
 
 const V = layout.sampling.values;
 
 export class Profile extends EventEmitter<ProfileListeners> {
+  /** The target process; -1 for every process of a binary. */
   readonly pid: number;
   readonly hz: number;
   readonly transport: 'ring' | 'perf';
@@ -119,7 +127,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
     pid: number,
     private options: ResolvedProfileOptions,
     transport: 'ring' | 'perf',
-    symbols: SampleSymbols,
+    symbols: SampleSymbols | null,
     native: NativeTrace,
   ) {
     super();
@@ -143,6 +151,11 @@ export class Profile extends EventEmitter<ProfileListeners> {
     }
   }
 
+  /** @internal A process of the profiled binary. */
+  addProcess(pid: number): void {
+    this.processes.addOfBinary(pid);
+  }
+
   /** @internal */
   onMessage(kind: 'batch' | 'exit' | 'end', buffer: ArrayBuffer | undefined, records: number): void {
     if (kind === 'batch' && buffer) {
@@ -160,7 +173,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
         const of = addresses.get(s.pid) ?? addresses.set(s.pid, new Set()).get(s.pid)!;
         for (const f of s.frames) of.add(f.code);
       }
-      for (const [pid, of] of addresses) this.processes.symbolsOf(pid).recheck(of);
+      for (const [pid, of] of addresses) this.processes.symbolsOf(pid)?.recheck(of);
       for (const s of raw) this.deliver(s);
       this.reportLoss();
     } else if (kind === 'exit') {
@@ -178,6 +191,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
     }
     let truncated = s.cut;
     const symbols = this.processes.symbolsOf(s.pid);
+    if (!symbols) return; // a binary's process, no longer profiled
     const frames: SampleFrame[] = s.frames.map((f) => {
       const sym: SymbolizedFrame = symbols.frame(f);
       if (sym.truncated) truncated = true;
@@ -252,6 +266,7 @@ export class Profile extends EventEmitter<ProfileListeners> {
       offCpu: this.idle?.taken ?? 0,
       unsymbolized: [...this.processes.all].reduce((n, sym) => n + sym.unreadable, 0),
       transport: this.transport,
+      processes: this.processes.joined + (this.pid > 0 ? 1 : 0),
     };
   }
 
@@ -300,49 +315,37 @@ export class Profile extends EventEmitter<ProfileListeners> {
 }
 
 /**
- * Starts sampling process `target`. Works on any CPython 3.9-3.15 build,
- * with or without markers. Resolves once the sampler is attached on every CPU.
+ * Starts sampling process `target`, or every process of a binary. Works on
+ * any CPython 3.9-3.15 build, with or without markers. Resolves once the
+ * sampler is attached on every CPU.
  */
 export async function profile(target: ProfileTarget, options: ProfileOptions = {}): Promise<Profile> {
   const opts = resolveProfileOptions(options);
-  if (!Number.isInteger(target) || target <= 0)
+  let pid: unknown = target;
+  if (typeof target === 'object' && target !== null) {
+    const binary = assertInterpreterFile(target.binary);
+    if (target.pid === undefined) return profileBinary(binary, opts);
+    pid = target.pid;
+    if (Number.isInteger(pid) && processesOfBinary(binary, target.pid).length === 0)
+      throw new PytraceError(
+        'PYTRACE_NOT_PYTHON',
+        `Process ${target.pid} does not run ${binary} (or has exited): pass the PID of one of its processes, or no pid for all.`,
+      );
+  }
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
     throw new PytraceError(
       'PYTRACE_BAD_OPTION',
-      `profile() takes a process id (a positive integer), not ${String(target)}.`,
+      `profile() takes a process id (a positive integer) or { binary, pid? }, not ${String(pid)}.`,
     );
-  const pid = target;
   const runtime = findRuntime(pid);
   assertPrivileged();
-  const transport = opts.transport === 'auto' ? (kernelHasRingBuffer() ? 'ring' : 'perf') : opts.transport;
-  if (transport === 'ring' && !kernelHasRingBuffer())
-    throw new PytraceError(
-      'PYTRACE_KERNEL_UNSUPPORTED',
-      'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".',
-    );
+  const transport = chooseTransport(opts);
   const otherNamespace = fs.readlinkSync(`/proc/${pid}/ns/pid`) !== fs.readlinkSync('/proc/self/ns/pid');
   const symbols = new SampleSymbols(runtime);
   const made: { profile?: Profile } = {};
   let native: NativeTrace;
   try {
-    native = new NativeTrace(
-      {
-        pid,
-        transport,
-        ringBytes: DEFAULTS.ringBytes,
-        wakeupBytes: DEFAULTS.wakeupBytes,
-        drainMs: DEFAULTS.drainMs,
-        minDrainGapUs: DEFAULTS.minDrainGapUs,
-        batchBytes: DEFAULTS.batchBytes,
-        maxPendingBatches: DEFAULTS.maxPendingBatches,
-        dropWhenBehind: false,
-        perfPages: perfPagesFor(DEFAULTS.ringBytes),
-        nsIds: otherNamespace,
-        sampling: true,
-        subprocesses: opts.subprocesses,
-        dump: opts.idle,
-      },
-      (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
-    );
+    native = openSampler(pid, transport, opts, otherNamespace, made);
   } catch (e) {
     symbols.close();
     throw fromNative(e);
@@ -357,4 +360,77 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
   }
   native.start();
   return result;
+}
+
+/**
+ * Every process of `binary`: the kernel reports those that exec it from
+ * before the ones running now are looked up, so none starts unseen.
+ */
+async function profileBinary(binary: string, opts: ResolvedProfileOptions): Promise<Profile> {
+  if (opts.subprocesses)
+    throw new PytraceError(
+      'PYTRACE_BAD_OPTION',
+      "subprocesses goes with a process: a binary's profile has every process that execs it already. Pass { binary, pid } to follow one process's children.",
+    );
+  assertPrivileged();
+  const transport = chooseTransport(opts);
+  const made: { profile?: Profile } = {};
+  let native: NativeTrace;
+  try {
+    native = openSampler(-1, transport, opts, true, made);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  const result = (made.profile = new Profile(-1, opts, transport, null, native));
+  try {
+    native.traceFiles(startingFiles(binary, []));
+    const running = processesOfBinary(binary);
+    native.traceFiles(startingFiles(binary, running));
+    for (const p of running) result.addProcess(p.pid);
+    native.attachSampling(opts.hz);
+  } catch (e) {
+    await result.close();
+    throw fromNative(e);
+  }
+  native.start();
+  return result;
+}
+
+function chooseTransport(opts: ResolvedProfileOptions): 'ring' | 'perf' {
+  const transport = opts.transport === 'auto' ? (kernelHasRingBuffer() ? 'ring' : 'perf') : opts.transport;
+  if (transport === 'ring' && !kernelHasRingBuffer())
+    throw new PytraceError(
+      'PYTRACE_KERNEL_UNSUPPORTED',
+      'This kernel has no BPF ring buffer (Linux 5.8): use transport "perf" or "auto".',
+    );
+  return transport;
+}
+
+function openSampler(
+  pid: number,
+  transport: 'ring' | 'perf',
+  opts: ResolvedProfileOptions,
+  nsIds: boolean,
+  made: { profile?: Profile },
+): NativeTrace {
+  return new NativeTrace(
+    {
+      pid,
+      transport,
+      ringBytes: DEFAULTS.ringBytes,
+      wakeupBytes: DEFAULTS.wakeupBytes,
+      drainMs: DEFAULTS.drainMs,
+      minDrainGapUs: DEFAULTS.minDrainGapUs,
+      batchBytes: DEFAULTS.batchBytes,
+      maxPendingBatches: DEFAULTS.maxPendingBatches,
+      dropWhenBehind: false,
+      perfPages: perfPagesFor(DEFAULTS.ringBytes),
+      nsIds,
+      sampling: true,
+      subprocesses: opts.subprocesses,
+      watchExecs: pid === -1,
+      dump: opts.idle,
+    },
+    (kind, buffer, records) => made.profile?.onMessage(kind, buffer, records),
+  );
 }

@@ -13,6 +13,7 @@ const FORK_FOLLOWED = layout.forkFlags.PT_FORK_FOLLOWED;
 /** enum pt_exec_flags: held for JS (not for the reader's own attach) */
 const EXEC_HELD = layout.execFlags.PT_EXEC_HELD;
 const EXEC_OTHER_PROGRAM = layout.execFlags.PT_EXEC_OTHER_PROGRAM;
+const EXEC_NEW_PROCESS = layout.execFlags.PT_EXEC_NEW_PROCESS;
 
 export interface ForkEvent {
   type: 'fork';
@@ -37,6 +38,8 @@ export interface ExecEvent {
 /** An exec record: held, it waits for resume() once the trace has decided about the new program. */
 export interface ExecRecord extends ExecEvent {
   held: boolean;
+  /** A process not traced before, that exec'd a traced file (a binary's profile). */
+  newProcess?: true;
 }
 
 export interface ExitEvent {
@@ -76,6 +79,7 @@ export function processRecord(
         ts,
         executable: str0(),
         held: (a1 & EXEC_HELD) !== 0 && (a1 & EXEC_OTHER_PROGRAM) !== 0,
+        ...((a1 & EXEC_NEW_PROCESS) !== 0 && { newProcess: true as const }),
       };
     case EXIT_RECORD: {
       // A wait status: exit code in bits 8-15, or the signal in the low 7.

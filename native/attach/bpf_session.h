@@ -34,6 +34,7 @@ struct SessionOptions {
   bool single_uprobes = false;  // one uprobe per location even where uprobe_multi exists
   bool no_cookies = false;      // spec ids by address even where the kernel has BPF cookies
   bool subprocesses = false;    // trace the children it forks (see native/process/)
+  bool watch_execs = false;     // trace processes that exec a traced file (a binary's profile)
   bool sampling = false;        // load the stack sampler (stack_sampler.bpf.h)
   bool dump = false;            // load the thread dump iterator (thread_dump.bpf.h)
 };
@@ -112,6 +113,8 @@ class BpfSession {
 
   // Stack sampling (stack_sampler.bpf.h): walk this process's frames with `layout`.
   void ProfileProcess(uint32_t pid, const pt_python_layout& layout);
+  // An exited process is walked no more.
+  void ForgetProfiled(uint32_t pid);
   // One CPU-clock perf event per online CPU, `hz` samples a second each.
   void AttachSampling(uint64_t hz);
   // Sum over CPUs of a counter of enum pt_sample_counter.

@@ -22,6 +22,16 @@ namespace pytrace {
 void BpfSession::ProfileProcess(uint32_t pid, const pt_python_layout& layout) {
   if (bpf_map__update_elem(skel_->maps.profiled, &pid, sizeof(pid), &layout, sizeof(layout), BPF_ANY))
     ThrowErrno(errno, "Cannot add process " + std::to_string(pid) + " to the profiled processes");
+  // A binary's process: its exit (and an exec into another program) is reported from now on.
+  uint8_t one = 1;
+  if (options_.watch_execs)
+    bpf_map__update_elem(skel_->maps.traced_tgids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
+}
+
+void BpfSession::ForgetProfiled(uint32_t pid) {
+  // Its pid may be used again, by any program; the map's room goes to later processes.
+  if (skel_ && (options_.sampling || options_.dump))
+    bpf_map__delete_elem(skel_->maps.profiled, &pid, sizeof(pid), 0);
 }
 
 namespace {

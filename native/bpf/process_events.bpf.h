@@ -21,6 +21,9 @@
 
 /* Set before load: report and follow processes (a process trace, not a binary's). */
 const volatile bool follow_forks = false;
+/* Set before load: a process that execs a file of traced_files is traced
+ * from then on, and its exec record sent (a binary's profile). */
+const volatile bool watch_execs = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -157,11 +160,20 @@ static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, int old
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid, code = PT_GEN_CODE;
 	struct linux_binprm___pt *b = (void *)bprm;
 	struct process_record *r;
+	struct pt_file_id id = {};
+	bool new_process = false;
+	__u8 one = 1;
 	__u64 *g;
 	long n;
 
-	if (!bpf_map_lookup_elem(&traced_tgids, &tgid))
-		return 0;
+	id.ino = BPF_CORE_READ(b, file, f_inode, i_ino);
+	id.dev = BPF_CORE_READ(b, file, f_inode, i_sb, s_dev);
+	if (!bpf_map_lookup_elem(&traced_tgids, &tgid)) {
+		if (!watch_execs || !bpf_map_lookup_elem(&traced_files, &id) ||
+		    bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY))
+			return 0;
+		new_process = true;
+	}
 	/* Same pid, new memory: names cached by address are no longer true. */
 	g = bpf_map_lookup_elem(&generation, &code);
 	if (g)
@@ -179,16 +191,14 @@ static __always_inline int on_exec(void *ctx, struct linux_binprm *bprm, int old
 	r->ev.str_len[0] = n;
 	r->ev.string_mask = 1;
 	r->ev.arg[2] = old_tid;
-	if (old_tid != tgid)
+	/* A new process has no uprobes of its own to attach anew: never held
+	 * (it may be any user's, under a shell's job control). */
+	if (new_process)
+		r->ev.arg[1] |= PT_EXEC_NEW_PROCESS;
+	else if (old_tid != tgid)
 		r->ev.arg[1] |= PT_EXEC_NEW_MAIN_THREAD;
-	{
-		struct pt_file_id id = {};
-
-		id.ino = BPF_CORE_READ(b, file, f_inode, i_ino);
-		id.dev = BPF_CORE_READ(b, file, f_inode, i_sb, s_dev);
-		if (!bpf_map_lookup_elem(&traced_files, &id))
-			r->ev.arg[1] |= PT_EXEC_OTHER_PROGRAM;
-	}
+	if (!new_process && !bpf_map_lookup_elem(&traced_files, &id))
+		r->ev.arg[1] |= PT_EXEC_OTHER_PROGRAM;
 	/* Stopped before the new program's first instruction, until then. */
 	if ((r->ev.arg[1] & (PT_EXEC_NEW_MAIN_THREAD | PT_EXEC_OTHER_PROGRAM)) &&
 	    bpf_send_signal(PT_SIGSTOP) == 0)

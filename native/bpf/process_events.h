@@ -14,6 +14,7 @@ enum pt_exec_flags {
 	PT_EXEC_NEW_MAIN_THREAD = 1, /* another thread exec'd: the reader attaches the pid's uprobes anew */
 	PT_EXEC_HELD = 2,	     /* stopped until the reader is done */
 	PT_EXEC_OTHER_PROGRAM = 4, /* not a file of traced_files: JS decides (attach, or end that process) */
+	PT_EXEC_NEW_PROCESS = 8, /* watch_execs: a process not traced before exec'd a file of traced_files */
 };
 
 /* A file as the kernel names it (s_dev: major << 20 | minor). */

@@ -13,21 +13,23 @@
 namespace pytrace {
 
 // Before load. Only a trace of one process follows processes (a binary's
-// trace covers every process running it already).
+// trace covers every process running it already); a binary's profile
+// (watch_execs) hears of each process that execs it, to profile it.
 void BpfSession::ConfigureProcessEvents() {
-  bool on = options_.pid > 0, ring = options_.transport == Transport::kRing;
+  bool on = options_.pid > 0 || options_.watch_execs, ring = options_.transport == Transport::kRing;
   bpf_program__set_autoload(skel_->progs.fork_to_ring, on && ring);
   bpf_program__set_autoload(skel_->progs.exec_to_ring, on && ring);
   bpf_program__set_autoload(skel_->progs.exit_to_ring, on && ring);
   bpf_program__set_autoload(skel_->progs.fork_to_perf, on && !ring);
   bpf_program__set_autoload(skel_->progs.exec_to_perf, on && !ring);
   bpf_program__set_autoload(skel_->progs.exit_to_perf, on && !ring);
-  skel_->rodata->follow_forks = on && options_.subprocesses;
+  skel_->rodata->follow_forks = options_.pid > 0 && options_.subprocesses;
+  skel_->rodata->watch_execs = options_.watch_execs;
 }
 
 // After load, before any uprobe: a fork from then on is seen.
 void BpfSession::AttachProcessEvents() {
-  if (options_.pid <= 0) return;
+  if (options_.pid <= 0 && !options_.watch_execs) return;
   uint32_t pid = static_cast<uint32_t>(options_.pid);
   uint8_t one = 1;
   // A constructor that throws runs no destructor: undo here.
@@ -37,7 +39,8 @@ void BpfSession::AttachProcessEvents() {
     skel_ = nullptr;
     throw NativeError("PYTRACE_ATTACH_FAILED", what + strerror(err), err);
   };
-  if (bpf_map__update_elem(skel_->maps.traced_tgids, &pid, sizeof pid, &one, sizeof one, 0))
+  if (options_.pid > 0 &&
+      bpf_map__update_elem(skel_->maps.traced_tgids, &pid, sizeof pid, &one, sizeof one, 0))
     fail("Cannot note the traced process: ", errno);
   bool ring = options_.transport == Transport::kRing;
   for (bpf_program* p : {ring ? skel_->progs.fork_to_ring : skel_->progs.fork_to_perf,
@@ -57,7 +60,7 @@ std::vector<AttachedUprobe> BpfSession::AttachedUprobes() const {
 bpf_program* BpfSession::anchor_program() const { return skel_->progs.semaphore_anchor; }
 
 void BpfSession::AddTracedFiles(const std::vector<pt_file_id>& files) {
-  if (!skel_ || options_.pid <= 0) return;
+  if (!skel_ || (options_.pid <= 0 && !options_.watch_execs)) return;
   uint8_t one = 1;
   for (const pt_file_id& f : files)
     bpf_map__update_elem(skel_->maps.traced_files, &f, sizeof f, &one, sizeof one, 0);

@@ -111,6 +111,7 @@ void ProcessFollower::Resume(int pid) {
 }
 
 void ProcessFollower::OnExit(int pid) {
+  session_.ForgetProfiled(static_cast<uint32_t>(pid));
   std::lock_guard<std::mutex> lock(mu_);
   held_for_js_.erase(pid);
   auto it = children_.find(pid);

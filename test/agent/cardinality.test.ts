@@ -14,7 +14,12 @@ import { Child, killStarted, sleep, startChild } from '../helpers/child';
 import { eventually, startAgent, text } from './prometheus';
 import { PYTHON } from './work';
 
-afterEach(killStarted);
+/** Set when the test ends, timed out or not: its loops stop starting processes and polling. */
+let over = false;
+afterEach(() => {
+  over = true;
+  return killStarted();
+});
 
 const TOP = 5;
 const PROCESSES = 200;
@@ -95,7 +100,7 @@ test(`${PROCESSES} short-lived Pythons: at most ${TOP} + 1 series each, all gone
     }
   };
   const poller = (async () => {
-    while (polling) {
+    while (polling && !over) {
       check(await text(`${url}/metrics`));
       await sleep(50);
     }
@@ -103,7 +108,7 @@ test(`${PROCESSES} short-lived Pythons: at most ${TOP} + 1 series each, all gone
 
   let started = 0;
   const one = async (): Promise<void> => {
-    while (started < PROCESSES) {
+    while (started < PROCESSES && !over) {
       started++;
       const py = startChild(PYTHON, ['-I', '-S', '-c', CODE]);
       ours.add(py.pid);

@@ -1,11 +1,11 @@
-"""Two multiprocessing pool workers spin 0.3 s of CPU each in work(); the
+"""Two multiprocessing pool workers spin 0.6 s of CPU each in work(); the
 parent only waits for them."""
 import multiprocessing
 import time
 
 
 def work(_):
-    end = time.thread_time() + 0.3
+    end = time.thread_time() + 0.6
     while time.thread_time() < end:
         pass
 

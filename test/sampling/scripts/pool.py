@@ -1,5 +1,5 @@
 """A multiprocessing pool (the start method of its version: fork, or
-forkserver from 3.14) whose workers each spin in work() for 0.4 s of CPU.
+forkserver from 3.14) whose workers each spin in work() for 1 s of CPU.
 Where the system gives no POSIX semaphores (a bare chroot without /dev/shm),
 three os.fork() children do the same work instead.
 Protocol: "result <json>" (the file), "ready", a line on stdin, the pool's
@@ -13,7 +13,7 @@ import time
 
 
 def work(_):
-    end = time.thread_time() + 0.4
+    end = time.thread_time() + 1.0
     while time.thread_time() < end:
         pass
     return os.getpid()

@@ -12,6 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { profile } from '../lib/api/profile';
 import { BpfProfiler, bpfStatsAvailable } from './bpfstats';
+import { DepthCost, renderDepthCost, samplingDepthCost } from './sampling-depth';
 import { PausedPython, sleep } from './workload';
 
 export interface SamplingRow {
@@ -28,6 +29,8 @@ export interface SamplingResults {
   rows: SamplingRow[];
   /** BPF program time per sample at 999 Hz, in ns (null: bpf_stats unavailable). */
   kernelNsPerSample: number | null;
+  /** The same, by stack depth: fixed and per-frame parts. */
+  depth: DepthCost | null;
   pySpy: string | null;
 }
 
@@ -154,7 +157,8 @@ export async function samplingSection(
       kernelNsPerSample = progs.find((p) => p.name.startsWith('sample_to'))?.nsPerRun ?? null;
     }
   }
-  return { rows, kernelNsPerSample, pySpy };
+  const depth = await samplingDepthCost(python, seconds, log);
+  return { rows, kernelNsPerSample, depth, pySpy };
 }
 
 export function renderSampling(r: SamplingResults): string {
@@ -179,5 +183,5 @@ export function renderSampling(r: SamplingResults): string {
   lines.push(
     `  BPF time per sample (bpf_stats, 999 Hz): ${r.kernelNsPerSample === null ? 'unavailable' : r.kernelNsPerSample.toFixed(0) + ' ns'}`,
   );
-  return lines.join('\n') + '\n';
+  return lines.join('\n') + '\n' + renderDepthCost(r.depth);
 }

@@ -1,6 +1,7 @@
 """Benchmark workload for CPython 3.11 (run it with a build that has markers).
 
-Arguments: calls N | seconds S | rate R S
+Arguments: calls N | seconds S | rate R S | deep D S (the seconds loop under D
+more frames: a stack D + 2 deep, for the sampler's cost by depth)
 Prints "ready", waits for one byte on stdin (a tracer attaches meanwhile),
 runs, prints one JSON line, waits for another byte (the tracer reads its
 figures meanwhile) and exits with os._exit. The timed code is at
@@ -36,6 +37,20 @@ elif mode == "seconds":
     while time.perf_counter() - t0 < limit:
         drain.extend(map(work, chunk))
         calls += 20000
+elif mode == "deep":
+
+    def down(n, limit):
+        if n:
+            return down(n - 1, limit)
+        chunk = range(20000)
+        done = 0
+        while time.perf_counter() - t0 < limit:
+            drain.extend(map(work, chunk))
+            done += 20000
+        return done
+
+    sys.setrecursionlimit(int(sys.argv[2]) + 100)
+    calls = down(int(sys.argv[2]), float(sys.argv[3]))
 else:
     # A steady low rate; absolute deadlines so sleep overshoot does not drift.
     period = 1.0 / float(sys.argv[2])

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'PYTRACE_ATTACH_FAILED'
   | 'PYTRACE_CLOSED'
   | 'PYTRACE_UNKNOWN_LAYOUT'
-  | 'PYTRACE_BAD_MEMORY';
+  | 'PYTRACE_BAD_MEMORY'
+  | 'PYTRACE_CODE_GONE';
 
 export class PytraceError extends Error {
   readonly code: ErrorCode;

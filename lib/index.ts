@@ -48,6 +48,9 @@ export type {
   SampleFrame,
   ProfileListeners,
   ProfileExit,
+  ProfileTarget,
+  CommandTarget,
+  ProfiledCommand,
 } from './api/profile';
 export { dump } from './api/dump';
 export type { DumpedThread, ThreadStatus } from './api/dump';

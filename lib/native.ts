@@ -251,7 +251,7 @@ export interface NativeLayout {
   /** Stack sampling (native/bpf/python_layout.h). */
   sampling: {
     sample: RecordLayout<'size' | 'type' | 'flags' | 'pid' | 'tid' | 'depth' | 'status' | 'ts' | 'ns_pid' | 'ns_tid'>;
-    frame: RecordLayout<'code' | 'offset'>;
+    frame: RecordLayout<'code' | 'offset' | 'identity'>;
     pythonLayout: RecordLayout<
       | 'runtime'
       | 'code_type'
@@ -281,10 +281,15 @@ export interface NativeLayout {
       | 'code_nlocalsplus'
       | 'code_stacksize'
       | 'frame_specials_words'
+      | 'code_filename'
+      | 'code_name'
+      | 'code_firstlineno'
+      | 'unicode_length'
     >;
     values: Record<
       | 'PT_STACK_MAX'
       | 'PT_OFFSET_NONE'
+      | 'PT_CODE_WINDOW'
       | 'PT_INSTR_LASTI_BYTES'
       | 'PT_INSTR_LASTI_UNITS'
       | 'PT_INSTR_POINTER'

@@ -66,6 +66,7 @@ Napi::Object SampleFrameRecord(Napi::Env env) {
   Napi::Object f = Napi::Object::New(env);
   PT_FIELD(f, pt_sample_frame, code);
   PT_FIELD(f, pt_sample_frame, offset);
+  PT_FIELD(f, pt_sample_frame, identity);
   return Record(env, sizeof(pt_sample_frame), f);
 }
 
@@ -99,6 +100,10 @@ Napi::Object PythonLayoutRecord(Napi::Env env) {
   PT_FIELD(f, pt_python_layout, code_nlocalsplus);
   PT_FIELD(f, pt_python_layout, code_stacksize);
   PT_FIELD(f, pt_python_layout, frame_specials_words);
+  PT_FIELD(f, pt_python_layout, code_filename);
+  PT_FIELD(f, pt_python_layout, code_name);
+  PT_FIELD(f, pt_python_layout, code_firstlineno);
+  PT_FIELD(f, pt_python_layout, unicode_length);
   return Record(env, sizeof(pt_python_layout), f);
 }
 
@@ -111,6 +116,7 @@ Napi::Object Sampling(Napi::Env env) {
   Napi::Object v = Napi::Object::New(env);
   PT_VALUE(v, PT_STACK_MAX);
   PT_VALUE(v, PT_OFFSET_NONE);
+  PT_VALUE(v, PT_CODE_WINDOW);
   PT_VALUE(v, PT_INSTR_LASTI_BYTES);
   PT_VALUE(v, PT_INSTR_LASTI_UNITS);
   PT_VALUE(v, PT_INSTR_POINTER);

@@ -1,4 +1,5 @@
 /** The public types of profile(): its samples, stats, events and targets. */
+import { CommandTarget } from './profile-command';
 import { LostReport } from './trace-events';
 
 export interface SampleFrame {
@@ -72,4 +73,4 @@ export interface ProfileListeners {
  * running it, now and started later (lib/api/profile-binary.ts), or only
  * `pid` of them.
  */
-export type ProfileTarget = number | { binary: string; pid?: number };
+export type ProfileTarget = number | { binary: string; pid?: number } | CommandTarget;

@@ -13,6 +13,7 @@ import { kernelLayout } from '../sampling/kernel-layout';
 import { findRuntime } from '../sampling/runtime';
 import { SampleSymbols, SymbolizedFrame } from '../sampling/sample-symbols';
 import { IdleSampler } from './profile-idle';
+import { isCommandTarget, ProfiledCommand, profileCommand } from './profile-command';
 import { assertInterpreterFile, processesOfBinary, startingFiles } from './profile-binary';
 import { ProfiledProcesses } from './profile-processes';
 import { BatchDecoder } from '../stream/decode';
@@ -24,6 +25,7 @@ import { assertPrivileged } from './trace';
 import { ProfileListeners, ProfileStats, ProfileTarget, SampleEvent, SampleFrame } from './profile-types';
 
 export type { ProfileOptions } from './profile-options';
+export type { CommandTarget, ProfiledCommand } from './profile-command';
 
 export type {
   ProfileExit,
@@ -41,6 +43,8 @@ export class Profile extends EventEmitter<ProfileListeners> {
   readonly pid: number;
   readonly hz: number;
   readonly transport: 'ring' | 'perf';
+  /** A { command } target's process, and its exit status once it ends. */
+  command?: ProfiledCommand;
   private native: NativeTrace | null;
   private decoder = new BatchDecoder();
   private processes: ProfiledProcesses;
@@ -104,12 +108,6 @@ export class Profile extends EventEmitter<ProfileListeners> {
         (s) => raw.push(s),
       );
       this.undecodable += records - decoded;
-      const addresses = new Map<number, Set<number>>();
-      for (const s of raw) {
-        const of = addresses.get(s.pid) ?? addresses.set(s.pid, new Set()).get(s.pid)!;
-        for (const f of s.frames) of.add(f.code);
-      }
-      for (const [pid, of] of addresses) this.processes.symbolsOf(pid)?.recheck(of);
       for (const s of raw) this.deliver(s);
       this.reportLoss();
     } else if (kind === 'exit') {
@@ -251,12 +249,19 @@ export class Profile extends EventEmitter<ProfileListeners> {
 }
 
 /**
- * Starts sampling process `target`, or every process of a binary. Works on
- * any CPython 3.9-3.15 build, with or without markers. Resolves once the
- * sampler is attached on every CPU.
+ * Starts sampling process `target`, every process of a binary, or a command
+ * it starts (`{ command: [...] }`, sampled from its first instruction; see
+ * Profile.command). Works on any CPython 3.9-3.15 build, with or without
+ * markers. Resolves once the sampler is attached on every CPU.
  */
 export async function profile(target: ProfileTarget, options: ProfileOptions = {}): Promise<Profile> {
   const opts = resolveProfileOptions(options);
+  if (isCommandTarget(target))
+    return profileCommand(target, async (pid, command) => {
+      const p = await profile(pid, options);
+      p.command = command;
+      return p;
+    });
   let pid: unknown = target;
   if (typeof target === 'object' && target !== null) {
     const binary = assertInterpreterFile(target.binary);
@@ -271,7 +276,7 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
     throw new PytraceError(
       'PYTRACE_BAD_OPTION',
-      `profile() takes a process id (a positive integer) or { binary, pid? }, not ${String(pid)}.`,
+      `profile() takes a process id (a positive integer), { binary, pid? } or { command }, not ${String(pid)}.`,
     );
   const runtime = findRuntime(pid);
   assertPrivileged();

@@ -3,8 +3,9 @@
  * (native/bpf/python_layout.h) per profiled process, packed at the offsets
  * the addon exports.
  */
+import { PytraceError } from '../errors';
 import { layout as native } from '../native';
-import { NONE } from './layout';
+import { NONE, PythonLayout } from './layout';
 import { PythonRuntime } from './runtime';
 
 const P = native.sampling.pythonLayout;
@@ -16,9 +17,28 @@ const INSTRUCTION_KIND = {
   pointer: V.PT_INSTR_POINTER,
 } as const;
 
+/** The walker takes these from one read of a code object's first PT_CODE_WINDOW bytes. */
+function checkCodeWindow(l: PythonLayout, version: string): void {
+  const fields: [string, number, number][] = [
+    ['ob_type', l.object.type, 8],
+    ['co_filename', l.code.filename, 8],
+    ['co_name', l.code.name, 8],
+    ['co_firstlineno', l.code.firstlineno, 4],
+    ['co_nlocalsplus', l.datastack.codeNlocalsplus, 4],
+    ['co_stacksize', l.datastack.codeStacksize, 4],
+  ];
+  for (const [name, offset, size] of fields)
+    if (offset !== NONE && offset + size > V.PT_CODE_WINDOW)
+      throw new PytraceError(
+        'PYTRACE_UNKNOWN_LAYOUT',
+        `Python ${version} has ${name} at byte ${offset} of its code objects; the stack walker reads the first ${V.PT_CODE_WINDOW}. This version is not supported for sampling yet.`,
+      );
+}
+
 /** The struct pt_python_layout of this process's interpreter. */
 export function kernelLayout(runtime: PythonRuntime): Buffer {
   const l = runtime.layout;
+  checkCodeWindow(l, runtime.version.text);
   const b = Buffer.alloc(P.size);
   const u16 = (field: keyof typeof P.offsets, v: number) =>
     b.writeUInt16LE(v === NONE ? V.PT_OFFSET_NONE : v, P.offsets[field]);
@@ -52,5 +72,9 @@ export function kernelLayout(runtime: PythonRuntime): Buffer {
   u16('code_nlocalsplus', d.codeNlocalsplus);
   u16('code_stacksize', d.codeStacksize);
   u16('frame_specials_words', d.frameSpecialsWords);
+  u16('code_filename', l.code.filename);
+  u16('code_name', l.code.name);
+  u16('code_firstlineno', l.code.firstlineno);
+  u16('unicode_length', l.unicode.length);
   return b;
 }

@@ -1,11 +1,11 @@
 /**
  * Symbolization in user space: a code object address and an instruction
- * offset (what the BPF walker will emit per frame) -> file, qualified
- * function name and line. A code object's strings and line table are read
- * once per (pid, address, generation): the generation is the caller's count
- * of code objects created in that process (the BPF side bumps it when a code
- * object is freed and its address may be reused), so a reused address is
- * never given a dead function's name.
+ * offset (what the BPF walker emits per frame) -> file, qualified function
+ * name and line. A code object's strings and line table are read once per
+ * (pid, address, identity): the identity is what the walker saw at that
+ * address (struct pt_sample_frame), so an address whose code was freed and
+ * given to another between the sample and now is never given the new code's
+ * name: it no longer matches, and the frame is unreadable.
  */
 import { PytraceError } from '../errors';
 import { decodeLineTable, LineRange, lineAt } from './line-table';
@@ -22,6 +22,45 @@ export interface CodeSymbol {
   name: TargetString;
   firstLine: number;
   lines: LineRange[];
+  /** codeIdentity of the code object as read, then as a sample could have seen it before (see identities). */
+  identities: number[];
+}
+
+const mix = (h: number, v: bigint) =>
+  (Math.imul(h, 0x9e3779b1) ^ (Number(v & 0xffffffffn) ^ Number((v >> 32n) & 0xffffffffn))) >>> 0;
+
+/** A str's address, and its length and cached hash (-1 until computed) as read. */
+export interface StrIdentity {
+  address: bigint;
+  length: bigint;
+  hash: bigint;
+}
+
+/** What identifies a code object at its address: pt_sample_frame.identity, as the walker computes it. */
+export function codeIdentity(filename: StrIdentity, name: StrIdentity, firstLine: number): number {
+  let h = mix(0, filename.address);
+  h = mix(h, name.address);
+  h = mix(h, BigInt(firstLine >>> 0));
+  for (const v of [filename.length, filename.hash, name.length, name.hash]) h = mix(h, BigInt.asUintN(64, v));
+  return h;
+}
+
+/**
+ * Is this ob_refcnt word a live object's? A freed block's first word is the
+ * allocator's link to the next free one (pymalloc, glibc): NULL or a pointer,
+ * which has bits 32-47 set. A live count is not 0 and fits in 32 bits (the
+ * immortal ones too; 3.14 keeps flags in bits 48-63). A freed code object
+ * keeps its other fields, but its strings may be freed and reused: never
+ * read through it.
+ */
+function alive(refcount: bigint): boolean {
+  return (refcount & 0xffffffffn) !== 0n && ((refcount >> 32n) & 0xffffn) === 0n;
+}
+
+/** The identities the sample may have seen: a hash computed since was -1 then. */
+function identities(filename: StrIdentity, name: StrIdentity, firstLine: number): number[] {
+  const unhashed = (s: StrIdentity) => (s.hash === -1n ? [s] : [s, { ...s, hash: -1n }]);
+  return unhashed(filename).flatMap((f) => unhashed(name).map((n) => codeIdentity(f, n, firstLine)));
 }
 
 export interface FrameSymbol {
@@ -35,19 +74,19 @@ export interface FrameSymbol {
 /** Line tables beyond this are refused: no real function has one (about 1 MiB). */
 const MAX_LINE_TABLE = 1 << 20;
 
-/** Bounded: the oldest entries go first. Keys are (pid, code address, generation). */
+/** Bounded: the oldest entries go first. Keys are (pid, code address, identity or '*': unchecked). */
 export class SymbolCache {
   private entries = new Map<string, CodeSymbol>();
 
   constructor(readonly maxEntries = 65536) {}
 
-  get(pid: number, address: bigint, generation: number): CodeSymbol | undefined {
-    return this.entries.get(`${pid}:${address}:${generation}`);
+  get(pid: number, address: bigint, identity: number | '*'): CodeSymbol | undefined {
+    return this.entries.get(`${pid}:${address}:${identity}`);
   }
 
-  set(pid: number, address: bigint, generation: number, symbol: CodeSymbol): void {
+  set(pid: number, address: bigint, identity: number | '*', symbol: CodeSymbol): void {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(`${pid}:${address}:${generation}`, symbol);
+    this.entries.set(`${pid}:${address}:${identity}`, symbol);
   }
 
   /** Drops a process's entries (it exited, or exec'd another program). */
@@ -83,19 +122,28 @@ export class Symbolizer {
     this.memory = new TargetMemory(runtime.pid);
   }
 
-  /** The code object at `address`, read once per generation. */
-  code(address: bigint, generation = 0): CodeSymbol {
+  /**
+   * The code object at `address`; with `identity` (a sample's), only if it is
+   * still the code the sample saw there, else PYTRACE_CODE_GONE.
+   */
+  code(address: bigint, identity?: number): CodeSymbol {
     const pid = this.runtime.pid;
-    const cached = this.cache.get(pid, address, generation);
+    const key = identity ?? '*';
+    const cached = this.cache.get(pid, address, key);
     if (cached) return cached;
     const symbol = this.readCode(address);
-    this.cache.set(pid, address, generation, symbol);
+    if (identity !== undefined && !symbol.identities.includes(identity))
+      throw new PytraceError(
+        'PYTRACE_CODE_GONE',
+        `The code sampled at 0x${address.toString(16)} was freed, and its address now holds other code.`,
+      );
+    this.cache.set(pid, address, key, symbol);
     return symbol;
   }
 
   /** File, qualified name and line of the instruction at byte `offset` of the code at `address`. */
-  frame(address: bigint, offset: number, generation = 0): FrameSymbol {
-    const code = this.code(address, generation);
+  frame(address: bigint, offset: number, identity?: number): FrameSymbol {
+    const code = this.code(address, identity);
     // CPython gives an unstarted frame (offset < 0) its first line.
     const line = offset < 0 ? code.firstLine : lineAt(code.lines, offset);
     return {
@@ -120,19 +168,30 @@ export class Symbolizer {
         'PYTRACE_BAD_MEMORY',
         `The object at 0x${address.toString(16)} is not a code object (its type is 0x${type.toString(16)}).`,
       );
-    const str = (offset: number) =>
-      readString(m, layout, this.runtime.unicodeType, m.u64(address + BigInt(offset)), this.maxChars);
-    const name = str(c.name);
-    const qualname = c.qualname >= 0 ? str(c.qualname) : name;
+    if (!alive(m.u64(address)))
+      throw new PytraceError('PYTRACE_CODE_GONE', `The code object at 0x${address.toString(16)} was freed.`);
+    const pointer = (offset: number) => m.u64(address + BigInt(offset));
+    const str = (p: bigint) => readString(m, layout, this.runtime.unicodeType, p, this.maxChars);
+    const strIdentity = (address: bigint): StrIdentity => ({
+      address,
+      length: m.i64(address + BigInt(layout.unicode.length)),
+      hash: m.i64(address + BigInt(layout.unicode.length + 8)),
+    });
+    const filenamePointer = pointer(c.filename);
+    const namePointer = pointer(c.name);
+    const ids = [strIdentity(filenamePointer), strIdentity(namePointer)] as const;
+    const name = str(namePointer);
+    const qualname = c.qualname >= 0 ? str(pointer(c.qualname)) : name;
     const firstLine = m.i32(address + BigInt(c.firstlineno));
     const table = this.readBytes(m.u64(address + BigInt(c.lineTable)));
     return {
       address,
-      filename: str(c.filename),
+      filename: str(filenamePointer),
       qualname,
       name,
       firstLine,
       lines: decodeLineTable(c.lineTableFormat, table, firstLine),
+      identities: identities(ids[0], ids[1], firstLine),
     };
   }
 

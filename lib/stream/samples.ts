@@ -16,6 +16,8 @@ export const STACK_SAMPLE = layout.eventType.PT_EV_STACK_SAMPLE;
 export interface RawFrame {
   code: number;
   offset: number;
+  /** Of the code the kernel saw at `code` (struct pt_sample_frame; symbols.ts codeIdentity). */
+  identity: number;
 }
 
 export interface RawSample {
@@ -45,7 +47,11 @@ export function decodeSample(view: DataView, at: number, size: number): RawSampl
   if (SAMPLE_SIZE + depth * FRAME_SIZE > size) return null;
   const frames: RawFrame[] = new Array(depth);
   for (let i = 0, f = at + SAMPLE_SIZE; i < depth; i++, f += FRAME_SIZE)
-    frames[i] = { code: s64(view, f + F.code), offset: s64(view, f + F.offset) };
+    frames[i] = {
+      code: s64(view, f + F.code),
+      offset: view.getInt32(f + F.offset, true),
+      identity: view.getUint32(f + F.identity, true),
+    };
   const sample: RawSample = {
     pid: view.getUint32(at + S.pid, true),
     tid: view.getUint32(at + S.tid, true),

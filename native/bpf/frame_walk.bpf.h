@@ -17,6 +17,8 @@
 struct sample_scratch {
 	struct pt_sample hdr;
 	struct pt_sample_frame frames[PT_STACK_MAX];
+	/* Not sent: the first bytes of the code object being looked at. */
+	__u8 code[PT_CODE_WINDOW];
 };
 
 /* tid -> its thread state, as last found: checked at each use (the id it
@@ -80,6 +82,27 @@ struct frame_walk {
 /* enum _frameowner's FRAME_OWNED_BY_THREAD (3.11+): a frame in the thread's data stack. */
 #define PT_FRAME_OWNED_BY_THREAD 0
 
+/* A field of the code window at a layout's offset (bounded for the verifier;
+ * kernel-layout.ts puts every field inside, so the bound never bites). */
+static __always_inline __u64 code_u64(const struct sample_scratch *s, __u16 off)
+{
+	if (off > PT_CODE_WINDOW - sizeof(__u64))
+		return 0;
+	return *(const __u64 *)(s->code + off);
+}
+
+static __always_inline __s32 code_s32(const struct sample_scratch *s, __u16 off)
+{
+	if (off > PT_CODE_WINDOW - sizeof(__s32))
+		return -1;
+	return *(const __s32 *)(s->code + off);
+}
+
+static __always_inline __u32 identity_mix(__u32 h, __u64 v)
+{
+	return h * 0x9e3779b1u ^ ((__u32)v ^ (__u32)(v >> 32));
+}
+
 #endif
 
 /* *(u64 *)(base + off) in the task's memory; false on a fault. */
@@ -136,24 +159,47 @@ static __always_inline __u64 PT_WALK(find_thread_state)(const struct pt_python_l
 	return 0;
 }
 
+/* struct pt_sample_frame's identity of the code in s->code. A string that
+ * cannot be read counts as length and hash 0 (user space cannot read it
+ * either: the frame ends up unreadable). */
+static __always_inline __u32 PT_WALK(code_identity)(const struct pt_python_layout *l,
+						    struct task_struct *task, const struct sample_scratch *s)
+{
+	__u64 filename = code_u64(s, l->code_filename), name = code_u64(s, l->code_name);
+	__u64 f[2] = {}, n[2] = {}; /* length, hash */
+	__u32 h = 0;
+
+	if (PT_READ(f, sizeof(f), filename + l->unicode_length, task))
+		f[0] = f[1] = 0;
+	if (PT_READ(n, sizeof(n), name + l->unicode_length, task))
+		n[0] = n[1] = 0;
+	h = identity_mix(h, filename);
+	h = identity_mix(h, name);
+	h = identity_mix(h, (__u32)code_s32(s, l->code_firstlineno));
+	h = identity_mix(h, f[0]);
+	h = identity_mix(h, f[1]);
+	h = identity_mix(h, n[0]);
+	return identity_mix(h, n[1]);
+}
+
 /* Byte offset of the frame's instruction in its code (see enum pt_instruction_kind). */
 static __always_inline bool PT_WALK(instruction_offset)(const struct pt_python_layout *l,
 							struct task_struct *task, __u64 frame, __u64 code,
-							__s64 *out)
+							__s32 *out)
 {
 	if (l->instruction_kind == PT_INSTR_POINTER) {
 		__u64 p = 0;
 
 		if (!PT_WALK(read_field)(task, frame, l->frame_instruction, &p))
 			return false;
-		*out = (__s64)(p - (code + l->code_units));
+		*out = (__s32)(p - (code + l->code_units)); /* code is far under 2 GiB */
 		return true;
 	}
 	int lasti = 0;
 
 	if (PT_READ(&lasti, sizeof(lasti), frame + l->frame_instruction, task))
 		return false;
-	*out = l->instruction_kind == PT_INSTR_LASTI_UNITS && lasti >= 0 ? (__s64)lasti * 2 : lasti;
+	*out = l->instruction_kind == PT_INSTR_LASTI_UNITS && lasti >= 0 ? lasti * 2 : lasti;
 	return true;
 }
 
@@ -167,15 +213,13 @@ static __always_inline bool PT_WALK(instruction_offset)(const struct pt_python_l
  * into memory above the top (dead frames, their stale links) or at a live
  * frame that is not the innermost. Either fails here; a chain that passes is
  * the stack's own frames, in order. PT_SAMPLE_COUNT_MAX when it is in place. */
-static __always_inline __u32 PT_WALK(check_in_datastack)(struct frame_walk *w, __u64 frame, __u64 code)
+static __always_inline __u32 PT_WALK(check_in_datastack)(struct frame_walk *w, __u64 frame)
 {
 	const struct pt_python_layout *l = w->l;
-	int nlocalsplus = 0, stacksize = 0;
+	__s32 nlocalsplus = code_s32(w->s, l->code_nlocalsplus),
+	      stacksize = code_s32(w->s, l->code_stacksize);
 	__u64 end, top = 0;
 
-	if (PT_READ(&nlocalsplus, sizeof(nlocalsplus), code + l->code_nlocalsplus, w->task) ||
-	    PT_READ(&stacksize, sizeof(stacksize), code + l->code_stacksize, w->task))
-		return PT_UNWIND_READ_FAULT;
 	if (nlocalsplus < 0 || stacksize < 0)
 		return PT_UNWIND_STALE_FRAME;
 	end = frame + ((__u64)nlocalsplus + (__u64)stacksize + l->frame_specials_words) * sizeof(__u64);
@@ -200,7 +244,7 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 {
 	struct frame_walk *w = arg;
 	const struct pt_python_layout *l = w->l;
-	__u64 frame = w->frame, code = 0, type = 0;
+	__u64 frame = w->frame, code = 0;
 	__u32 depth = w->depth;
 
 	if (!frame)
@@ -220,14 +264,14 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 	if (!PT_WALK(read_field)(w->task, frame, l->frame_code, &code))
 		goto fault;
 	code &= ~(__u64)l->code_tag_bits;
-	if (!PT_WALK(read_field)(w->task, code, l->object_type, &type))
+	if (PT_READ(w->s->code, PT_CODE_WINDOW, code, w->task))
 		goto fault;
-	if (type != l->code_type) {
+	if (code_u64(w->s, l->object_type) != l->code_type) {
 		w->failed = PT_UNWIND_NOT_CODE;
 		return 1;
 	}
 	if (w->check_datastack && owner == PT_FRAME_OWNED_BY_THREAD) {
-		__u32 stale = PT_WALK(check_in_datastack)(w, frame, code);
+		__u32 stale = PT_WALK(check_in_datastack)(w, frame);
 
 		if (stale != PT_SAMPLE_COUNT_MAX) {
 			w->failed = stale;
@@ -235,6 +279,7 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 		}
 	}
 	w->s->frames[depth].code = code;
+	w->s->frames[depth].identity = PT_WALK(code_identity)(l, w->task, w->s);
 	if (!PT_WALK(instruction_offset)(l, w->task, frame, code, &w->s->frames[depth].offset))
 		goto fault;
 	w->depth = depth + 1;

@@ -58,12 +58,43 @@ struct pt_python_layout {
 	pt_u16 code_nlocalsplus;     /* int, in the code object */
 	pt_u16 code_stacksize;	     /* int, in the code object */
 	pt_u16 frame_specials_words; /* a frame's size = nlocalsplus + stacksize + this, in words */
+	/* Code object fields that say which code an address held when it was
+	 * sampled (see pt_sample_frame.identity): PyObject * co_filename and
+	 * co_name, int co_firstlineno; and where a str has its length (its
+	 * cached hash follows it, in every version). */
+	pt_u16 code_filename;
+	pt_u16 code_name;
+	pt_u16 code_firstlineno;
+	pt_u16 unicode_length;
 };
 
-/* One frame of a sample. offset < 0: the frame has not started. */
+/* The walker reads a code object's first bytes in one read, and takes from
+ * them every field it needs (ob_type, the identity fields, nlocalsplus and
+ * stacksize): one read where there were three to six. Every CPython from
+ * 3.9 to 3.15 has them all within these bytes, and its code objects are
+ * larger (3.9: 176 bytes; 3.11+: a header of at least 184, then the code);
+ * lib/sampling/kernel-layout.ts refuses a layout with a field beyond. */
+#define PT_CODE_WINDOW 128
+
+/* One frame of a sample. offset < 0: the frame has not started.
+ *
+ * A code object can be freed, and its address given to another, between the
+ * sample and its symbolization in user space (a module's top-level code is
+ * freed once the module has run: a profile of start-up meets this every
+ * time), and so can its strings. So the walker also sends what identifies
+ * the code it saw, and user space symbolizes an address only while the code
+ * there still matches. With the pointers, the identity takes the strings'
+ * lengths and cached hashes (-1 until computed; names are interned, so
+ * hashed): code made again in the same place, string for string, still
+ * differs in them.
+ *   identity = mix over co_filename, co_name (pointers), co_firstlineno,
+ *              then length and hash of co_filename, of co_name
+ *   fold(v) = (u32)v ^ (u32)(v >> 32),  mix(h, v) = h * 0x9e3779b1 ^ fold(v)  (u32, h from 0)
+ * (lib/sampling/symbols.ts codeIdentity computes the same). */
 struct pt_sample_frame {
-	pt_u64 code;   /* code object address */
-	pt_s64 offset; /* byte offset of the instruction in the code */
+	pt_u64 code;	 /* code object address */
+	pt_s32 offset;	 /* byte offset of the instruction in the code */
+	pt_u32 identity; /* of the code seen at `code`, as above */
 };
 
 enum pt_sample_flags {

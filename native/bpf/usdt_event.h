@@ -9,6 +9,7 @@
 typedef __u8 pt_u8;
 typedef __u16 pt_u16;
 typedef __u32 pt_u32;
+typedef __s32 pt_s32;
 typedef __s64 pt_s64;
 typedef __u64 pt_u64;
 #else
@@ -16,6 +17,7 @@ typedef __u64 pt_u64;
 typedef uint8_t pt_u8;
 typedef uint16_t pt_u16;
 typedef uint32_t pt_u32;
+typedef int32_t pt_s32;
 typedef int64_t pt_s64;
 typedef uint64_t pt_u64;
 #endif
@@ -295,12 +297,15 @@ PT_SAMPLE_AT(pt_sample, ns_tid, 28);
 PT_ASSERT(sizeof(struct pt_sample) == 32, "pt_sample size");
 PT_SAMPLE_AT(pt_sample_frame, code, 0);
 PT_SAMPLE_AT(pt_sample_frame, offset, 8);
+PT_SAMPLE_AT(pt_sample_frame, identity, 12);
 PT_ASSERT(sizeof(struct pt_sample_frame) == 16, "pt_sample_frame size");
 PT_SAMPLE_AT(pt_python_layout, runtime, 0);
 PT_SAMPLE_AT(pt_python_layout, code_type, 8);
 PT_SAMPLE_AT(pt_python_layout, match_fsbase, 47);
 PT_SAMPLE_AT(pt_python_layout, frame_specials_words, 62);
-PT_ASSERT(sizeof(struct pt_python_layout) == 64, "pt_python_layout size");
+PT_SAMPLE_AT(pt_python_layout, code_filename, 64);
+PT_SAMPLE_AT(pt_python_layout, unicode_length, 70);
+PT_ASSERT(sizeof(struct pt_python_layout) == 72, "pt_python_layout size");
 PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536,
 	  "a sample's size fits its u16");
 

@@ -7,7 +7,7 @@
  */
 import { TargetMemory } from '../../lib/sampling/memory';
 import { findRuntime } from '../../lib/sampling/runtime';
-import { Symbolizer } from '../../lib/sampling/symbols';
+import { codeIdentity, Symbolizer } from '../../lib/sampling/symbols';
 import { DEFAULT_MAX_CHARS } from '../../lib/sampling/strings';
 import { walkThread } from '../helpers/frame-walk';
 import { killStarted, until } from '../helpers/python';
@@ -63,12 +63,29 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
         expect(got.filter((g) => g.truncated)).toHaveLength(1);
         expect(got.map((g) => g.filename)).toContain('/virtual/subclass-\u00e9/run.py');
 
-        // Cached per (pid, address, generation): the same generation reads nothing again, a new one rereads.
+        // Cached per (pid, address, identity): the same key reads nothing again. The identity
+        // a sample carries must be the code's own (its file and name pointers, first line), or
+        // the code it saw is gone: an error, never the other code's name.
         const size = symbolizer.cache.size;
         frames.forEach((f) => symbolizer.frame(f.code, f.offset));
         expect(symbolizer.cache.size).toBe(size);
-        symbolizer.frame(frames[0].code, frames[0].offset, 1);
+        const code = symbolizer.code(frames[0].code);
+        const str = (field: number) => {
+          const address = memory.u64(frames[0].code + BigInt(field));
+          const length = runtime.layout.unicode.length;
+          return {
+            address,
+            length: memory.i64(address + BigInt(length)),
+            hash: memory.i64(address + BigInt(length + 8)),
+          };
+        };
+        const identity = codeIdentity(str(runtime.layout.code.filename), str(runtime.layout.code.name), code.firstLine);
+        expect(code.identities[0]).toBe(identity);
+        expect(symbolizer.frame(frames[0].code, frames[0].offset, identity)).toEqual(got[0]);
         expect(symbolizer.cache.size).toBe(size + 1);
+        expect(() => symbolizer.frame(frames[0].code, frames[0].offset, (identity ^ 1) >>> 0)).toThrow(
+          expect.objectContaining({ code: 'PYTRACE_CODE_GONE' }),
+        );
       } finally {
         symbolizer.close();
         memory.close();

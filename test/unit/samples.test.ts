@@ -9,7 +9,7 @@ const F = layout.sampling.frame.offsets;
 const V = layout.sampling.values;
 
 function sample(
-  frames: [number, number][],
+  frames: [number, number, number?][],
   o: { pid?: number; tid?: number; cut?: boolean; onCpu?: boolean; nsPid?: number; nsTid?: number } = {},
 ): Buffer {
   const b = Buffer.alloc(layout.sampling.sample.size + frames.length * layout.sampling.frame.size);
@@ -23,10 +23,11 @@ function sample(
   b.writeBigUInt64LE(42n, S.ts);
   b.writeUInt32LE(o.nsPid ?? 0, S.ns_pid);
   b.writeUInt32LE(o.nsTid ?? 0, S.ns_tid);
-  frames.forEach(([code, offset], i) => {
+  frames.forEach(([code, offset, identity], i) => {
     const at = layout.sampling.sample.size + i * layout.sampling.frame.size;
     b.writeBigUInt64LE(BigInt(code), at + F.code);
-    b.writeBigInt64LE(BigInt(offset), at + F.offset);
+    b.writeInt32LE(offset, at + F.offset);
+    b.writeUInt32LE(identity ?? 0, at + F.identity);
   });
   return b;
 }
@@ -40,8 +41,8 @@ test('samples of any depth (one frame is shorter than an event header) and event
     sample([], { cut: true, onCpu: true }),
     sample(
       [
-        [0x7f0000002000, -1],
-        [0x7f0000003000, 0x1234],
+        [0x7f0000002000, -1, 0xdeadbeef],
+        [0x7f0000003000, 0x1234, 7],
       ],
       { nsPid: 1, nsTid: 3 },
     ),
@@ -61,7 +62,7 @@ test('samples of any depth (one frame is shorter than an event header) and event
       cut: false,
       onCpu: false,
       status: V.PT_SAMPLES_SENT,
-      frames: [{ code: 0x7f0000001000, offset: 12 }],
+      frames: [{ code: 0x7f0000001000, offset: 12, identity: 0 }],
     },
     'gc-start',
     { pid: 7, tid: 8, ts: 42n, cut: true, onCpu: true, status: V.PT_SAMPLES_SENT, frames: [] },
@@ -75,8 +76,8 @@ test('samples of any depth (one frame is shorter than an event header) and event
       onCpu: false,
       status: V.PT_SAMPLES_SENT,
       frames: [
-        { code: 0x7f0000002000, offset: -1 },
-        { code: 0x7f0000003000, offset: 0x1234 },
+        { code: 0x7f0000002000, offset: -1, identity: 0xdeadbeef },
+        { code: 0x7f0000003000, offset: 0x1234, identity: 7 },
       ],
     },
   ]);

@@ -3,11 +3,8 @@
  * command it starts, written in the chosen profile format (collapsed stacks
  * by default) when the profile ends (Ctrl-C, --duration, or the target's exit).
  */
-import { spawn } from 'child_process';
-import * as fs from 'fs';
 import { PytraceError } from '../../errors';
 import { Profile, profile } from '../../api/profile';
-import { findRuntime } from '../../sampling/runtime';
 import { ProfileFormat } from '../../profile/formats';
 import { UsageError } from '../args';
 import { note } from '../output';
@@ -66,79 +63,19 @@ export async function recordPid(pid: number, options: SampledOptions): Promise<n
   return 0;
 }
 
-/**
- * Starts `command` stopped (sh stops itself before it execs), lets it exec,
- * and starts sampling as soon as its interpreter is mapped, before Python
- * runs any of the script.
- */
+/** Samples `command` from its first instruction; its exit status is the result. */
 export async function recordCommand(command: string[], options: SampledOptions): Promise<number> {
-  const child = spawn('/bin/sh', ['-c', 'kill -STOP $$; exec "$@"', 'sh', ...command], {
-    stdio: ['inherit', 'inherit', 'inherit'],
-  });
-  const exited = new Promise<number>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1))),
-  );
-  const pid = child.pid!;
-  const shell = safeExe(pid);
-  await waitFor(() => state(pid) === 'T' || state(pid) === undefined, 5000);
-  process.kill(pid, 'SIGCONT');
-  // exec replaces the shell: once the executable changed (and, for a shared
-  // build, the loader mapped libpython), the process is stopped again while
-  // the sampler loads, so Python runs nothing unsampled.
-  let p: Profile | undefined;
-  let lastError: unknown;
-  for (let i = 0; i < 5000 && state(pid) !== undefined && !p; i++) {
-    if (safeExe(pid) !== shell) {
-      process.kill(pid, 'SIGSTOP');
-      await waitFor(() => state(pid) !== 'R' && state(pid) !== 'S' && state(pid) !== 'D', 1000);
-      try {
-        findRuntime(pid);
-        p = await profile(pid, {
-          hz: options.hz,
-          duration: options.duration,
-          subprocesses: options.subprocesses,
-          idle: options.idle,
-        });
-      } catch (e) {
-        lastError = e;
-        if (!(e instanceof PytraceError) || e.code !== 'PYTRACE_NOT_PYTHON') {
-          process.kill(pid, 'SIGCONT');
-          break;
-        }
-      }
-      process.kill(pid, 'SIGCONT');
-      if (p) break;
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  if (!p) {
-    if (state(pid) !== undefined) child.kill('SIGKILL');
-    if (lastError) throw lastError;
-    throw new UsageError(`${command[0]} exited before it could be sampled`, 'record');
-  }
-  await recordProfile(p, `${command.join(' ')} (PID ${pid})`, options);
-  return exited;
-}
-
-function safeExe(pid: number): string | undefined {
+  let p: Profile;
   try {
-    return fs.readlinkSync(`/proc/${pid}/exe`);
-  } catch {
-    return undefined;
+    p = await profile(
+      { command },
+      { hz: options.hz, duration: options.duration, subprocesses: options.subprocesses, idle: options.idle },
+    );
+  } catch (e) {
+    if (e instanceof PytraceError && e.code === 'PYTRACE_NO_PROCESS')
+      throw new UsageError(`${command[0]} exited before it could be sampled`, 'record');
+    throw e;
   }
-}
-
-/** The process's state letter (/proc/PID/stat), undefined when it is gone or a zombie. */
-function state(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const s = stat[stat.lastIndexOf(')') + 2];
-    return s === 'Z' || s === 'X' ? undefined : s;
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitFor(check: () => boolean, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !check() && Date.now() < end;) await new Promise((r) => setTimeout(r, 1));
+  await recordProfile(p, `${command.join(' ')} (PID ${p.pid})`, options);
+  return p.command!.exited;
 }

@@ -48,19 +48,22 @@ async function onePoint(python: string, extra: number, seconds: number) {
   return { depth: samples ? frames / samples : NaN, nsPerSample, samples };
 }
 
-/** Least squares of ns on depth; null without bpf_stats. */
+/** Least squares of ns on depth, each depth's the median of `rounds` interleaved runs; null without bpf_stats. */
 export async function samplingDepthCost(
   python: string,
   seconds: number,
+  rounds: number,
   log: (s: string) => void,
 ): Promise<DepthCost | null> {
   if (!bpfStatsAvailable()) return null;
-  const points = [];
-  for (const extra of DEPTHS) {
-    const point = await onePoint(python, extra, seconds);
-    log(`sampling depth: ${point.depth.toFixed(0)} frames: ${point.nsPerSample.toFixed(0)} ns a sample`);
-    points.push(point);
-  }
+  const runs: Awaited<ReturnType<typeof onePoint>>[][] = DEPTHS.map(() => []);
+  for (let r = 0; r < rounds; r++)
+    for (let i = 0; i < DEPTHS.length; i++) {
+      const point = await onePoint(python, DEPTHS[i], seconds);
+      log(`sampling depth: ${point.depth.toFixed(0)} frames: ${point.nsPerSample.toFixed(0)} ns a sample`);
+      runs[i].push(point);
+    }
+  const points = runs.map((rs) => [...rs].sort((a, b) => a.nsPerSample - b.nsPerSample)[Math.floor(rs.length / 2)]);
   const n = points.length;
   const mx = points.reduce((a, p) => a + p.depth, 0) / n;
   const my = points.reduce((a, p) => a + p.nsPerSample, 0) / n;

@@ -157,7 +157,7 @@ export async function samplingSection(
       kernelNsPerSample = progs.find((p) => p.name.startsWith('sample_to'))?.nsPerRun ?? null;
     }
   }
-  const depth = await samplingDepthCost(python, seconds, log);
+  const depth = await samplingDepthCost(python, Math.min(seconds, 2), rounds, log);
   return { rows, kernelNsPerSample, depth, pySpy };
 }
 

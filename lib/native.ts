@@ -285,11 +285,14 @@ export interface NativeLayout {
       | 'code_name'
       | 'code_firstlineno'
       | 'unicode_length'
+      | 'frame_window_start'
+      | 'frame_window_len'
     >;
     values: Record<
       | 'PT_STACK_MAX'
       | 'PT_OFFSET_NONE'
       | 'PT_CODE_WINDOW'
+      | 'PT_FRAME_WINDOW'
       | 'PT_INSTR_LASTI_BYTES'
       | 'PT_INSTR_LASTI_UNITS'
       | 'PT_INSTR_POINTER'

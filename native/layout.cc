@@ -104,6 +104,8 @@ Napi::Object PythonLayoutRecord(Napi::Env env) {
   PT_FIELD(f, pt_python_layout, code_name);
   PT_FIELD(f, pt_python_layout, code_firstlineno);
   PT_FIELD(f, pt_python_layout, unicode_length);
+  PT_FIELD(f, pt_python_layout, frame_window_start);
+  PT_FIELD(f, pt_python_layout, frame_window_len);
   return Record(env, sizeof(pt_python_layout), f);
 }
 
@@ -117,6 +119,7 @@ Napi::Object Sampling(Napi::Env env) {
   PT_VALUE(v, PT_STACK_MAX);
   PT_VALUE(v, PT_OFFSET_NONE);
   PT_VALUE(v, PT_CODE_WINDOW);
+  PT_VALUE(v, PT_FRAME_WINDOW);
   PT_VALUE(v, PT_INSTR_LASTI_BYTES);
   PT_VALUE(v, PT_INSTR_LASTI_UNITS);
   PT_VALUE(v, PT_INSTR_POINTER);

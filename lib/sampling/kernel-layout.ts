@@ -35,10 +35,30 @@ function checkCodeWindow(l: PythonLayout, version: string): void {
       );
 }
 
+/** The bytes of a frame that hold the fields the walker reads: [start, start + length). */
+function frameWindow(l: PythonLayout, version: string): { start: number; length: number } {
+  const f = l.frame;
+  const fields: [number, number][] = [
+    [f.previous, 8],
+    [f.code, 8],
+    [f.instruction, f.instructionKind === 'pointer' ? 8 : 4],
+    ...(f.owner === NONE ? [] : ([[f.owner, 1]] as [number, number][])),
+  ];
+  const start = Math.min(...fields.map(([at]) => at));
+  const length = Math.max(...fields.map(([at, size]) => at + size)) - start;
+  if (length > V.PT_FRAME_WINDOW)
+    throw new PytraceError(
+      'PYTRACE_UNKNOWN_LAYOUT',
+      `Python ${version} spreads a frame's fields over ${length} bytes; the stack walker reads ${V.PT_FRAME_WINDOW} at once. This version is not supported for sampling yet.`,
+    );
+  return { start, length };
+}
+
 /** The struct pt_python_layout of this process's interpreter. */
 export function kernelLayout(runtime: PythonRuntime): Buffer {
   const l = runtime.layout;
   checkCodeWindow(l, runtime.version.text);
+  const frame = frameWindow(l, runtime.version.text);
   const b = Buffer.alloc(P.size);
   const u16 = (field: keyof typeof P.offsets, v: number) =>
     b.writeUInt16LE(v === NONE ? V.PT_OFFSET_NONE : v, P.offsets[field]);
@@ -76,5 +96,7 @@ export function kernelLayout(runtime: PythonRuntime): Buffer {
   u16('code_name', l.code.name);
   u16('code_firstlineno', l.code.firstlineno);
   u16('unicode_length', l.unicode.length);
+  u16('frame_window_start', frame.start);
+  u16('frame_window_len', frame.length);
   return b;
 }

@@ -17,7 +17,8 @@
 struct sample_scratch {
 	struct pt_sample hdr;
 	struct pt_sample_frame frames[PT_STACK_MAX];
-	/* Not sent: the first bytes of the code object being looked at. */
+	/* Not sent: the frame and the code object being looked at (their windows). */
+	__u8 frame[PT_FRAME_WINDOW];
 	__u8 code[PT_CODE_WINDOW];
 };
 
@@ -82,25 +83,52 @@ struct frame_walk {
 /* enum _frameowner's FRAME_OWNED_BY_THREAD (3.11+): a frame in the thread's data stack. */
 #define PT_FRAME_OWNED_BY_THREAD 0
 
-/* A field of the code window at a layout's offset (bounded for the verifier;
- * kernel-layout.ts puts every field inside, so the bound never bites). */
-static __always_inline __u64 code_u64(const struct sample_scratch *s, __u16 off)
+/* A field of a window (PT_CODE_WINDOW = PT_FRAME_WINDOW bytes) at its offset
+ * there (bounded for the verifier; kernel-layout.ts puts every field inside,
+ * so the bound never bites). */
+static __always_inline __u64 window_u64(const __u8 *window, __u32 off)
 {
 	if (off > PT_CODE_WINDOW - sizeof(__u64))
 		return 0;
-	return *(const __u64 *)(s->code + off);
+	return *(const __u64 *)(window + off);
 }
 
-static __always_inline __s32 code_s32(const struct sample_scratch *s, __u16 off)
+static __always_inline __s32 window_s32(const __u8 *window, __u32 off)
 {
 	if (off > PT_CODE_WINDOW - sizeof(__s32))
 		return -1;
-	return *(const __s32 *)(s->code + off);
+	return *(const __s32 *)(window + off);
 }
+
+static __always_inline __u8 window_u8(const __u8 *window, __u32 off)
+{
+	if (off > PT_CODE_WINDOW - 1)
+		return 0xff;
+	return window[off];
+}
+
+#define code_u64(s, off) window_u64((s)->code, off)
+#define code_s32(s, off) window_s32((s)->code, off)
+/* A frame field, by its offset in the frame. */
+#define frame_u64(s, l, off) window_u64((s)->frame, (__u32)(off) - (l)->frame_window_start)
+#define frame_s32(s, l, off) window_s32((s)->frame, (__u32)(off) - (l)->frame_window_start)
+#define frame_u8(s, l, off)  window_u8((s)->frame, (__u32)(off) - (l)->frame_window_start)
 
 static __always_inline __u32 identity_mix(__u32 h, __u64 v)
 {
 	return h * 0x9e3779b1u ^ ((__u32)v ^ (__u32)(v >> 32));
+}
+
+/* Byte offset of the frame's instruction in its code (see enum pt_instruction_kind). */
+static __always_inline __s32 instruction_offset(const struct pt_python_layout *l,
+						const struct sample_scratch *s, __u64 code)
+{
+	if (l->instruction_kind == PT_INSTR_POINTER)
+		/* code is far under 2 GiB */
+		return (__s32)(frame_u64(s, l, l->frame_instruction) - (code + l->code_units));
+	__s32 lasti = frame_s32(s, l, l->frame_instruction);
+
+	return l->instruction_kind == PT_INSTR_LASTI_UNITS && lasti >= 0 ? lasti * 2 : lasti;
 }
 
 #endif
@@ -182,27 +210,6 @@ static __always_inline __u32 PT_WALK(code_identity)(const struct pt_python_layou
 	return identity_mix(h, n[1]);
 }
 
-/* Byte offset of the frame's instruction in its code (see enum pt_instruction_kind). */
-static __always_inline bool PT_WALK(instruction_offset)(const struct pt_python_layout *l,
-							struct task_struct *task, __u64 frame, __u64 code,
-							__s32 *out)
-{
-	if (l->instruction_kind == PT_INSTR_POINTER) {
-		__u64 p = 0;
-
-		if (!PT_WALK(read_field)(task, frame, l->frame_instruction, &p))
-			return false;
-		*out = (__s32)(p - (code + l->code_units)); /* code is far under 2 GiB */
-		return true;
-	}
-	int lasti = 0;
-
-	if (PT_READ(&lasti, sizeof(lasti), frame + l->frame_instruction, task))
-		return false;
-	*out = l->instruction_kind == PT_INSTR_LASTI_UNITS && lasti >= 0 ? lasti * 2 : lasti;
-	return true;
-}
-
 /* Is this frame of the thread where its data stack has it? The thread pushes
  * its frames there in call order, each right above its caller's, and moves on
  * to a new chunk when one is full: so the innermost ends at datastack_top and
@@ -254,16 +261,16 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 		return 1;
 	}
 	__u8 owner = 0xff;
+	__u32 len = l->frame_window_len;
 
+	if (len > PT_FRAME_WINDOW || PT_READ(w->s->frame, len, frame + l->frame_window_start, w->task))
+		goto fault;
 	if (l->frame_owner != PT_OFFSET_NONE) {
-		if (PT_READ(&owner, 1, frame + l->frame_owner, w->task))
-			goto fault;
+		owner = frame_u8(w->s, l, l->frame_owner);
 		if (owner >= l->not_python_owner) /* a shim frame: C stack or interpreter entry */
 			goto next;
 	}
-	if (!PT_WALK(read_field)(w->task, frame, l->frame_code, &code))
-		goto fault;
-	code &= ~(__u64)l->code_tag_bits;
+	code = frame_u64(w->s, l, l->frame_code) & ~(__u64)l->code_tag_bits;
 	if (PT_READ(w->s->code, PT_CODE_WINDOW, code, w->task))
 		goto fault;
 	if (code_u64(w->s, l->object_type) != l->code_type) {
@@ -280,12 +287,10 @@ static long PT_WALK(frame_step)(__u32 i, void *arg)
 	}
 	w->s->frames[depth].code = code;
 	w->s->frames[depth].identity = PT_WALK(code_identity)(l, w->task, w->s);
-	if (!PT_WALK(instruction_offset)(l, w->task, frame, code, &w->s->frames[depth].offset))
-		goto fault;
+	w->s->frames[depth].offset = instruction_offset(l, w->s, code);
 	w->depth = depth + 1;
 next:
-	if (!PT_WALK(read_field)(w->task, frame, l->frame_previous, &w->frame))
-		goto fault;
+	w->frame = frame_u64(w->s, l, l->frame_previous);
 	return 0;
 fault:
 	w->failed = PT_UNWIND_READ_FAULT;

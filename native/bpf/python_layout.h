@@ -66,6 +66,11 @@ struct pt_python_layout {
 	pt_u16 code_name;
 	pt_u16 code_firstlineno;
 	pt_u16 unicode_length;
+	/* The frame's fields above (previous, code, instruction, owner) lie within these
+	 * bytes of it, read at once: one read where there were four. */
+	pt_u16 frame_window_start;
+	pt_u16 frame_window_len; /* at most PT_FRAME_WINDOW; never past the frame's end */
+	pt_u32 pad;
 };
 
 /* The walker reads a code object's first bytes in one read, and takes from
@@ -75,6 +80,8 @@ struct pt_python_layout {
  * larger (3.9: 176 bytes; 3.11+: a header of at least 184, then the code);
  * lib/sampling/kernel-layout.ts refuses a layout with a field beyond. */
 #define PT_CODE_WINDOW 128
+/* The most of a frame read at once (3.9/3.10: 88 bytes of PyFrameObject; 3.11+: 38-75). */
+#define PT_FRAME_WINDOW 128
 
 /* One frame of a sample. offset < 0: the frame has not started.
  *

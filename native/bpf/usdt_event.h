@@ -305,7 +305,8 @@ PT_SAMPLE_AT(pt_python_layout, match_fsbase, 47);
 PT_SAMPLE_AT(pt_python_layout, frame_specials_words, 62);
 PT_SAMPLE_AT(pt_python_layout, code_filename, 64);
 PT_SAMPLE_AT(pt_python_layout, unicode_length, 70);
-PT_ASSERT(sizeof(struct pt_python_layout) == 72, "pt_python_layout size");
+PT_SAMPLE_AT(pt_python_layout, frame_window_len, 74);
+PT_ASSERT(sizeof(struct pt_python_layout) == 80, "pt_python_layout size");
 PT_ASSERT(sizeof(struct pt_sample) + PT_STACK_MAX * sizeof(struct pt_sample_frame) < 65536,
 	  "a sample's size fits its u16");
 

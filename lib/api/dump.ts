@@ -17,6 +17,9 @@ import { assertPrivileged } from './trace';
 
 const V = layout.sampling.values;
 
+/** Statuses of a walk that failed: a read of a running thread may, the next may not. */
+const FAILED = new Set<ThreadStatus>(['stale-frame', 'unreadable', 'not-code']);
+
 /** How many reads a thread gets to come out the same twice in a row (see settledThreads). */
 const MAX_READS = 200;
 
@@ -89,9 +92,12 @@ export async function dump(pid: number): Promise<DumpedThread[]> {
  * A thread running on another CPU is read while it runs: caught pushing or
  * popping a frame (a call-heavy loop does so all the time), its chain is torn
  * (3.11/3.12 see it against the data stack, as stale-frame; 3.13+ publish
- * nothing to check it by). So each thread is read until two reads in a row
- * agree, status and every frame; a blocked thread agrees at once. A read is
- * one pass of the task iterator: microseconds.
+ * nothing to check it by, and a torn link there can point anywhere: a read
+ * fault, or not a code object). So each thread is read until two reads in a
+ * row agree on a stack, status and every frame; a failed walk never settles
+ * it (a thread whose walk fails every time comes out as its last read had
+ * it). A blocked thread agrees at once. A read is one pass of the task
+ * iterator: microseconds.
  */
 function settledThreads(read: () => DumpedThread[]): DumpedThread[] {
   const settled = new Map<number, DumpedThread>();
@@ -101,7 +107,7 @@ function settledThreads(read: () => DumpedThread[]): DumpedThread[] {
     last = read();
     for (const t of last) {
       const before = previous.get(t.tid);
-      if (!settled.has(t.tid) && before && t.status !== 'stale-frame' && sameStack(before, t)) settled.set(t.tid, t);
+      if (!settled.has(t.tid) && before && !FAILED.has(t.status) && sameStack(before, t)) settled.set(t.tid, t);
     }
     if (last.every((t) => settled.has(t.tid))) break;
     previous = new Map(last.map((t) => [t.tid, t]));

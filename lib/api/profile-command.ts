@@ -7,6 +7,7 @@
 import { ChildProcess, spawn, StdioOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import { readStat } from '../discovery/proc';
 import { PytraceError } from '../errors';
 import { findRuntime } from '../sampling/runtime';
 import { shownValue } from './options';
@@ -109,13 +110,8 @@ function exeOf(pid: number): string | undefined {
 
 /** The process's state letter (/proc/PID/stat), undefined when it is gone or a zombie. */
 function state(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const s = stat[stat.lastIndexOf(')') + 2];
-    return s === 'Z' || s === 'X' ? undefined : s;
-  } catch {
-    return undefined;
-  }
+  const s = readStat(pid)?.state;
+  return s === 'Z' || s === 'X' ? undefined : s;
 }
 
 async function waitFor(check: () => boolean, ms: number): Promise<void> {

@@ -1,7 +1,8 @@
 """One thread spins on a CPU in spin() while another waits in blocked() on
 an event (off the CPU all along). Protocol: "result <json>" (the file, both
 threads' ids, the line blocked() waits at), "ready", a line on stdin, 1 s of
-CPU in spin(), "done", and it waits on stdin."""
+CPU in spin(), "done", and it waits on stdin (off the CPU, as it does for
+"go": the timer samples it there)."""
 import json
 import sys
 import threading

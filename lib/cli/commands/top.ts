@@ -1,10 +1,11 @@
 /** pytrace top: the most frequently entered Python functions, refreshed each interval. */
 import * as fs from 'fs';
-import { CallCount, countCalls, pythonBinaries, PytraceError } from '../../index';
+import { CallCount, countCalls, describe, pythonBinaries, PytraceError } from '../../index';
 import { Command, parse, parsePid, positiveNumber, UsageError } from '../args';
 import { note, Output, printHelp } from '../output';
 import { header, outputWidth, row, totals, widthsFor } from '../top-layout';
 import { refreshUntilStopped } from '../refresh';
+import { findRuntime } from '../../sampling/runtime';
 import { topSampled } from './top-sampled';
 
 const help = `Usage: pytrace top [--pid PID]... [--interval S] [--limit N] [--iterations N] [--json]
@@ -31,13 +32,38 @@ Options:
                    the interval (calls) and since the start (totalCalls)
   --sample         sample the stacks of one process instead (no markers
                    needed): per function the share of samples it ran in
-                   (%OWN) and was on the stack of (%TOTAL), since the start
+                   (%OWN) and was on the stack of (%TOTAL), since the start.
+                   One --pid whose build has no call markers (3.12-3.14, or
+                   no markers at all) is sampled so without it, saying so
   --hz N           with --sample: samples a second of CPU time (default 99)
   -h, --help       this help
 
 Exit status: 0 when it ran, 1 on a pytrace error, 2 on bad usage.`;
 
 const CLEAR = '\x1b[2J\x1b[1;1H';
+
+/**
+ * Why the calls of a Python process cannot be counted (its build fires no
+ * call marker); undefined if they can, or if it is not a CPython that
+ * sampling can read either (countCalls then says what it is).
+ */
+function whyNoCalls(pid: number): string | undefined {
+  let why: string;
+  try {
+    const entry = describe(pid).events['function-entry'];
+    if (entry.available) return undefined;
+    why = entry.note ?? 'This build has no call markers.';
+  } catch (e) {
+    if (!(e instanceof PytraceError) || e.code !== 'PYTRACE_NO_MARKERS') return undefined;
+    why = `${e.message.split('. ')[0]}.`;
+  }
+  try {
+    findRuntime(pid);
+  } catch {
+    return undefined;
+  }
+  return why;
+}
 
 /** foreach (... in fn_calls- limit N): most calls first; ties in a stable order. */
 export function topN(counts: CallCount[], limit: number): CallCount[] {
@@ -109,6 +135,13 @@ export const top: Command = {
         );
     }
     // Without `binaries`, the counter also takes up Pythons that appear later (containers).
+    // One process whose build fires no call markers (3.12-3.14, or a build without any):
+    // say so, and sample it instead, as --sample does.
+    const uncountable = pids?.length === 1 ? whyNoCalls(pids[0]) : undefined;
+    if (uncountable) {
+      note(`PID ${pids![0]}: ${uncountable} Sampling its stacks instead (top --sample).`);
+      return topSampled(sampledOptions(values));
+    }
     const counter = await countCalls(pids ? { pids } : {});
     note(
       `counting calls in ${pids ? `PID ${pids.join(', ')}` : `every process of ${binaries.join(', ')} (and of Pythons started later)`}, Ctrl-C to stop`,

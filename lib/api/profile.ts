@@ -280,27 +280,14 @@ export async function profile(target: ProfileTarget, options: ProfileOptions = {
     );
   const runtime = findRuntime(pid);
   assertPrivileged();
-  const transport = chooseTransport(opts);
   const otherNamespace = fs.readlinkSync(`/proc/${pid}/ns/pid`) !== fs.readlinkSync('/proc/self/ns/pid');
-  const symbols = new SampleSymbols(runtime);
-  const made: { profile?: Profile } = {};
-  let native: NativeTrace;
-  try {
-    native = openSampler(pid, transport, opts, otherNamespace, made);
-  } catch (e) {
-    symbols.close();
-    throw fromNative(e);
-  }
-  const result = (made.profile = new Profile(pid, opts, transport, symbols, native));
-  try {
-    native.profileProcess(pid, kernelLayout(runtime));
-    native.attachSampling(opts.hz);
-  } catch (e) {
-    await result.close();
-    throw fromNative(e);
-  }
-  native.start();
-  return result;
+  return startProfile(
+    pid,
+    opts,
+    otherNamespace,
+    () => new SampleSymbols(runtime),
+    (native) => native.profileProcess(pid, kernelLayout(runtime)),
+  );
 }
 
 /**
@@ -314,20 +301,39 @@ async function profileBinary(binary: string, opts: ResolvedProfileOptions): Prom
       "subprocesses goes with a process: a binary's profile has every process that execs it already. Pass { binary, pid } to follow one process's children.",
     );
   assertPrivileged();
-  const transport = chooseTransport(opts);
-  const made: { profile?: Profile } = {};
-  let native: NativeTrace;
-  try {
-    native = openSampler(-1, transport, opts, true, made);
-  } catch (e) {
-    throw fromNative(e);
-  }
-  const result = (made.profile = new Profile(-1, opts, transport, null, native));
-  try {
+  return startProfile(-1, opts, true, null, (native, result) => {
     native.traceFiles(startingFiles(binary, []));
     const running = processesOfBinary(binary);
     native.traceFiles(startingFiles(binary, running));
     for (const p of running) result.addProcess(p.pid);
+  });
+}
+
+/**
+ * Opens the sampler, makes its Profile, lets `setup` say what to profile,
+ * attaches the sampler on every CPU and starts it; on a failure, nothing is
+ * left open.
+ */
+async function startProfile(
+  pid: number,
+  opts: ResolvedProfileOptions,
+  nsIds: boolean,
+  makeSymbols: (() => SampleSymbols) | null,
+  setup: (native: NativeTrace, profile: Profile) => void,
+): Promise<Profile> {
+  const transport = chooseTransport(opts);
+  const symbols = makeSymbols?.() ?? null;
+  const made: { profile?: Profile } = {};
+  let native: NativeTrace;
+  try {
+    native = openSampler(pid, transport, opts, nsIds, made);
+  } catch (e) {
+    symbols?.close();
+    throw fromNative(e);
+  }
+  const result = (made.profile = new Profile(pid, opts, transport, symbols, native));
+  try {
+    setup(native, result);
     native.attachSampling(opts.hz);
   } catch (e) {
     await result.close();

@@ -5,9 +5,9 @@
  * K's parity, so a frame shown under another code's name shows as an f_K under
  * the wrong caller (or in the wrong file).
  */
-import { profile, SampleEvent } from '../../lib/api/profile';
+import { SampleEvent } from '../../lib/api/profile';
 import { killStarted } from '../helpers/python';
-import { cleanups, interpreterRows } from './interpreters';
+import { cleanups, interpreterRows, sampledRun } from './interpreters';
 
 afterEach(killStarted);
 afterAll(() => cleanups.forEach((remove) => remove()));
@@ -29,16 +29,11 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
     "frames of freed and reused code objects are <unknown> or their own, never another code's",
     async () => {
       const { pid, child } = await interpreter.start!('code_reuse.py');
-      const p = await profile(pid, { hz: 499 });
-      const samples: SampleEvent[] = [];
       // A busy event loop now and then (as a user's may be): the batches that follow carry
       // samples of code freed, its address reused, since they were taken.
-      p.on('sample', (s) => {
-        if (samples.push(s) % 50 === 0) for (const end = Date.now() + 30; Date.now() < end;);
+      const { profile: p, samples } = await sampledRun(pid, child, 499, 'go', (_, n) => {
+        if (n % 50 === 0) for (const end = Date.now() + 30; Date.now() < end;);
       });
-      child.send('go\n');
-      await child.line((l) => l === 'done', 30_000);
-      await p.close();
 
       const wrong: string[] = [];
       for (const s of samples)

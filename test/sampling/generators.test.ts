@@ -5,9 +5,9 @@
  * the one awaiting it, each at a line of its own; and the time splits as the
  * script spends it.
  */
-import { profile, SampleEvent } from '../../lib/api/profile';
+import { SampleEvent } from '../../lib/api/profile';
 import { killStarted } from '../helpers/python';
-import { cleanups, interpreterRows } from './interpreters';
+import { cleanups, interpreterRows, reportOf, sampledRun } from './interpreters';
 
 afterEach(killStarted);
 afterAll(() => cleanups.forEach((remove) => remove()));
@@ -38,15 +38,8 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
     'a generator under the frame that resumes it, a coroutine under the one awaiting it; the time split 1:1',
     async () => {
       const { pid, child } = await interpreter.start!('generators.py');
-      const reported = JSON.parse(
-        (await child.line((l) => l.startsWith('result '))).slice('result '.length),
-      ) as Reported;
-      const p = await profile(pid, { hz: 499 });
-      const samples: SampleEvent[] = [];
-      p.on('sample', (s) => samples.push(s));
-      child.send('go\n');
-      await child.line((l) => l === 'done', 30_000);
-      await p.close();
+      const reported = await reportOf<Reported>(child);
+      const { samples } = await sampledRun(pid, child, 499);
 
       const leafIs = (name: string) => samples.filter((s) => s.frames[0]?.function === name);
       const inGenerator = leafIs('gen_spin');

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { build, Build, IN_ROOT, Isolation, startIn, VERSIONS } from '../helpers/builds';
+import { profile, Profile, SampleEvent } from '../../lib/api/profile';
 import { Child, startChild, tempDir } from '../helpers/python';
 
 export const SAMPLING_SCRIPTS = path.resolve(__dirname, 'scripts');
@@ -117,3 +118,32 @@ for (const i of INTERPRETERS.filter((i) => i.absent)) console.warn(`skipped ${i.
 export const interpreterRows = INTERPRETERS.map(
   (i) => [i.label + (i.absent ? ` (skipped: ${i.absent})` : ''), i] as const,
 );
+
+/** The script's "result <json>" line, parsed. */
+export async function reportOf<T>(child: Child): Promise<T> {
+  return JSON.parse((await child.line((l) => l.startsWith('result '))).slice('result '.length)) as T;
+}
+
+/**
+ * A profile of `pid` at `hz` over the script's work: sends `go`, takes every
+ * sample (through `onSample` too, when given) until the script says "done",
+ * then closes the profile.
+ */
+export async function sampledRun(
+  pid: number,
+  child: Child,
+  hz: number,
+  go = 'go',
+  onSample?: (s: SampleEvent, n: number) => void,
+): Promise<{ profile: Profile; samples: SampleEvent[] }> {
+  const p = await profile(pid, { hz });
+  const samples: SampleEvent[] = [];
+  p.on('sample', (s) => {
+    const n = samples.push(s);
+    onSample?.(s, n);
+  });
+  child.send(`${go}\n`);
+  await child.line((l) => l === 'done', 60_000);
+  await p.close();
+  return { profile: p, samples };
+}

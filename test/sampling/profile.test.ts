@@ -5,9 +5,9 @@
  * in (file, function, line exactly), and the leaves' shares within 3 points
  * of 75% / 25%.
  */
-import { profile, SampleEvent } from '../../lib/api/profile';
+import { SampleEvent } from '../../lib/api/profile';
 import { killStarted } from '../helpers/python';
-import { cleanups, interpreterRows } from './interpreters';
+import { cleanups, interpreterRows, reportOf, sampledRun } from './interpreters';
 
 afterEach(killStarted);
 afterAll(() => cleanups.forEach((remove) => remove()));
@@ -51,15 +51,8 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
     'every sample is a stack the script can be in, and the leaves take 3:1 of the CPU within 3 points',
     async () => {
       const { pid, child } = await interpreter.start!('shares.py');
-      const reported = JSON.parse(
-        (await child.line((l) => l.startsWith('result '))).slice('result '.length),
-      ) as Reported;
-      const p = await profile(pid, { hz: 499 });
-      const samples: SampleEvent[] = [];
-      p.on('sample', (s) => samples.push(s));
-      child.send('go\n');
-      await child.line((l) => l === 'done', 30_000);
-      await p.close();
+      const reported = await reportOf<Reported>(child);
+      const { profile: p, samples } = await sampledRun(pid, child, 499);
 
       const wrong = samples.map((s) => notAStackOf(reported, s.frames)).filter((w) => w !== null);
       expect(wrong.slice(0, 5)).toEqual([]);

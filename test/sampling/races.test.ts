@@ -17,7 +17,7 @@ import { profile, SampleEvent } from '../../lib/api/profile';
 import { headerLayout, NONE } from '../../lib/sampling/layout';
 import { killStarted } from '../helpers/python';
 import { CallGraph, notAStackOf } from './call-graph';
-import { cleanups, interpreterRows } from './interpreters';
+import { cleanups, interpreterRows, reportOf, sampledRun } from './interpreters';
 
 afterEach(killStarted);
 afterAll(() => cleanups.forEach((remove) => remove()));
@@ -27,13 +27,8 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
     'C-level re-entries from two depths at 4999 Hz: every sample is a stack the script can be in',
     async () => {
       const { pid, child } = await interpreter.start!('reentry.py');
-      const graph = JSON.parse((await child.line((l) => l.startsWith('result '))).slice('result '.length)) as CallGraph;
-      const p = await profile(pid, { hz: 4999 });
-      const samples: SampleEvent[] = [];
-      p.on('sample', (s) => samples.push(s));
-      child.send('go\n');
-      await child.line((l) => l === 'done', 60_000);
-      await p.close();
+      const graph = await reportOf<CallGraph>(child);
+      const { profile: p, samples } = await sampledRun(pid, child, 4999);
 
       const wrong = samples.map((s) => notAStackOf(graph, s.frames)).filter((w) => w !== null);
       expect(wrong.slice(0, 5)).toEqual([]);

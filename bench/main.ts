@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   }
   if (on('writers')) {
     log(`writers: ${s.writerEvents} events per run, to a file`);
-    results.writers = writersSection(s);
+    results.writers = await writersSection(s);
   }
   if (on('latency') || on('memory')) {
     log(`latency and memory: ${s.memorySeconds} s at full rate`);

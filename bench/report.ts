@@ -61,14 +61,14 @@ export function targets(r: Results): Target[] {
     });
   }
   for (const w of r.writers ?? [])
-    if (w.perSecond && w.key !== 'exact-profile')
+    if (w.perSecond && w.key !== 'exact-profile' && w.key !== 'file-system')
       t.push({
         name: `writer: ${w.label}`,
         measured: mega(w.median),
         target: '>= 2.00 M/s',
         pass: w.median >= 2e6,
-        // Beside it, the rate per second of CPU the writer had: on a shared machine, what one core of its own gives.
-        note: `${w.median >= 2e6 ? '' : `${fix(2e6 / w.median, 2)}x short; `}${mega(w.cpuMedian)} per CPU-second`,
+        // Beside it, the rate per second of CPU the JS thread had: on a shared machine, what one core of its own gives.
+        note: `${w.median >= 2e6 ? '' : `${fix(2e6 / w.median, 2)}x short; `}${mega(w.jsCpuMedian)} per JS-thread CPU-second`,
       });
   const timed = r.capacity?.find((x) => x.path === 'trace-calls');
   const untimed = r.capacity?.find((x) => x.path === 'trace-calls-untimed');
@@ -194,15 +194,23 @@ export function render(r: Results): string {
     );
   }
   if (r.writers) {
-    out += `\nWriters: decoded events (nested calls, returns with durations) written on one JS thread, median of ${m.runs}\n`;
+    out += `\nWriters: decoded events (nested calls, returns with durations) made into text on one JS thread, in batches as a Trace gives them; per CPU-second of the JS thread, and of all threads (libuv's write the text files behind it); median of ${m.runs}\n`;
     out += table(
-      ['writer', 'events/s', 'spread', 'per CPU-second', 'bytes/event', 'heap MiB after'],
+      ['writer', 'events/s', 'spread', 'per JS CPU-s', 'per CPU-s', 'bytes/event', 'heap MiB after'],
       r.writers.map((w) =>
         w.perSecond
-          ? [w.label, mega(w.median), pct(w.spread), mega(w.cpuMedian), fix(w.bytesPerEvent, 1), fix(w.heapMiB, 1)]
-          : [w.label, 'not in the tree yet', '', '', '', ''],
+          ? [
+              w.label,
+              mega(w.median),
+              pct(w.spread),
+              mega(w.jsCpuMedian),
+              mega(w.cpuMedian),
+              fix(w.bytesPerEvent, 1),
+              fix(w.heapMiB, 1),
+            ]
+          : [w.label, 'not in the tree yet', '', '', '', '', ''],
       ),
-      [false, true, true, true, true, true],
+      [false, true, true, true, true, true, true],
     );
   }
   if (r.profileWriters) {

@@ -328,8 +328,10 @@ export interface WriterRow {
   perSecond: number[] | null;
   median: number;
   spread: number;
-  /** The median of events per CPU-second. */
+  /** The median of events per CPU-second, every thread. */
   cpuMedian: number;
+  /** The median of events per CPU-second of the JS thread. */
+  jsCpuMedian: number;
   bytesPerEvent: number;
   heapMiB: number;
 }
@@ -337,21 +339,24 @@ export interface WriterRow {
 const WRITERS: [WriterKey, string][] = [
   ['text', 'text (the dtrace hierarchy), to a file'],
   ['ndjson', 'NDJSON (run --json -o), to a file'],
+  ['file-system', "the file system alone: NDJSON's bytes"],
   ['trace-event', 'Trace Event JSON (record --exact)'],
   ['exact-profile', 'exact profile (StackProfile, no file)'],
   ['collapsed', 'collapsed exact profile, to a file'],
 ];
 
-export function writersSection(s: Settings): WriterRow[] {
+export async function writersSection(s: Settings): Promise<WriterRow[]> {
   const all = new Map<WriterKey, number[]>(WRITERS.map(([k]) => [k, []]));
   const cpu = new Map<WriterKey, number[]>(WRITERS.map(([k]) => [k, []]));
+  const jsCpu = new Map<WriterKey, number[]>(WRITERS.map(([k]) => [k, []]));
   const last = new Map<WriterKey, { bytes: number; heapMiB: number }>();
   for (let round = 0; round < s.runs; round++)
     for (const [k, label] of WRITERS) {
-      const r = measureWriter(k, s.writerEvents);
+      const r = await measureWriter(k, s.writerEvents);
       if (!r) continue;
       all.get(k)!.push(r.perSecond);
       cpu.get(k)!.push(r.perCpuSecond);
+      jsCpu.get(k)!.push(r.perJsCpuSecond);
       last.set(k, { bytes: r.bytes, heapMiB: Math.max(r.heapMiB, last.get(k)?.heapMiB ?? 0) });
       s.log(`  round ${round + 1}/${s.runs}  ${label.padEnd(42)} ${(r.perSecond / 1e6).toFixed(2)} M/s`);
     }
@@ -366,9 +371,20 @@ export function writersSection(s: Settings): WriterRow[] {
           median: median(rates),
           spread: spread(rates),
           cpuMedian: median(cpu.get(k)!),
+          jsCpuMedian: median(jsCpu.get(k)!),
           bytesPerEvent: l!.bytes / s.writerEvents,
           heapMiB: l!.heapMiB,
         }
-      : { key: k, label, perSecond: null, median: NaN, spread: NaN, cpuMedian: NaN, bytesPerEvent: NaN, heapMiB: NaN };
+      : {
+          key: k,
+          label,
+          perSecond: null,
+          median: NaN,
+          spread: NaN,
+          cpuMedian: NaN,
+          jsCpuMedian: NaN,
+          bytesPerEvent: NaN,
+          heapMiB: NaN,
+        };
   });
 }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as tty from 'tty';
 import { CliError } from './args';
 import { jsonSafe, printable } from './escape';
+import { FileBehind } from './file-behind';
 
 /** Writes of at most this many bytes to a pipe are never interleaved with other writers'. */
 const PIPE_BUF = 4096;
@@ -30,23 +31,6 @@ export function writeAll(fd: number, data: string | Buffer): boolean {
   return true;
 }
 
-/** Where writeFileText() encodes, kept: a new one per write cost page faults (measured). */
-let scratch = Buffer.alloc(0);
-const SCRATCH_MAX = 4 << 20;
-
-/**
- * Writes `text` to a regular file: encoded into a kept buffer, which gives
- * the byte count with it (a string handed to writeSync is encoded into fresh
- * memory, and counting its bytes took another pass: 15% slower, measured).
- */
-export function writeFileText(fd: number, text: string): void {
-  const room = text.length * 3; // UTF-8 of any UTF-16 string fits
-  if (room > SCRATCH_MAX) return void writeAll(fd, Buffer.from(text));
-  if (scratch.length < room) scratch = Buffer.allocUnsafe(Math.max(room, 1 << 18));
-  const n = scratch.write(text, 0, 'utf8');
-  writeAll(fd, scratch.subarray(0, n));
-}
-
 export interface OutputOptions {
   /** Write to this file instead of stdout. */
   file?: string;
@@ -69,6 +53,10 @@ export class Output {
   private closedReader = false;
   private onClosed: (() => void)[] = [];
   private fd = 1;
+  /** A regular file given with -o: written behind this thread. */
+  private behind: FileBehind | null = null;
+  /** The first write that failed other than by the reader leaving. */
+  private failure: Error | null = null;
 
   constructor(private options: OutputOptions = {}) {
     if (options.file === undefined) return;
@@ -77,6 +65,7 @@ export class Output {
     } catch (e) {
       throw new CliError(`cannot write ${options.file}: ${(e as Error).message}`);
     }
+    if (FileBehind.suits(this.fd)) this.behind = new FileBehind(this.fd);
   }
 
   get isTTY(): boolean {
@@ -94,8 +83,13 @@ export class Output {
   }
 
   line(s: string): void {
+    this.text(s + '\n');
+  }
+
+  /** Whole lines, each with its newline. */
+  text(s: string): void {
     if (this.closedReader) return;
-    this.pending += s + '\n';
+    this.pending += s;
     if (this.pending.length >= 1 << 16) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -116,10 +110,12 @@ export class Output {
   flush(): void {
     this.scheduled = false;
     if (!this.pending.length) return;
-    if (this.options.file !== undefined && !this.closedReader) {
+    if (this.behind && !this.closedReader) {
       const text = this.pending;
       this.pending = '';
-      return writeFileText(this.fd, text);
+      this.behind.write(text);
+      if (this.behind.failed) this.readerGone(); // nothing more to write: stop what makes it
+      return;
     }
     const bytes = Buffer.from(this.pending);
     this.pending = '';
@@ -133,20 +129,43 @@ export class Output {
   }
 
   private emit(bytes: Buffer): void {
-    if (this.closedReader || writeAll(this.fd, bytes)) return;
+    if (this.closedReader) return;
+    try {
+      if (writeAll(this.fd, bytes)) return;
+    } catch (e) {
+      this.failure = e as Error; // a full disk, an I/O error: said by drained()
+    }
     // The reader went away (| head): stop quietly, like other filters do.
+    this.readerGone();
+  }
+
+  private readerGone(): void {
+    if (this.closedReader) return;
     this.closedReader = true;
     this.pending = '';
     const listeners = this.onClosed.splice(0);
     setImmediate(() => listeners.forEach((f) => f()));
   }
 
-  /** Writes what is pending; closes a file. */
+  /**
+   * Writes what is pending; closes a file. Output that could not be written
+   * (a full disk, an I/O error) is an error here, naming where it went.
+   */
   async drained(): Promise<void> {
     this.flush();
-    if (this.options.file !== undefined && !this.closedReader) {
+    try {
+      await this.behind?.done();
+    } catch (e) {
+      this.failure ??= e as Error;
+    }
+    if (this.options.file !== undefined && this.fd >= 0) {
       fs.closeSync(this.fd);
+      this.fd = -1;
       this.closedReader = true;
+    }
+    if (this.failure) {
+      const where = this.options.file ?? 'standard output';
+      throw new CliError(`cannot write ${where}: ${this.failure.message}`);
     }
   }
 }

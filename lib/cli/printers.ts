@@ -10,9 +10,10 @@ import { markerOf } from '../markers';
 import { CallPairing } from '../stream/calls';
 import { printable, shown, wasCut } from './escape';
 import { formatDuration, Output } from './output';
-import { eventJson, eventJsonWith } from './ndjson';
+import { eventJson, eventLineWith } from './ndjson';
 import { EventStats, Pairing } from './pairing';
 import { ThreadNames } from './threads';
+import { flat } from './flat-string';
 
 export type HierarchyFormat = 'dtrace' | 'stap' | 'json';
 export const HIERARCHY_FORMATS: readonly HierarchyFormat[] = ['dtrace', 'stap', 'json'];
@@ -59,20 +60,30 @@ const PADDED = new Map<string, string>();
 /** The probe name right-aligned in 15 columns, as call_stack.d prints it. */
 function padded(type: string): string {
   let p = PADDED.get(type);
-  if (p === undefined) PADDED.set(type, (p = type.padStart(15)));
+  if (p === undefined) PADDED.set(type, (p = flat(type.padStart(15))));
   return p;
 }
 
 const INDENTS: string[] = [];
 function indent(depth: number): string {
   if (depth >= 256) return ' '.repeat(depth);
-  return (INDENTS[depth] ??= ' '.repeat(depth));
+  return (INDENTS[depth] ??= flat(' '.repeat(depth)));
 }
 
-const DEPTH_TAILS: string[] = [];
-function depthTail(depth: number): string {
-  if (depth >= 256) return `,"depth":${depth}`;
-  return (DEPTH_TAILS[depth] ??= `,"depth":${depth}`);
+/** `,"depth":N}` and the newline: how every NDJSON line of the hierarchy ends. */
+const DEPTH_CLOSINGS: string[] = [];
+function depthClosing(depth: number): string {
+  if (depth >= 256) return `,"depth":${depth}}\n`;
+  return (DEPTH_CLOSINGS[depth] ??= flat(`,"depth":${depth}}\n`));
+}
+
+/** `\t` + the probe name in 15 columns + `:` + the indent, per event type and depth: one piece of the line. */
+const MIDDLES = new Map<string, string[]>();
+function middle(type: string, depth: number): string {
+  if (depth >= 256) return `\t${padded(type)}:${indent(depth)}`;
+  let byDepth = MIDDLES.get(type);
+  if (byDepth === undefined) MIDDLES.set(type, (byDepth = []));
+  return (byDepth[depth] ??= flat(`\t${padded(type)}:${indent(depth)}`));
 }
 
 export class HierarchyPrinter implements Printer {
@@ -110,9 +121,10 @@ export class HierarchyPrinter implements Printer {
     const depth = this.calls.depth(ev.tid);
     if (ev.type === 'function-entry') this.calls.enter(ev);
 
-    if (this.format === 'json')
-      this.out.line(pairing ? eventJson(ev, { depth, ...pairing }) : eventJsonWith(ev, depthTail(depth)));
-    else if (this.format === 'dtrace') this.out.line(this.dtrace(ev, depth, pairing));
+    if (this.format === 'json') {
+      if (pairing) this.out.line(eventJson(ev, { depth, ...pairing }));
+      else this.out.text(eventLineWith(ev, depthClosing(depth)));
+    } else if (this.format === 'dtrace') this.out.text(this.dtrace(ev, depth, pairing));
     else {
       const s = this.state(ev.tid);
       this.out.line(this.stap(ev, s, pairing));
@@ -121,26 +133,30 @@ export class HierarchyPrinter implements Printer {
     }
   }
 
-  /** printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details. */
+  /**
+   * printf("%d\t%*s:", timestamp, 15, probename); printf("%*s", self->indent, ""); then the details.
+   * The line with its newline, in three pieces for a call: timestamp, middle, frame.
+   */
   private dtrace(ev: TraceEvent, depth: number, p: Pairing | undefined): string {
-    const head = `${ev.ts}\t${padded(ev.type)}:${indent(depth)}`;
+    const head = ev.ts.toString() + middle(ev.type, depth);
     if (ev.type === 'function-entry' || ev.type === 'function-return' || ev.type === 'line')
-      return head + this.frameText(ev);
-    return head + detail(ev, p);
+      return head + this.frameLine(ev);
+    return head + detail(ev, p) + '\n';
   }
 
   /**
-   * "file.py:func:line", kept per frame: escaping and the base name cost
-   * more than the rest of the line, and a program's frames repeat. Events
-   * with names cut are not kept (the mark depends on the event).
+   * "file.py:func:line" and the newline, kept per frame: escaping and the
+   * base name cost more than the rest of the line, and a program's frames
+   * repeat. Events with names cut are not kept (the mark depends on the event).
    */
-  private frameText(ev: FrameEvent): string {
+  private frameLine(ev: FrameEvent): string {
     const cacheable = (ev as { truncated?: unknown }).truncated === undefined;
     let byFunction = cacheable ? this.frameTexts.get(ev.filename) : undefined;
     let text = byFunction?.get(ev.function)?.get(ev.lineno);
     if (text !== undefined) return text;
-    text = `${printable(path.posix.basename(ev.filename), wasCut(ev, 'filename'))}:${shown(ev, 'function')}:${ev.lineno}`;
+    text = `${printable(path.posix.basename(ev.filename), wasCut(ev, 'filename'))}:${shown(ev, 'function')}:${ev.lineno}\n`;
     if (!cacheable) return text;
+    text = flat(text);
     if (this.frameTextCount++ >= 1 << 16) {
       this.frameTexts.clear();
       this.frameTextCount = 0;

@@ -11,6 +11,7 @@
  */
 import * as fs from 'fs';
 import type { TraceEvent } from '../markers';
+import { flat } from '../cli/flat-string';
 
 export interface TraceEventWriterOptions {
   /** Stop taking events when the file would pass this size (bytes); `onFull` is called once. */
@@ -168,7 +169,9 @@ export class TraceEventWriter {
     let byFunction = this.beginHeads.get(file);
     let head = byFunction?.get(fn)?.get(line);
     if (head !== undefined) return head;
-    const text = `{"ph":"B","cat":"call","name":${JSON.stringify(fn)},"args":{"file":${JSON.stringify(file)},"line":${line}}`;
+    const text = flat(
+      `{"ph":"B","cat":"call","name":${JSON.stringify(fn)},"args":{"file":${JSON.stringify(file)},"line":${line}}`,
+    );
     head = { text, extra: Buffer.byteLength(text) - text.length };
     if (this.headCount++ >= 1 << 16) {
       this.beginHeads.clear();

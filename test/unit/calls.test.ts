@@ -7,7 +7,7 @@ import { CallPairing, stackOf } from '../../lib/stream/calls';
 import { CallSummary } from '../../lib/stream/call-summary';
 import { TraceEventWriter } from '../../lib/export/trace-event-json';
 import { ExactProfiler } from '../../lib/profile/exact';
-import { eventJson } from '../../lib/cli/ndjson';
+import { eventJson, eventLineWith } from '../../lib/cli/ndjson';
 import { toJson } from '../../lib/cli/output';
 import { CallSummaryPrinter } from '../../lib/cli/call-table';
 import { Output } from '../../lib/cli/output';
@@ -82,7 +82,7 @@ test('CallSummary: a recursive function total counts its outermost call; self su
   ]);
 });
 
-test('the summary text escapes the names the program chose', () => {
+test('the summary text escapes the names the program chose', async () => {
   const file = path.join(tmp, 'summary.txt');
   const out = new Output({ file });
   const printer = new CallSummaryPrinter();
@@ -90,7 +90,7 @@ test('the summary text escapes the names the program chose', () => {
   printer.print({ ...enter(evil, 0) });
   printer.print({ ...leave(evil, 1500) });
   printer.write(out, false, {});
-  void out.drained();
+  await out.drained();
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   expect(lines[2]).toBe('        1      1.5 us      1.5 us      1.5 us      1.5 us  f\\x1b[2J\\n (/app/x.py:6)');
 });
@@ -243,8 +243,12 @@ test('eventJson writes what toJson writes, fast path or not', () => {
     { type: 'function-entry', pid: '1', tid: 2, ts: 5n, filename: 1, function: 'b', lineno: '3' },
     { type: undefined, pid: 1, tid: 2, filename: undefined, function: 'b', lineno: 3 },
   ];
+  // A timestamp that is no bigint after the head: member by member.
+  events.push({ type: 'function-entry', pid: 1, tid: 2, ts: 5, filename: 'a', function: 'b', lineno: 3 });
   for (const e of [...events, ...events]) {
     expect(eventJson(e, { depth: 3 })).toBe(toJson({ ...e, depth: 3 }));
     expect(eventJson(e)).toBe(toJson(e));
+    // The line the hierarchy writes: the closing members, "}" and the newline as one piece.
+    expect(eventLineWith(e, ',"depth":3}\n')).toBe(toJson({ ...e, depth: 3 }) + '\n');
   }
 });

@@ -194,7 +194,7 @@ export function render(r: Results): string {
     );
   }
   if (r.writers) {
-    out += `\nWriters: decoded events (nested calls, returns with durations) made into text on one JS thread, in batches as a Trace gives them; per CPU-second of the JS thread, and of all threads (libuv's write the text files behind it); median of ${m.runs}\n`;
+    out += `\nWriters: decoded events (nested calls, returns with durations) made into text on one JS thread, in batches as a Trace gives them; per CPU-second of the JS thread, and of all threads (a writer thread writes the text files behind it); median of ${m.runs}\n`;
     out += table(
       ['writer', 'events/s', 'spread', 'per JS CPU-s', 'per CPU-s', 'bytes/event', 'heap MiB after'],
       r.writers.map((w) =>

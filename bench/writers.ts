@@ -29,8 +29,8 @@ export interface WriterResult {
   perCpuSecond: number;
   /**
    * Events per second of the JS thread's CPU time: what the thread making
-   * the text does on a core of its own (files are written behind it, by
-   * libuv's threads).
+   * the text does on a core of its own (text files are written behind it,
+   * by a writer thread).
    */
   perJsCpuSecond: number;
   bytes: number;
@@ -112,7 +112,7 @@ function sink(key: WriterKey, file: string, pid: number): Sink | null {
   switch (key) {
     case 'file-system': {
       // The file system's share of the NDJSON row: as many bytes, ready-made, written the same way (behind, in
-      // chunks of 64 Ki characters). No writer beats it; on a machine where page-cache memory is cold it is the bound.
+      // chunks of 64 Ki characters). No writer beats it; where page-cache memory is cold it comes close to a bound.
       const fd = fs.openSync(file, 'w');
       const behind = new FileBehind(fd);
       const chunk = 'x'.repeat(1 << 16);

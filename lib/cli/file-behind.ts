@@ -1,35 +1,78 @@
 /**
  * Text to a regular file, written behind the thread that makes it: each
- * chunk is encoded into a buffer of a small pool and written at its offset
- * by libuv's threads, so the kernel's copy into the page cache overlaps the
- * making of the next chunk. That copy is not small: on a virtual machine
- * whose free memory goes back to the host it cost 0.8-1.6 ns a byte, as
- * much as making NDJSON (measured), against 0.2 ns where pages are warm.
+ * chunk is encoded into a slot of a ring shared with a writer thread, which
+ * writes the slots in order, one write at a time. The kernel's copy into the
+ * page cache then overlaps the making of the next chunks. That copy is not
+ * small: on a virtual machine whose free memory goes back to the host it
+ * cost 0.8-1.6 ns a byte, as much as making NDJSON (measured), against 0.2 ns
+ * where pages are warm.
  *
- * Memory stays bounded: at most IN_FLIGHT chunks are out; past that a chunk
- * is written at once, and the writer goes at the disk's pace. The first
- * error stops the writing; done() cuts the file where it failed (a later
- * chunk may have landed beyond it) and reports it.
+ * A thread of its own rather than libuv's pool: fs.write's callbacks run
+ * only between a Trace's batches, so its buffers came back a batch late and
+ * the JS thread ended up writing a third of the chunks itself, behind the
+ * pool's writers on the file's lock (measured). Memory stays bounded: the
+ * ring is SLOTS * SLOT bytes; when it is full the JS thread waits, and goes
+ * at the disk's pace. The first error stops the writing; done() reports it.
+ * Writes are in order, so the file then ends where the failure was.
  */
+import { Worker } from 'worker_threads';
 import * as fs from 'fs';
 
-const IN_FLIGHT = 16;
-/** A chunk this large (in UTF-16 units) is written at once from a buffer of its own: kept buffers stay small. */
-const LARGE = 1 << 20;
+const SLOTS = 16;
+/** Bytes a slot holds: the UTF-8 of Output's 64 Ki-character chunks (up to 3 bytes each) fits. */
+const SLOT = 256 << 10;
+/** Control words: slots filled, slots written (both counting up, wrapping), a close request, a failure. */
+const FILLED = 0;
+const WRITTEN = 1;
+const CLOSE = 2;
+const FAILED = 3;
+
+/** The writer thread: waits for filled slots, writes each in order, says when one is written. */
+const WRITER = `
+const { workerData, parentPort } = require('worker_threads');
+const fs = require('fs');
+const { fd, ring, control, lengths, slots, slot } = workerData;
+const ctl = new Int32Array(control);
+const len = new Int32Array(lengths);
+const bytes = Buffer.from(ring);
+let written = 0;
+for (;;) {
+  const filled = Atomics.load(ctl, ${FILLED});
+  if (filled === written) {
+    if (Atomics.load(ctl, ${CLOSE})) break;
+    Atomics.wait(ctl, ${FILLED}, filled, 1000);
+    continue;
+  }
+  const i = (written >>> 0) % slots, n = len[i];
+  try {
+    for (let at = 0; at < n; ) at += fs.writeSync(fd, bytes, i * slot + at, n - at);
+  } catch (e) {
+    parentPort.postMessage({ message: e.message });
+    Atomics.store(ctl, ${FAILED}, 1);
+    Atomics.notify(ctl, ${WRITTEN});
+    break;
+  }
+  written = (written + 1) | 0;
+  Atomics.store(ctl, ${WRITTEN}, written);
+  Atomics.notify(ctl, ${WRITTEN});
+}
+`;
 
 export class FileBehind {
-  private free: Buffer[] = [];
-  private out = 0;
-  /** Where the next chunk goes: positioned writes keep the order whatever order they finish in. */
-  private position = 0;
+  private ring = new SharedArrayBuffer(SLOTS * SLOT);
+  private control = new Int32Array(new SharedArrayBuffer(4 * 4));
+  private lengths = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
+  private slotViews: Buffer[] = [];
+  private filled = 0;
+  private worker: Worker | null = null;
+  private exited: Promise<void> | null = null;
   private failure: Error | null = null;
-  /** The first byte not written, once a write failed. */
-  private failedAt = Infinity;
-  private waiting: (() => void)[] = [];
 
-  constructor(private fd: number) {}
+  constructor(private fd: number) {
+    for (let i = 0; i < SLOTS; i++) this.slotViews.push(Buffer.from(this.ring, i * SLOT, SLOT));
+  }
 
-  /** Whether `fd` is a regular file, where positioned writes work (not a pipe, a terminal or a socket). */
+  /** Whether `fd` is a regular file (not a pipe, a terminal or a device): one that is worth writing behind. */
   static suits(fd: number): boolean {
     try {
       return fs.fstatSync(fd).isFile();
@@ -38,65 +81,75 @@ export class FileBehind {
     }
   }
 
-  /** The first write that failed, if one did: nothing is written after it. */
+  /** Set once a write failed: nothing more is written. */
   get failed(): Error | null {
+    if (!this.failure && Atomics.load(this.control, FAILED)) this.failure = new Error('write failed');
     return this.failure;
   }
 
   write(text: string): void {
-    if (this.failure || !text.length) return;
-    const room = text.length * 3; // UTF-8 of any UTF-16 string fits
-    if (room > LARGE) return this.now(Buffer.from(text));
-    let buf = this.free.pop();
-    if (buf === undefined && this.out >= IN_FLIGHT) {
-      // All out: this one now, on this thread (which is what slows the writer down to the disk).
-      return this.now(Buffer.from(text));
+    if (this.failed || !text.length) return;
+    if (text.length * 3 <= SLOT) return this.fill((view) => view.write(text, 0, 'utf8'));
+    // Larger than a slot (one very long line): its bytes, a slot at a time.
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length && !this.failed; at += SLOT) {
+      const piece = bytes.subarray(at, at + SLOT);
+      this.fill((view) => piece.copy(view));
     }
-    if (buf === undefined || buf.length < room) buf = Buffer.allocUnsafeSlow(Math.max(room, 1 << 18));
-    const n = buf.write(text, 0, 'utf8');
-    this.send(buf, 0, n, this.position);
-    this.position += n;
   }
 
-  /** Resolves when every chunk is written; rejects with the first failure, the file then ending where it occurred. */
+  /** Resolves when everything is written and the writer has stopped; rejects with the first failure. */
   async done(): Promise<void> {
-    while (this.out > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    if (!this.failure) return;
-    try {
-      fs.ftruncateSync(this.fd, this.failedAt);
-    } catch {
-      // the failure is what matters
+    if (this.worker) {
+      Atomics.store(this.control, CLOSE, 1);
+      Atomics.notify(this.control, FILLED);
+      this.worker.ref();
+      await this.exited;
     }
-    throw this.failure;
+    if (this.failed) throw this.failure;
   }
 
-  private fail(e: Error, at: number): void {
-    this.failure ??= e;
-    this.failedAt = Math.min(this.failedAt, at);
-  }
-
-  private now(bytes: Buffer): void {
-    let at = 0;
-    try {
-      while (at < bytes.length) at += fs.writeSync(this.fd, bytes, at, bytes.length - at, this.position + at);
-      this.position += bytes.length;
-    } catch (e) {
-      this.fail(e as Error, this.position + at);
+  /** Waits for a free slot, lets `encode` fill it, and hands it to the writer. */
+  private fill(encode: (view: Buffer) => number): void {
+    this.start();
+    for (;;) {
+      const written = Atomics.load(this.control, WRITTEN);
+      if (this.failed) return;
+      if (((this.filled - written) | 0) < SLOTS) break;
+      Atomics.wait(this.control, WRITTEN, written, 1000); // the ring is full: the disk's pace
     }
+    const i = (this.filled >>> 0) % SLOTS;
+    this.lengths[i] = encode(this.slotViews[i]);
+    this.filled = (this.filled + 1) | 0;
+    Atomics.store(this.control, FILLED, this.filled);
+    Atomics.notify(this.control, FILLED);
   }
 
-  private send(buf: Buffer, at: number, length: number, position: number): void {
-    this.out++;
-    fs.write(this.fd, buf, at, length, position, (err, written) => {
-      this.out--;
-      if (err) this.fail(err, position);
-      else if (written < length) {
-        // The rest again, unless writing has failed already: then the file ends at most here.
-        if (!this.failure) return this.send(buf, at + written, length - written, position + written);
-        this.failedAt = Math.min(this.failedAt, position + written);
-      }
-      this.free.push(buf);
-      if (this.out === 0) this.waiting.splice(0).forEach((f) => f());
+  private start(): void {
+    if (this.worker) return;
+    const w = new Worker(WRITER, {
+      eval: true,
+      workerData: {
+        fd: this.fd,
+        ring: this.ring,
+        control: this.control.buffer,
+        lengths: this.lengths.buffer,
+        slots: SLOTS,
+        slot: SLOT,
+      },
     });
+    // Not what keeps the process alive: an output never drained (a command that failed) must not hang it.
+    w.unref();
+    w.on('message', (m: { message: string }) => {
+      this.failure = new Error(m.message);
+    });
+    this.exited = new Promise<void>((resolve) => {
+      w.once('exit', () => resolve());
+      w.once('error', (e) => {
+        this.failure ??= e;
+        resolve();
+      });
+    });
+    this.worker = w;
   }
 }

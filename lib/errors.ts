@@ -14,7 +14,33 @@ export type ErrorCode =
   | 'PYTRACE_CLOSED'
   | 'PYTRACE_UNKNOWN_LAYOUT'
   | 'PYTRACE_BAD_MEMORY'
-  | 'PYTRACE_CODE_GONE';
+  | 'PYTRACE_CODE_GONE'
+  | 'PYTRACE_WRITE_FAILED';
+
+/** Errors of writing that are no fault of the file chosen (it opened): the disk, the quota, the device. */
+const WRITE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO']);
+
+/**
+ * A failure to write `file`: PYTRACE_WRITE_FAILED for a full disk or an I/O
+ * error, PYTRACE_PERMISSION or PYTRACE_BAD_OPTION for a file that cannot be
+ * made; `what` names what was being written ("the profile").
+ */
+export function writeError(e: unknown, file: string, what: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (typeof err?.code !== 'string' || !err.code.startsWith('E')) return e;
+  if (WRITE_FAILURES.has(err.code))
+    return new PytraceError(
+      'PYTRACE_WRITE_FAILED',
+      `Cannot write ${what} to ${file}: ${err.message}. Free space there, or choose a file elsewhere.`,
+      err.errno,
+    );
+  const code = err.code === 'EACCES' || err.code === 'EPERM' ? 'PYTRACE_PERMISSION' : 'PYTRACE_BAD_OPTION';
+  return new PytraceError(
+    code,
+    `Cannot write ${what} to ${file}: ${err.message}. Choose a file in a directory that exists and is writable.`,
+    err.errno,
+  );
+}
 
 export class PytraceError extends Error {
   readonly code: ErrorCode;

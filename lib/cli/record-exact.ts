@@ -93,6 +93,7 @@ export async function recordExact(argv: string[]): Promise<number> {
         );
         stopTrace?.();
       },
+      onFailed: () => stopTrace?.(),
       threadName: (p, tid) => (tid === p ? `main thread (${names.of(p, tid)})` : names.of(p, tid)),
       processName: (p) => `${names.of(p, p)} ${p}`,
     });
@@ -106,6 +107,7 @@ export async function recordExact(argv: string[]): Promise<number> {
     printer: { print: (ev) => writer.write(ev) },
     summary: () => {
       writer.close();
+      if (writer.failed) throw new CliError(`cannot write ${file}: ${writer.failed.message}`);
       note(
         `wrote ${writer.events} trace events to ${file} (${formatBytes(writer.bytes)})${cut ? `; cut: ${cut}` : ''}`,
       );

@@ -4,7 +4,7 @@
  * one piece of the file and the slices open.
  */
 import type { Trace } from '../api/trace';
-import { PytraceError } from '../errors';
+import { PytraceError, writeError } from '../errors';
 import type { TraceEvent } from '../markers';
 import { TraceEventWriter, TraceEventWriterOptions } from './trace-event-json';
 
@@ -29,23 +29,27 @@ export async function writeTimeline(
   if (trace.closed)
     throw new PytraceError('PYTRACE_BAD_OPTION', 'writeTimeline() needs a trace still open: this one has closed.');
   let writer: TraceEventWriter;
+  let failed: (e: Error) => void = () => {};
   try {
-    writer = new TraceEventWriter(file, options);
+    writer = new TraceEventWriter(file, { ...options, onFailed: (e) => (options.onFailed?.(e), failed(e)) });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new PytraceError(
-      err.code === 'EACCES' || err.code === 'EPERM' ? 'PYTRACE_PERMISSION' : 'PYTRACE_BAD_OPTION',
-      `Cannot write the timeline to ${file}: ${err.message}. Choose a file in a directory that exists and is writable.`,
-      err.errno,
-    );
+    throw writeError(e, file, 'the timeline');
   }
   const onEvent = (ev: TraceEvent) => writer.write(ev);
   trace.on('event', onEvent);
-  return await new Promise((resolve) =>
-    trace.once('close', () => {
+  return await new Promise((resolve, reject) => {
+    const onClose = () => {
       trace.off('event', onEvent);
       writer.close();
       resolve({ events: writer.events, bytes: writer.bytes, full: writer.isFull });
-    }),
-  );
+    };
+    // A full disk: the file is given up at once (the trace goes on), and the promise says why.
+    failed = (e) => {
+      trace.off('event', onEvent);
+      trace.off('close', onClose);
+      writer.close();
+      reject(writeError(e, file, 'the timeline'));
+    };
+    trace.once('close', onClose);
+  });
 }

@@ -17,6 +17,8 @@ export interface TraceEventWriterOptions {
   /** Stop taking events when the file would pass this size (bytes); `onFull` is called once. */
   maxBytes?: number;
   onFull?: () => void;
+  /** A write failed (a full disk, an I/O error): the writer takes nothing more; `failed` holds the error. */
+  onFailed?: (error: Error) => void;
   /** A thread's name for its track (Perfetto shows the tid beside it). */
   threadName?: (pid: number, tid: number) => string;
   processName?: (pid: number) => string;
@@ -64,6 +66,7 @@ export class TraceEventWriter {
   private beginHeads = new Map<string, Map<string, Map<number, Head>>>();
   private headCount = 0;
   private scratch = Buffer.alloc(0);
+  private failure: Error | null = null;
   /** Events written, metadata included. */
   events = 0;
 
@@ -78,7 +81,12 @@ export class TraceEventWriter {
 
   /** True once the size cap stopped the writer. */
   get isFull(): boolean {
-    return this.full;
+    return this.full && !this.failure;
+  }
+
+  /** The write that failed, if one did: the file then ends before it (not a valid JSON array). */
+  get failed(): Error | null {
+    return this.failure;
   }
 
   get bytes(): number {
@@ -140,11 +148,11 @@ export class TraceEventWriter {
   /** Closes what is open and the array; the file is then complete. */
   close(): void {
     if (this.closed) return;
+    this.closed = true; // first: a failure while closing calls back into the owner, which may close again
     for (const [tid, t] of this.threads) while (t.open.length) this.closeTop(t, tid, t.lastUs);
     this.pending += END;
     this.flush();
     fs.closeSync(this.fd);
-    this.closed = true;
   }
 
   private track(pid: number, tid: number): ThreadTrack {
@@ -247,11 +255,20 @@ export class TraceEventWriter {
     // Encoded into a kept buffer, which counts the bytes too (a string to writeSync is encoded into new memory).
     const text = this.pending;
     this.pending = '';
+    this.pendingBytes = 0;
+    if (this.failure) return;
     if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
     const total = this.scratch.write(text, 0, 'utf8');
-    for (let at = 0; at < total;) at += fs.writeSync(this.fd, this.scratch, at, total - at);
+    try {
+      for (let at = 0; at < total;) at += fs.writeSync(this.fd, this.scratch, at, total - at);
+    } catch (e) {
+      // Thrown from here it would reach the trace's event listener; kept, and said once.
+      this.failure = e as Error;
+      this.full = true;
+      this.options.onFailed?.(this.failure);
+      return;
+    }
     this.written += total;
-    this.pendingBytes = 0;
   }
 }
 

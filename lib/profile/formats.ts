@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
-import { PytraceError } from '../errors';
+import { PytraceError, writeError } from '../errors';
 import { collapsedChunks, CollapsedOptions } from './collapsed';
 import { htmlChunks } from './html';
 import { encodePprof, PprofOptions } from './pprof';
@@ -92,14 +92,7 @@ export function profileChunks(
 }
 
 function fileError(e: unknown, file: string): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (typeof err?.code !== 'string' || !err.code.startsWith('E')) return e;
-  const code = err.code === 'EACCES' || err.code === 'EPERM' ? 'PYTRACE_PERMISSION' : 'PYTRACE_BAD_OPTION';
-  return new PytraceError(
-    code,
-    `Cannot write the profile to ${file}: ${err.message}. Choose a file in a directory that exists and is writable.`,
-    err.errno,
-  );
+  return writeError(e, file, 'the profile');
 }
 
 /** Writes `profile` to `options.path` or `options.stream`, in the chosen format; resolves when all is written. */

@@ -95,3 +95,21 @@ test('a device that cannot take it (/dev/full): the same error, for stdout too',
   expect((await shell.exited).code).toBe(1);
   expect(shell.stderr).toContain('pytrace: cannot write standard output: ENOSPC: no space left on device');
 });
+
+test('record on a full disk: the timeline (--exact) and a profile say so, with the file, and exit 1', async () => {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+  const timeline = path.join(dir, 'trace.json');
+  const exact = pytrace('record', '--exact', '-o', timeline, '--', PYTHON, '-c', LOOP);
+  expect((await exact.exited).code).toBe(1);
+  expect(exact.stderr).toContain(`pytrace: cannot write ${timeline}: ENOSPC: no space left on device`);
+  expect(exact.stderr).not.toMatch(/internal error|at .*\.js:\d+|^Error/m);
+
+  // The disk stays full (the timeline filled it): a profile's first bytes do not fit.
+  expect(fs.statSync(timeline).size).toBe(64 << 10);
+  const folded = path.join(dir, 'x.folded');
+  const sampled = pytrace('record', '--duration', '1', '-o', folded, '--', PYTHON, '-c', LOOP.repeat(20));
+  expect((await sampled.exited).code).toBe(1);
+  expect(sampled.stderr).toMatch(
+    new RegExp(`pytrace: Cannot write the profile to ${folded}: ENOSPC: .*\\[PYTRACE_WRITE_FAILED\\]`),
+  );
+});

@@ -4,6 +4,7 @@
  * it into self time per stack, both against what the script measured (f
  * calls g 3 times, each sleeping 10 ms; a worker thread runs h twice).
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { attach, exactProfile, PytraceError, writeTimeline } from '../../lib/index';
@@ -85,6 +86,37 @@ test('writeTimeline and exactProfile: 3 slices of g in f as long as the sleeps; 
     expect(Math.abs(self('worker;h') - sum(result.slept.h))).toBeLessThan(2e6);
     await expect(writeTimeline(trace, file)).rejects.toThrow(PytraceError);
   } finally {
+    dir.remove();
+  }
+});
+
+test('writeTimeline on a full disk: rejects with PYTRACE_WRITE_FAILED at once; the trace goes on', async () => {
+  const dir = tempDir('pytrace-timeline-full-');
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir.dir]);
+  try {
+    // 20,000 calls of work(): some 4 MB of slices, far past the 64 KiB the disk holds.
+    const py = await startPython('many_returns.py', ['20000']);
+    const trace = await attach(py.pid, { events: ['function-entry', 'function-return'] });
+    const file = path.join(dir.dir, 'timeline.json');
+    let works = 0;
+    trace.on('event', (ev) => {
+      if (ev.type === 'function-entry' && ev.function === 'work') works++;
+    });
+    const written = writeTimeline(trace, file);
+    py.go();
+    const err = (await written.catch((e: unknown) => e)) as PytraceError;
+    expect(err).toBeInstanceOf(PytraceError);
+    expect(err.code).toBe('PYTRACE_WRITE_FAILED');
+    expect(err.message).toContain(`Cannot write the timeline to ${file}: ENOSPC: no space left on device`);
+    // The trace itself goes on: every call still reaches its other listeners.
+    expect(trace.closed).toBe(false);
+    await py.line((l) => l === 'done');
+    py.endInput();
+    await new Promise<void>((resolve) => trace.once('close', () => resolve()));
+    expect(works).toBe(20000);
+    expect(fs.statSync(file).size).toBeLessThanOrEqual(64 << 10);
+  } finally {
+    execFileSync('umount', [dir.dir]);
     dir.remove();
   }
 });

@@ -49,7 +49,9 @@ describe.each(interpreterRows)('%s', (_, interpreter) => {
         // At least 1 s of wall time (1 s of CPU) at 99 Hz: about 99 ticks; 10 leaves room for
         // an event loop slowed tenfold.
         expect(waiter.length).toBeGreaterThan(10);
-        expect(p.stats().offCpu).toBe(waiter.length);
+        // Every off-CPU sample counted is one delivered: the waiter's, and the spinner's after
+        // "done" if the timer came by before the close (a CI run caught one).
+        expect(p.stats().offCpu).toBe(samples.filter((s) => s.offCpu).length);
         const notWaiting = waiter.filter(
           (s) =>
             !s.offCpu ||

@@ -8,9 +8,10 @@
  * where pages are warm.
  *
  * A thread of its own rather than libuv's pool: fs.write's callbacks run
- * only between a Trace's batches, so its buffers came back a batch late and
- * the JS thread ended up writing a third of the chunks itself, behind the
- * pool's writers on the file's lock (measured). Memory stays bounded: the
+ * only between a Trace's batches, so its buffers came back a batch late.
+ * With 3 in flight the JS thread wrote three chunks in four itself; with 16
+ * fewer, but those waited behind the pool's writers on the file's lock, a
+ * fifth of its time (measured). Memory stays bounded: the
  * ring is SLOTS * SLOT bytes; when it is full the JS thread waits, and goes
  * at the disk's pace. The first error stops the writing; done() reports it.
  * Writes are in order, so the file then ends where the failure was.

@@ -135,7 +135,7 @@ export class Output {
     } catch (e) {
       this.failure = e as Error; // a full disk, an I/O error: said by drained()
     }
-    // The reader went away (| head): stop quietly, like other filters do.
+    // The reader went away (| head), or the write failed: stop. Quietly for the reader, as other filters do.
     this.readerGone();
   }
 

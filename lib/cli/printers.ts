@@ -56,20 +56,6 @@ export function withPairing(ev: TraceEvent, p: Pairing | undefined, extra: objec
   return p ? { ...ev, ...extra, ...p } : { ...ev, ...extra };
 }
 
-const PADDED = new Map<string, string>();
-/** The probe name right-aligned in 15 columns, as call_stack.d prints it. */
-function padded(type: string): string {
-  let p = PADDED.get(type);
-  if (p === undefined) PADDED.set(type, (p = flat(type.padStart(15))));
-  return p;
-}
-
-const INDENTS: string[] = [];
-function indent(depth: number): string {
-  if (depth >= 256) return ' '.repeat(depth);
-  return (INDENTS[depth] ??= flat(' '.repeat(depth)));
-}
-
 /** `,"depth":N}` and the newline: how every NDJSON line of the hierarchy ends. */
 const DEPTH_CLOSINGS: string[] = [];
 function depthClosing(depth: number): string {
@@ -77,13 +63,16 @@ function depthClosing(depth: number): string {
   return (DEPTH_CLOSINGS[depth] ??= flat(`,"depth":${depth}}\n`));
 }
 
-/** `\t` + the probe name in 15 columns + `:` + the indent, per event type and depth: one piece of the line. */
+/**
+ * `\t`, the probe name right-aligned in 15 columns (as call_stack.d prints
+ * it), `:` and the indent: one kept piece of the line per event type and depth.
+ */
 const MIDDLES = new Map<string, string[]>();
 function middle(type: string, depth: number): string {
-  if (depth >= 256) return `\t${padded(type)}:${indent(depth)}`;
+  if (depth >= 256) return `\t${type.padStart(15)}:${' '.repeat(depth)}`;
   let byDepth = MIDDLES.get(type);
   if (byDepth === undefined) MIDDLES.set(type, (byDepth = []));
-  return (byDepth[depth] ??= flat(`\t${padded(type)}:${indent(depth)}`));
+  return (byDepth[depth] ??= flat(`\t${type.padStart(15)}:${' '.repeat(depth)}`));
 }
 
 export class HierarchyPrinter implements Printer {
